@@ -1,0 +1,79 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
+import { names, paths, type StackInfo } from '../local/layout';
+
+export const runLogFor = (info: StackInfo) =>
+  new RunLog(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: info.dynamodbEndpoint, region: names.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    ),
+    info.runLogTable,
+  );
+
+export const landingUri = (key: string) => `s3://${names.landingBucket}/${key}`;
+
+/** Copies a file into the local landing bucket under `key`, atomically: it appears complete or not at all. */
+export async function dropIntoLanding(file: string, key: string): Promise<void> {
+  const target = join(paths.landing, key);
+  await mkdir(dirname(target), { recursive: true });
+  const partial = join(dirname(target), `.${Date.now()}.part`);
+  await copyFile(file, partial);
+  await rename(partial, target);
+}
+
+export interface FollowResult {
+  ingestionId?: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'REJECTED' | 'TIMEOUT';
+  stage?: string;
+  reason?: string;
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'REJECTED']);
+
+/** Waits for the ingestion of a landed object and prints every stage change until it ends or the deadline passes. */
+export async function followIngestion(
+  runLog: RunLog,
+  opts: { sourceUri: string; since: string; print(line: string): void; timeoutMs?: number },
+): Promise<FollowResult> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 15 * 60_000);
+  const sleep = () => new Promise((r) => setTimeout(r, 250));
+  let id: string | undefined;
+  while (!id) {
+    if (Date.now() > deadline) return { status: 'TIMEOUT', reason: `no ingestion of ${opts.sourceUri} was recorded` };
+    id = (await runLog.latestForObject(opts.sourceUri, opts.since))?.ingestionId;
+    if (!id) await sleep();
+  }
+  opts.print(`ingestion ${id}`);
+  const printed = new Set<string>();
+  for (;;) {
+    const record = await runLog.get(id);
+    for (const line of progressLines(record!).filter((l) => !printed.has(l))) {
+      opts.print(line);
+      printed.add(line);
+    }
+    const { summary } = record!;
+    if (TERMINAL.has(summary.status)) {
+      return {
+        ingestionId: id,
+        status: summary.status as FollowResult['status'],
+        stage: summary.state,
+        ...(summary.cause ? { reason: summary.cause } : {}),
+      };
+    }
+    if (Date.now() > deadline) return { ingestionId: id, status: 'TIMEOUT', reason: `still ${summary.status} at ${summary.state}` };
+    await sleep();
+  }
+}
+
+function progressLines({ summary, stages }: IngestionRecord): string[] {
+  const lines = [`  ${summary.status === 'REJECTED' ? 'rejected' : 'received'}  ${summary.sourceUri}`];
+  for (const s of stages) {
+    lines.push(`  ${s.stage.padEnd(9)} ${s.status}${s.status === 'FAILED' ? `: ${s.cause ?? s.error ?? ''}` : ''}`);
+  }
+  if (summary.status === 'SUCCEEDED') lines.push(`  loaded into ${summary.ingestedTable}`);
+  if (summary.status === 'REJECTED') lines.push(`  reason: ${summary.cause}`);
+  return lines;
+}

@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** The part of a dataset contract (datasets/NAME.json) the Lambdas use; the Glue jobs validate the whole file. */
+const contractSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _'),
+  target: z.object({ table: z.string().min(1) }),
+  quality: z.object({ mode: z.enum(['hard', 'soft']) }),
+});
+export type DatasetContract = z.infer<typeof contractSchema>;
+
+export class ContractError extends Error {
+  override name = 'ContractError';
+}
+
+/** Reads every contract in the datasets folder (bundled beside the Lambda code), validating each one. */
+export function loadContracts(dir = process.env.DATASETS_DIR ?? resolve('datasets')): Map<string, DatasetContract> {
+  const contracts = new Map<string, DatasetContract>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const path = join(dir, file);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new ContractError(`${path}: not valid JSON (${(e as Error).message})`);
+    }
+    const parsed = contractSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ContractError(`${path}: field ${issue.path.join('.') || '(root)'} ${issue.message}`);
+    }
+    if (`${parsed.data.name}.json` !== file) {
+      throw new ContractError(`${path}: field name is "${parsed.data.name}" but the file is named ${file}`);
+    }
+    contracts.set(parsed.data.name, parsed.data);
+  }
+  return contracts;
+}

@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Execution, LocalStepFunctions, Notification } from './stepfunctions';
+import { freePort } from './ports';
+
+/** One loopback endpoint that speaks the two AWS APIs the Lambdas and the CLI call outside DynamoDB:
+ *  Step Functions (JSON 1.0: StartExecution, DescribeExecution) and SNS (Query: Publish). The code under test uses
+ *  the real @aws-sdk clients pointed here through AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_SNS. */
+export async function startAwsApi(
+  stepFunctions: LocalStepFunctions,
+  onNotification: (n: Notification) => void,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    void readBody(req)
+      .then((body) => {
+        const target = req.headers['x-amz-target'];
+        if (typeof target === 'string' && target.startsWith('AWSStepFunctions.')) {
+          return sfn(stepFunctions, target.slice('AWSStepFunctions.'.length), JSON.parse(body || '{}'), res);
+        }
+        return sns(new URLSearchParams(body), res, onNotification);
+      })
+      .catch((e: Error) => send(res, 500, 'application/json', JSON.stringify({ __type: 'InternalError', message: e.message })));
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function sfn(local: LocalStepFunctions, action: string, body: Record<string, string>, res: ServerResponse) {
+  const reply = (status: number, payload: unknown) =>
+    send(res, status, 'application/x-amz-json-1.0', JSON.stringify(payload));
+  try {
+    if (action === 'StartExecution') {
+      const execution = await local.startExecution(body.name ?? randomUUID(), body.input ?? '{}');
+      return reply(200, { executionArn: execution.executionArn, startDate: epoch(execution.startDate) });
+    }
+    if (action === 'DescribeExecution') return reply(200, describe(local.describeExecution(body.executionArn ?? '')));
+    return reply(400, { __type: 'UnknownOperationException', message: `local stack does not implement ${action}` });
+  } catch (e) {
+    const error = e as Error;
+    return reply(400, { __type: error.name, message: error.message });
+  }
+}
+
+const epoch = (iso: string) => Date.parse(iso) / 1000;
+
+function describe(e: Execution) {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: epoch(e.startDate),
+    ...(e.stopDate ? { stopDate: epoch(e.stopDate) } : {}),
+    input: e.input,
+    ...(e.output ? { output: e.output } : {}),
+    ...(e.error ? { error: e.error } : {}),
+    ...(e.cause ? { cause: e.cause } : {}),
+  };
+}
+
+function sns(params: URLSearchParams, res: ServerResponse, onNotification: (n: Notification) => void) {
+  if (params.get('Action') !== 'Publish') {
+    return send(res, 400, 'text/xml', errorXml('InvalidAction', `local stack does not implement ${params.get('Action')}`));
+  }
+  const subject = params.get('Subject');
+  onNotification({
+    time: new Date().toISOString(),
+    topicArn: params.get('TopicArn') ?? '',
+    ...(subject ? { subject } : {}),
+    message: params.get('Message') ?? '',
+  });
+  const id = randomUUID();
+  return send(
+    res,
+    200,
+    'text/xml',
+    `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${id}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+  );
+}
+
+const errorXml = (code: string, message: string) =>
+  `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+
+function send(res: ServerResponse, status: number, contentType: string, body: string) {
+  res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': randomUUID() });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,52 @@
+import { join, resolve } from 'node:path';
+
+/** Where the local stack keeps its state and what it calls things: the local stand-ins for the deployed names. */
+export const repoRoot = resolve(import.meta.dirname, '..');
+export const localDir = resolve(process.env.LOCAL_DIR ?? join(repoRoot, '.local'));
+
+const account = '000000000000';
+const region = 'us-east-1';
+export const names = {
+  region,
+  landingBucket: 'landing-etl-local-landing',
+  dataBucket: 'landing-etl-local-data',
+  runLogTable: 'landing-etl-local-runlog',
+  topicArn: `arn:aws:sns:${region}:${account}:landing-etl-local-alerts`,
+  stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:landing-etl-local-ingestion`,
+  jobs: { transform: 'landing-etl-local-transform', test: 'landing-etl-local-test', load: 'landing-etl-local-load' },
+};
+
+export const paths = {
+  stackFile: join(localDir, 'stack.json'),
+  lockFile: join(localDir, 'stack.lock'),
+  postgres: join(localDir, 'postgres'),
+  dynamodb: join(localDir, 'dynamodb'),
+  /** Local S3: one folder per bucket. */
+  s3: join(localDir, 's3'),
+  landing: join(localDir, 's3', names.landingBucket),
+  executions: join(localDir, 'stepfunctions'),
+  glueLogs: join(localDir, 'glue'),
+  notifications: join(localDir, 'notifications.jsonl'),
+  /** The executor's on-failure destination: events it could not process after Lambda's retries. */
+  executorFailures: join(localDir, 'executor-on-failure.jsonl'),
+  sampleMarker: join(localDir, 'sample-ingested'),
+  python: join(repoRoot, '.venv', 'bin', 'python'),
+  glueScripts: join(repoRoot, 'glue-scripts'),
+  datasets: join(repoRoot, 'datasets'),
+  migrations: join(repoRoot, 'migrations'),
+  stateMachine: join(repoRoot, 'statemachine', 'ingestion.asl.json'),
+};
+
+/** What `npm start` writes to .local/stack.json for the CLI, the tests and other tools. */
+export interface StackInfo {
+  pid: number;
+  apiUrl: string;
+  databaseUrl: string;
+  dynamodbEndpoint: string;
+  awsEndpoint: string;
+  landingFolder: string;
+  landingBucket: string;
+  dataFolder: string;
+  runLogTable: string;
+  notificationsFile: string;
+}

@@ -1,0 +1,70 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireLock, StackAlreadyRunning } from './lock';
+import { localDir, paths, repoRoot, type StackInfo } from './layout';
+import { startStack } from './stack';
+import { dropIntoLanding, followIngestion, landingUri, runLogFor } from '../cli/follow';
+
+const log = (line: string) => console.log(`[local] ${line}`);
+
+async function main() {
+  await mkdir(localDir, { recursive: true });
+  const release = acquireLock(paths.lockFile);
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    await stack?.stop();
+    release();
+    log('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    stack = await startStack({ port: Number(process.env.PORT ?? 3000), log });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  const info = stack.info;
+  await writeFile(paths.stackFile, `${JSON.stringify(info, null, 2)}\n`);
+  console.log(`
+landing-etl local stack is up (data in ${localDir})
+  API            ${info.apiUrl}   (GET /get?user=NAME, GET /health)
+  landing zone   ${info.landingFolder}   (drop files under <dataset>/…, e.g. dailycheckin/2026-11-21/checkins.csv)
+  PostgreSQL     ${info.databaseUrl}
+  DynamoDB       ${info.dynamodbEndpoint}   (run log table ${info.runLogTable})
+  notifications  ${info.notificationsFile}
+  stack file     ${paths.stackFile}
+Ingest a file:   npx landing-etl ingest FILE --dataset dailycheckin
+Ctrl-C stops everything; data stays in ${localDir}.
+`);
+
+  if (!existsSync(paths.sampleMarker)) await ingestSample(info);
+}
+
+/** First start: land the bundled sample so a newcomer sees rows at once. */
+async function ingestSample(info: StackInfo) {
+  const runLog = runLogFor(info);
+  const key = 'dailycheckin/2018-11-26/sample.csv';
+  const since = new Date().toISOString();
+  await dropIntoLanding(join(repoRoot, 'samples', 'dailycheckin-sample.csv'), key);
+  log(`first start: ingesting the bundled sample as ${key}`);
+  const result = await followIngestion(runLog, { sourceUri: landingUri(key), since, print: log });
+  if (result.status === 'SUCCEEDED') {
+    await writeFile(paths.sampleMarker, `${result.ingestionId}\n`);
+    log(`sample loaded. Try:  curl '${info.apiUrl}/get?user=ana'`);
+  } else {
+    log(`the sample did not load (${result.status}): ${result.reason ?? ''}`);
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e instanceof StackAlreadyRunning ? `landing-etl: ${e.message}` : e);
+  process.exit(1);
+});

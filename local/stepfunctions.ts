@@ -1,0 +1,226 @@
+import * as ddb from '@aws-sdk/client-dynamodb';
+import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { LocalGlue } from './glue';
+import { names, paths } from './layout';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+export interface Execution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: string;
+  stopDate?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export class ExecutionAlreadyExists extends Error {
+  override name = 'ExecutionAlreadyExists';
+}
+export class ExecutionDoesNotExist extends Error {
+  override name = 'ExecutionDoesNotExist';
+}
+
+type TaskInput = Record<string, unknown>;
+type TaskHandler = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>[string];
+interface TaskState {
+  Type: string;
+  Resource?: string;
+}
+
+export interface LocalStepFunctionsOptions {
+  glue: LocalGlue;
+  dynamodb: ddb.DynamoDBClient;
+  /** Glue polls wait this long locally instead of the definition's Seconds. */
+  pollMs: number;
+  /** Optional override of every Retry interval (tests use it to keep retry scenarios fast). */
+  retryMs?: number | undefined;
+  onNotification(n: Notification): void;
+}
+
+export interface Notification {
+  time: string;
+  topicArn: string;
+  subject?: string;
+  message: string;
+}
+
+/** The deployed definition, with DefinitionSubstitutions resolved to the local names. */
+export async function loadDefinition(): Promise<StateMachineDefinition> {
+  const substitutions: Record<string, string> = {
+    RunLogTable: names.runLogTable,
+    TopicArn: names.topicArn,
+    TransformJobName: names.jobs.transform,
+    TestJobName: names.jobs.test,
+    LoadJobName: names.jobs.load,
+    DatasetsUri: `file://${paths.datasets}`,
+  };
+  const text = (await readFile(paths.stateMachine, 'utf8')).replace(/\$\{(\w+)\}/g, (whole, key: string) => {
+    if (!(key in substitutions)) throw new Error(`statemachine: no local value for substitution ${whole}`);
+    return substitutions[key]!;
+  });
+  return JSON.parse(text);
+}
+
+/** Step Functions on this machine: the real ASL run by aws-local-stepfunctions, with each Task's Resource served
+ *  by the local stand-in of the AWS service it names. Executions persist under .local/ like execution history. */
+export class LocalStepFunctions {
+  private readonly executions = new Map<string, Execution>();
+  private readonly running = new Map<string, Promise<void>>();
+
+  private constructor(
+    private readonly definition: { States: Record<string, TaskState> },
+    private readonly machine: StateMachine,
+    private readonly options: LocalStepFunctionsOptions,
+  ) {}
+
+  static async create(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
+    const definition = await loadDefinition();
+    const local = new LocalStepFunctions(definition as unknown as { States: Record<string, TaskState> }, new StateMachine(definition), options);
+    await local.restore();
+    return local;
+  }
+
+  async startExecution(name: string, input: string): Promise<Execution> {
+    const existing = this.executions.get(name);
+    if (existing) {
+      // Like Step Functions: the same name and input while running is idempotent; anything else is a conflict.
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw new ExecutionAlreadyExists(`Execution Already Exists: '${existing.executionArn}'`);
+    }
+    const execution: Execution = {
+      executionArn: `${names.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: names.stateMachineArn,
+      name,
+      input,
+      status: 'RUNNING',
+      startDate: new Date().toISOString(),
+    };
+    this.executions.set(name, execution);
+    await this.persist(execution);
+    this.running.set(name, this.run(execution).finally(() => this.running.delete(name)));
+    return execution;
+  }
+
+  describeExecution(arn: string): Execution {
+    const execution = this.executions.get(arn.split(':').at(-1)!);
+    if (!execution) throw new ExecutionDoesNotExist(`Execution Does Not Exist: '${arn}'`);
+    return execution;
+  }
+
+  /** Resolves when every running execution has finished (used at shutdown, after the Glue jobs are stopped). */
+  async settle(timeoutMs: number): Promise<void> {
+    await Promise.race([Promise.allSettled(this.running.values()), new Promise((r) => setTimeout(r, timeoutMs))]);
+  }
+
+  private async run(execution: Execution): Promise<void> {
+    const waits = Object.entries(this.definition.States).filter(([, s]) => s.Type === 'Wait');
+    const retrying = Object.keys(this.definition.States);
+    const started = this.machine.run(JSON.parse(execution.input), {
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(),
+        waitTimeOverrides: Object.fromEntries(waits.map(([name]) => [name, this.options.pollMs])),
+        ...(this.options.retryMs !== undefined
+          ? { retryIntervalOverrides: Object.fromEntries(retrying.map((n) => [n, this.options.retryMs!])) }
+          : {}),
+      },
+      context: {
+        Execution: { Id: execution.executionArn, Name: execution.name, StartTime: execution.startDate },
+        StateMachine: { Id: names.stateMachineArn },
+        // $$.State.EnteredTime: evaluated when a state reads it, which is when it is entered.
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      },
+    });
+    try {
+      execution.output = JSON.stringify(await started.result);
+      execution.status = 'SUCCEEDED';
+    } catch (e) {
+      const failure = e as Error & { cause?: unknown };
+      execution.status = 'FAILED';
+      const inner = failure.cause instanceof Error ? failure.cause : failure;
+      execution.error = inner.name;
+      execution.cause = inner.message;
+    }
+    execution.stopDate = new Date().toISOString();
+    await this.persist(execution);
+  }
+
+  private taskHandlers(): Record<string, TaskHandler> {
+    const handlers: Record<string, TaskHandler> = {};
+    for (const [name, state] of Object.entries(this.definition.States)) {
+      if (state.Type === 'Task') handlers[name] = this.handlerFor(state.Resource!);
+    }
+    return handlers;
+  }
+
+  private handlerFor(resource: string): TaskHandler {
+    const m = /^arn:aws:states:::(?:aws-sdk:)?(\w+):(\w+)$/.exec(resource);
+    if (!m) throw new Error(`local stack: no local stand-in for Task resource ${resource}`);
+    const [, service, action] = m as unknown as [string, string, string];
+    if (service === 'glue' && (action === 'startJobRun' || action === 'getJobRun')) {
+      const glue = this.options.glue;
+      return (input) => glue[action](input as never) as Promise<never>;
+    }
+    if (service === 'dynamodb') return (input) => this.dynamodb(action, input as TaskInput) as Promise<never>;
+    if (service === 'sns' && action === 'publish') return (input) => this.publish(input as TaskInput) as Promise<never>;
+    throw new Error(`local stack: no local stand-in for Task resource ${resource}`);
+  }
+
+  private async dynamodb(action: string, input: TaskInput): Promise<unknown> {
+    const commandName = `${action[0]!.toUpperCase()}${action.slice(1)}Command` as keyof typeof ddb;
+    const Command = ddb[commandName] as unknown as new (input: unknown) => ddb.PutItemCommand;
+    if (typeof Command !== 'function') throw new Error(`local stack: DynamoDB action ${action} is not supported`);
+    try {
+      const { $metadata: _, ...result } = await this.options.dynamodb.send(new Command(input));
+      return result;
+    } catch (e) {
+      const error = e as Error;
+      error.name = `DynamoDB.${error.name}`;
+      throw error;
+    }
+  }
+
+  private async publish(input: TaskInput): Promise<unknown> {
+    const message = typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message);
+    this.options.onNotification({
+      time: new Date().toISOString(),
+      topicArn: String(input.TopicArn),
+      ...(input.Subject ? { subject: String(input.Subject) } : {}),
+      message,
+    });
+    return { MessageId: crypto.randomUUID() };
+  }
+
+  private async persist(execution: Execution): Promise<void> {
+    await mkdir(paths.executions, { recursive: true });
+    await writeFile(join(paths.executions, `${execution.name}.json`), JSON.stringify(execution, null, 2));
+  }
+
+  /** Executions that were running when the stack stopped cannot resume: they are recorded as ABORTED. */
+  private async restore(): Promise<void> {
+    await mkdir(paths.executions, { recursive: true });
+    for (const file of await readdir(paths.executions)) {
+      const execution = JSON.parse(await readFile(join(paths.executions, file), 'utf8')) as Execution;
+      if (execution.status === 'RUNNING') {
+        Object.assign(execution, { status: 'ABORTED', stopDate: new Date().toISOString() });
+        await this.persist(execution);
+      }
+      this.executions.set(execution.name, execution);
+    }
+  }
+}
+
+/** The local SNS topic: every message is appended to .local/notifications.jsonl. */
+export async function appendNotification(n: Notification): Promise<void> {
+  await appendFile(paths.notifications, `${JSON.stringify(n)}\n`);
+}
