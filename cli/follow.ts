@@ -3,12 +3,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
-import { names, paths, type StackInfo } from '../local/layout';
+import { localAws, names, paths, type StackInfo } from '../local/layout';
 
 export const runLogFor = (info: StackInfo) =>
   new RunLog(
     DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: info.dynamodbEndpoint, region: names.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws }),
     ),
     info.runLogTable,
   );

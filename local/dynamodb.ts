@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 // @ts-expect-error dynalite ships no types
 import dynalite from 'dynalite';
 import { RUN_LOG_INDEXES } from '../functions/shared/run-log';
-import { names, paths } from './layout';
+import { localAws, names, paths } from './layout';
 import { freePort } from './ports';
 
 export interface LocalDynamo {
@@ -19,7 +19,7 @@ export async function startDynamo(): Promise<LocalDynamo> {
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${port}`;
-  await ensureRunLogTable(new DynamoDBClient({ endpoint, region: names.region }));
+  await ensureRunLogTable(new DynamoDBClient({ endpoint, ...localAws }));
   return {
     endpoint,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

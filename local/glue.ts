@@ -118,11 +118,13 @@ export class LocalGlue {
   }
 }
 
-/** Glue reports the last Python exception line ("ValueError: …") as the run's error message. */
+/** Glue reports the run's Python exception ("QualityGateFailed: 3 of 10 rows rejected …") as its error message:
+ *  the unindented line that ends the last traceback. */
 function errorMessage(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim());
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = /^(?:[\w.]+\.)?(\w*(?:Error|Exception|Exit)): ?(.*)$/.exec(lines[i]!);
+  const at = stderr.lastIndexOf('Traceback (most recent call last):');
+  if (at < 0) return undefined;
+  for (const line of stderr.slice(at).split('\n').reverse()) {
+    const m = /^(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*): (.*)$/.exec(line.trimEnd());
     if (m) return `${m[1]}: ${m[2]}`;
   }
   return undefined;

@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where the local stack keeps its state and what it calls things: the local stand-ins for the deployed names. */
-export const repoRoot = resolve(import.meta.dirname, '..');
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const localDir = resolve(process.env.LOCAL_DIR ?? join(repoRoot, '.local'));
 
 const account = '000000000000';
@@ -15,6 +16,9 @@ export const names = {
   stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:landing-etl-local-ingestion`,
   jobs: { transform: 'landing-etl-local-transform', test: 'landing-etl-local-test', load: 'landing-etl-local-load' },
 };
+
+/** Every local AWS-API server accepts any credentials; the SDK clients still need some. */
+export const localAws = { region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 export const paths = {
   stackFile: join(localDir, 'stack.json'),

@@ -8,7 +8,7 @@ import { startDynamo } from './dynamodb';
 import { LocalGlue } from './glue';
 import { startHttpApi } from './http-api';
 import { LandingWatcher, type S3EventRecord } from './landing-watcher';
-import { names, paths, type StackInfo } from './layout';
+import { localAws, names, paths, type StackInfo } from './layout';
 import { startPostgres } from './postgres';
 import { appendNotification, LocalStepFunctions, type Notification } from './stepfunctions';
 
@@ -41,6 +41,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
 
     const awsEnv = {
       AWS_REGION: names.region,
+      AWS_DEFAULT_REGION: names.region,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
@@ -52,7 +53,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
         // Locally the load job reads DATABASE_URL; on AWS this names the Secrets Manager secret.
         [names.jobs.load]: { script: 'load.py', defaultArguments: { '--db_secret_arn': 'local' } },
       },
-      { ...process.env, ...awsEnv, DATABASE_URL: db.url, LANDING_ETL_LOCAL_S3: paths.s3, PYSPARK_PYTHON: paths.python },
+      { ...process.env, ...awsEnv, DATABASE_URL: db.url, LANDING_ETL_LOCAL_S3: paths.s3, PYSPARK_PYTHON: paths.python, SPARK_LOCAL_IP: '127.0.0.1' },
       Number(process.env.LOCAL_GLUE_CONCURRENCY ?? 2),
     );
     stops.push(() => glue.stopAll());
@@ -63,7 +64,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     };
     const stepFunctions = await LocalStepFunctions.create({
       glue,
-      dynamodb: new DynamoDBClient({ endpoint: dynamo.endpoint, region: names.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      dynamodb: new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws }),
       pollMs: Number(process.env.LOCAL_POLL_MS ?? 1000),
       retryMs: process.env.LOCAL_RETRY_MS ? Number(process.env.LOCAL_RETRY_MS) : undefined,
       onNotification: notify,

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock, StackAlreadyRunning } from './lock';
@@ -18,6 +18,7 @@ async function main() {
     stopping = true;
     log('stopping…');
     await stack?.stop();
+    await rm(paths.stackFile, { force: true });
     release();
     log('stopped');
     process.exit(code);

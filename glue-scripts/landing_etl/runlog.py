@@ -11,6 +11,7 @@ def record_metrics(table: str, ingestion_id: str, stage: str, metrics: dict) -> 
     item = {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in metrics.items()}
     boto3.resource("dynamodb").Table(table).update_item(
         Key={"pk": f"ING#{ingestion_id}", "sk": f"STAGE#{stage}"},
-        UpdateExpression="SET metrics = :m",
+        UpdateExpression="SET #metrics = :m",
+        ExpressionAttributeNames={"#metrics": "metrics"},
         ExpressionAttributeValues={":m": item},
     )

@@ -1,0 +1,98 @@
+import { jest } from '@jest/globals';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunLog } from '../../functions/shared/run-log';
+import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
+
+jest.setTimeout(300_000);
+
+let stack: RunningStack;
+let runLog: RunLog;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  const client = new DynamoDBClient({
+    endpoint: stack.info.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  runLog = new RunLog(DynamoDBDocumentClient.from(client), stack.info.runLogTable);
+});
+
+afterAll(async () => {
+  const code = await stack?.stop();
+  expect(code).toBe(0);
+});
+
+const get = async (query: string) => {
+  const res = await fetch(`${stack.info.apiUrl}/get?${query}`);
+  return { status: res.status, body: (await res.json()) as { response?: Array<Record<string, unknown>>; error?: string } };
+};
+
+test('the first start loads the bundled sample and serves it over HTTP', async () => {
+  expect(stack.output()).toContain('sample loaded');
+  const { status, body } = await get('user=boris');
+  expect(status).toBe(200);
+  expect(body.response).toEqual([
+    { user: 'boris', project: 'gemini', hours: 7.25, timestamp: '2019-09-26T00:00:00.000Z' },
+    { user: 'boris', project: 'gemini', hours: 1, timestamp: '2018-11-27T09:00:00.000Z' },
+  ]);
+});
+
+test('a dropped file flows through transform, test and load, recorded stage by stage', async () => {
+  const file = join(stack.dir, 'checkins.csv');
+  writeFileSync(
+    file,
+    'user,timestamp,hours,project\r\n' +
+      'e2e-user,2020-01-02 03:04:05 UTC,1.5,apollo\r\n' +
+      'e2e-user,01/03/2020 12:15 AM,2,"gemini, phase 2"\r\n' +
+      'e2e-user,5 января 2020 18:30,0.25,mercury\r\n',
+  );
+  const run = await cli(stack.dir, ['ingest', file, '--dataset', 'dailycheckin', '--date', '2020-01-03']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/load\s+SUCCEEDED/);
+
+  const { body } = await get('user=e2e-user');
+  expect(body.response).toEqual([
+    { user: 'e2e-user', project: 'mercury', hours: 0.25, timestamp: '2020-01-05T18:30:00.000Z' },
+    { user: 'e2e-user', project: 'gemini, phase 2', hours: 2, timestamp: '2020-01-03T00:15:00.000Z' },
+    { user: 'e2e-user', project: 'apollo', hours: 1.5, timestamp: '2020-01-02T03:04:05.000Z' },
+  ]);
+
+  const id = /ingestion (\S+)/.exec(run.stdout)![1]!;
+  const record = await runLog.get(id);
+  expect(record!.summary).toMatchObject({
+    ingestionId: id,
+    ingestedID: id,
+    dataset: 'dailycheckin',
+    businessDate: '2020-01-03',
+    status: 'SUCCEEDED',
+    state: 'DONE',
+    ingestedTable: 'daily_checkins',
+  });
+  expect(record!.stages.map((s) => [s.stage, s.status])).toEqual([
+    ['transform', 'SUCCEEDED'],
+    ['test', 'SUCCEEDED'],
+    ['load', 'SUCCEEDED'],
+  ]);
+  for (const s of record!.stages) expect(Date.parse(s.endedAt!)).toBeGreaterThanOrEqual(Date.parse(s.startedAt!));
+  expect(record!.stages[2]!.metrics).toMatchObject({ rowsOut: 3 });
+});
+
+test('a file over the reject ratio halts at test with the reason, loading nothing', async () => {
+  const file = join(stack.dir, 'bad.csv');
+  writeFileSync(file, 'user,timestamp,hours,project\nbad-user,not a date,1,apollo\nbad-user,2020-01-02 03:04:05 UTC,99,apollo\n');
+  const run = await cli(stack.dir, ['ingest', file, '--dataset', 'dailycheckin']);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/FAILED at test: QualityGateFailed: 2 of 2 rows rejected/);
+  expect((await get('user=bad-user')).body.response).toEqual([]);
+});
+
+test('a missing user parameter is a 400 that says so', async () => {
+  const { status, body } = await get('');
+  expect(status).toBe(400);
+  expect(body.error).toBe('bad_request');
+});

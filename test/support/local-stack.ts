@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StackInfo } from '../../local/layout';
+
+const repo = process.cwd();
+
+export interface RunningStack {
+  dir: string;
+  info: StackInfo;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `npm start`'s entry point in its own data folder on free ports and waits until it is serving. */
+export async function startLocalStack(opts: { waitForSample?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'landing-etl-test-'));
+  chmodSync(dir, 0o755); // the embedded PostgreSQL runs as the 'postgres' user, which must reach its data folder
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: repo,
+    env: { ...process.env, LOCAL_DIR: dir, PORT: '0', LOCAL_PG_PORT: '0', LOCAL_POLL_MS: '250', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
+  const done = () => (opts.waitForSample ?? true ? /sample (loaded|did not load)/.test(output) : existsSync(join(dir, 'stack.json')));
+  while (!done()) {
+    if (child.exitCode !== null) throw new Error(`local stack exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`local stack not ready within the deadline:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const info = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackInfo;
+  return {
+    dir,
+    info,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  } satisfies RunningStack;
+}
+
+/** Runs the landing-etl CLI against the stack in `dir`. */
+export function cli(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repo, 'bin', 'landing-etl.js'), ...args], {
+      cwd: repo,
+      env: { ...process.env, LOCAL_DIR: dir },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
