@@ -56,6 +56,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       { ...process.env, ...awsEnv, DATABASE_URL: db.url, LANDING_ETL_LOCAL_S3: paths.s3, PYSPARK_PYTHON: paths.python, SPARK_LOCAL_IP: '127.0.0.1' },
       Number(process.env.LOCAL_GLUE_CONCURRENCY ?? 2),
     );
+    await mkdir(paths.glueLogs, { recursive: true });
+    const warming = glue.warmUp();
     stops.push(() => glue.stopAll());
 
     const notify = (n: Notification) => {
@@ -96,6 +98,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const watcher = new LandingWatcher(paths.landing, names.landingBucket, (record) =>
       invokeExecutor(executor.handler, record, log),
     );
+    await warming;
     watcher.start();
     stops.push(() => watcher.stop());
     ready = true;
