@@ -13,16 +13,20 @@ export interface RunningStack {
   stop(): Promise<number | null>;
 }
 
-/** Starts `npm start`'s entry point in its own data folder on free ports and waits until it is serving. */
-export async function startLocalStack(opts: { waitForSample?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
+/** A fresh data folder for a local stack. */
+export function newStackDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'landing-etl-test-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL runs as the 'postgres' user, which must reach its data folder
+  return dir;
+}
+
+/** Starts `npm start`'s entry point in its own data folder on free ports and waits until it is serving. */
+export async function startLocalStack(
+  opts: { dir?: string; waitForSample?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+) {
+  const dir = opts.dir ?? newStackDir();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    cwd: repo,
-    env: { ...process.env, LOCAL_DIR: dir, PORT: '0', LOCAL_PG_PORT: '0', LOCAL_POLL_MS: '250', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnStack(dir, opts.env);
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -47,6 +51,15 @@ export async function startLocalStack(opts: { waitForSample?: boolean; timeoutMs
       return exited;
     },
   } satisfies RunningStack;
+}
+
+/** `npm start`'s entry point on free ports in `dir`. */
+export function spawnStack(dir: string, env?: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: repo,
+    env: { ...process.env, LOCAL_DIR: dir, PORT: '0', LOCAL_PG_PORT: '0', LOCAL_POLL_MS: '250', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs the landing-etl CLI against the stack in `dir`. */
