@@ -5,5 +5,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The slow robustness suite runs on its own: npm run test:faults (CI runs it too).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   testTimeout: 30_000,
 };

@@ -1,0 +1,158 @@
+import { gzipSync } from 'node:zlib';
+
+/** What must happen to a landed file: rejected by the executor, halted at a named stage with a reason, or loaded
+ *  with exactly `loaded` rows and the named rules quarantining exactly the given counts. */
+export type Outcome =
+  | { rejected: RegExp }
+  | { failedAt: 'transform' | 'test' | 'load'; cause: RegExp }
+  | { loaded: number; quarantined?: Record<string, number> };
+
+export interface BadInputCase {
+  name: string;
+  /** File name suffix: .csv unless the case is about compression or extensions. */
+  ext?: string;
+  body: Buffer;
+  expect: Outcome;
+  /** Values that must come back from GET /get?user= exactly as written. */
+  users?: string[];
+}
+
+const HEADER = 'user,timestamp,hours,project';
+const good = (user: string, i: number) => `${user},2020-01-${String((i % 28) + 1).padStart(2, '0')} 10:00:00 UTC,1.5,apollo`;
+/** A file of `n` good rows for `user`, plus extra lines. */
+const rows = (user: string, n: number, ...extra: string[]) =>
+  [HEADER, ...Array.from({ length: n }, (_, i) => good(user, i)), ...extra].join('\n') + '\n';
+const utf8 = (s: string) => Buffer.from(s, 'utf8');
+
+export const CASES: BadInputCase[] = [
+  { name: 'empty-file', body: Buffer.alloc(0), expect: { rejected: /is empty \(0 bytes\)/ } },
+  { name: 'not-a-csv', ext: '.json', body: utf8('{"user":"x"}'), expect: { rejected: /is not a \.csv or \.csv\.gz file/ } },
+  { name: 'header-only', body: utf8(`${HEADER}\n`), expect: { failedAt: 'test', cause: /min_rows/ } },
+  {
+    name: 'no-header',
+    body: utf8(`${good('u-no-header', 1)}\n${good('u-no-header', 2)}\n`),
+    expect: { failedAt: 'transform', cause: /missing column/ },
+  },
+  {
+    name: 'semicolon-delimiter',
+    body: utf8('user;timestamp;hours;project\nu-semi;2020-01-01 10:00:00 UTC;1;apollo\n'),
+    expect: { failedAt: 'transform', cause: /missing column/ },
+  },
+  {
+    name: 'tab-delimiter',
+    body: utf8('user\ttimestamp\thours\tproject\nu-tab\t2020-01-01 10:00:00 UTC\t1\tapollo\n'),
+    expect: { failedAt: 'transform', cause: /missing column/ },
+  },
+  {
+    name: 'missing-column',
+    body: utf8('user,timestamp,hours\nu-missing,2020-01-01 10:00:00 UTC,1\n'),
+    expect: { failedAt: 'transform', cause: /missing column\(s\) \['project'\]/ },
+  },
+  {
+    name: 'extra-column',
+    body: utf8('user,timestamp,hours,project,mood\nu-extra,2020-01-01 10:00:00 UTC,1,apollo,happy\n'),
+    expect: { loaded: 1 },
+    users: ['u-extra'],
+  },
+  {
+    name: 'columns-reordered',
+    body: utf8('project,hours,user,timestamp\napollo,2.5,u-reordered,2020-01-01 10:00:00 UTC\n'),
+    expect: { loaded: 1 },
+    users: ['u-reordered'],
+  },
+  {
+    name: 'duplicate-header-names',
+    body: utf8('user,user,timestamp,hours,project\nu-dup,u-dup2,2020-01-01 10:00:00 UTC,1,apollo\n'),
+    expect: { failedAt: 'transform', cause: /duplicate/i },
+  },
+  {
+    name: 'latin-1-bytes',
+    body: Buffer.concat([utf8(rows('u-latin1', 40)), Buffer.from('Jos\xe9,2020-01-02 10:00:00 UTC,1,apollo\n', 'latin1')]),
+    expect: { failedAt: 'transform', cause: /UTF-8/ },
+  },
+  {
+    name: 'utf8-bom',
+    body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(rows('u-bom', 3))]),
+    expect: { loaded: 3 },
+    users: ['u-bom'],
+  },
+  {
+    name: 'utf16',
+    body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rows('u-utf16', 2), 'utf16le')]),
+    expect: { failedAt: 'transform', cause: /UTF-8|UTF-16|missing column/ },
+  },
+  { name: 'crlf', body: utf8(rows('u-crlf', 3).replaceAll('\n', '\r\n')), expect: { loaded: 3 }, users: ['u-crlf'] },
+  {
+    name: 'quoted-commas-and-newlines',
+    body: utf8(`${HEADER}\nu-quoted,2020-01-01 10:00:00 UTC,1,"apollo, phase 2"\nu-quoted,2020-01-02 10:00:00 UTC,1,"line one\nline two"\n`),
+    expect: { loaded: 2 },
+    users: ['u-quoted'],
+  },
+  {
+    name: 'unterminated-quote',
+    body: utf8(rows('u-unterminated', 40, 'u-unterminated,2020-01-03 10:00:00 UTC,1,"apollo')),
+    expect: { loaded: 40, quarantined: { 'project.required': 1 } },
+  },
+  {
+    name: 'ten-megabyte-line',
+    body: utf8(rows('u-huge', 40, `${'x'.repeat(10 * 1024 * 1024)},2020-01-03 10:00:00 UTC,1,apollo`)),
+    expect: { loaded: 40, quarantined: { 'user.max_length': 1 } },
+  },
+  {
+    name: 'binary-garbage',
+    body: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+    expect: { failedAt: 'transform', cause: /missing column|UTF-8/ },
+  },
+  {
+    name: 'gz-that-is-not-gzip',
+    ext: '.csv.gz',
+    body: utf8(rows('u-fakegz', 3)),
+    expect: { failedAt: 'transform', cause: /gzip/i },
+  },
+  {
+    name: 'truncated-gzip',
+    ext: '.csv.gz',
+    body: gzipSync(utf8(rows('u-truncgz', 2000))).subarray(0, 3000),
+    expect: { failedAt: 'transform', cause: /gzip|truncated|unexpected end/i },
+  },
+  ...(
+    [
+      ['negative-hours', '-1', 'hours.range'],
+      ['zero-hours', '0', 'hours.range'],
+      ['huge-hours', '1e9', 'hours.range'],
+      ['nan-hours', 'NaN', 'hours.format'],
+      ['inf-hours', 'inf', 'hours.format'],
+      ['feb-30', null, 'timestamp.format'],
+      ['hour-25', null, 'timestamp.format'],
+      ['before-1970', null, 'timestamp.range'],
+      ['far-future', null, 'timestamp.range'],
+      ['whitespace-user', null, 'user.required'],
+    ] as const
+  ).map(([name, hours, rule]) => {
+    const user = `u-${name}`;
+    const bad: Record<string, string> = {
+      'feb-30': `${user},2020-02-30 10:00:00 UTC,1,apollo`,
+      'hour-25': `${user},2020-01-05 25:00:00 UTC,1,apollo`,
+      'before-1970': `${user},1969-12-31 23:59:59 UTC,1,apollo`,
+      'far-future': `${user},2999-01-01 00:00:00 UTC,1,apollo`,
+      'whitespace-user': `   ,2020-01-05 10:00:00 UTC,1,apollo`,
+    };
+    return {
+      name,
+      body: utf8(rows(user, 40, bad[name] ?? `${user},2020-01-05 10:00:00 UTC,${hours},apollo`)),
+      expect: { loaded: 40, quarantined: { [rule]: 1 } },
+    };
+  }),
+  ...(
+    [
+      ['sql-user', "Robert'); DROP TABLE daily_checkins;--"],
+      ['emoji-user', '🦄 unicorn 👩‍💻'],
+      ['rtl-user', 'מִשְׁתַּמֵּשׁ عربي'],
+    ] as const
+  ).map(([name, user]) => ({
+    name,
+    body: utf8(`${HEADER}\n"${user.replaceAll('"', '""')}",2020-01-01 10:00:00 UTC,1,apollo\n`),
+    expect: { loaded: 1 },
+    users: [user],
+  })),
+];
