@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { invokeAsync } from './async-invoke';
 import { startAwsApi } from './aws-api';
 import { startDynamo } from './dynamodb';
 import { LocalGlue } from './glue';
@@ -132,23 +133,15 @@ async function migrate(databaseUrl: string): Promise<void> {
   });
 }
 
-type ExecutorHandler = (event: unknown, context: never) => Promise<unknown>;
+type ExecutorHandler = (event: unknown, context: never) => Promise<Array<Record<string, string>>>;
 
-/** Asynchronous Lambda invocation: two retries with backoff, then the on-failure destination (a file here). */
 async function invokeExecutor(handler: ExecutorHandler, record: S3EventRecord, log: (line: string) => void) {
   const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const outcomes = (await handler({ Records: [record] }, {} as never)) as Array<Record<string, string>>;
-      for (const o of outcomes) log(`landed ${key}: ${o.outcome} ${o.ingestionId ?? ''} ${o.reason ?? ''}`.trim());
-      return;
-    } catch (e) {
-      if (attempt === 3) {
-        log(`executor failed for ${key} after ${attempt} attempts: ${(e as Error).message}; event kept in on-failure queue`);
-        await appendFile(paths.executorFailures, `${JSON.stringify({ record, error: (e as Error).message })}\n`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
-    }
-  }
+  const outcomes = await invokeAsync(handler, { Records: [record] }, {
+    async onFailure(event, error) {
+      log(`executor failed for ${key} after its retries: ${error.message}; the event is in ${paths.executorFailures}`);
+      await appendFile(paths.executorFailures, `${JSON.stringify({ time: new Date().toISOString(), key, error: error.message, event })}\n`);
+    },
+  });
+  for (const o of outcomes ?? []) log(`landed ${key}: ${o.outcome} ${o.ingestionId ?? ''} ${o.reason ?? ''}`.trim());
 }

@@ -1,0 +1,162 @@
+import { jest } from '@jest/globals';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import postgres from 'postgres';
+import { RunLog, type IngestionSummary } from '../../functions/shared/run-log';
+import { invokeAsync } from '../../local/async-invoke';
+import { names } from '../../local/layout';
+import { startLocalStack, type RunningStack } from '../support/local-stack';
+import { startTcpProxy } from '../support/tcp-proxy';
+
+jest.setTimeout(900_000);
+
+let stack: RunningStack;
+let runLog: RunLog;
+let sql: postgres.Sql;
+let dynamoProxy: Awaited<ReturnType<typeof startTcpProxy>>;
+type Handler = (event: unknown, context: never) => Promise<Array<{ outcome: string; ingestionId?: string }>>;
+let executor: Handler;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  const doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, region: names.region, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+  );
+  runLog = new RunLog(doc, stack.info.runLogTable);
+  sql = postgres(stack.info.databaseUrl, { max: 2 });
+  // The executor handler, in this process, wired to the running stack like Lambda is on AWS, its DynamoDB reached
+  // through a proxy the tests can switch off.
+  dynamoProxy = await startTcpProxy(new URL(stack.info.dynamodbEndpoint));
+  Object.assign(process.env, {
+    AWS_REGION: names.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
+    AWS_ENDPOINT_URL_SFN: stack.info.awsEndpoint,
+    AWS_ENDPOINT_URL_SNS: stack.info.awsEndpoint,
+    AWS_MAX_ATTEMPTS: '2',
+    STATE_MACHINE_ARN: names.stateMachineArn,
+    RUN_LOG_TABLE: stack.info.runLogTable,
+    TOPIC_ARN: names.topicArn,
+    DATA_BUCKET: names.dataBucket,
+    DATASETS_DIR: join(process.cwd(), 'datasets'),
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  executor = (await import('../../functions/executor/handler')).handler as unknown as Handler;
+});
+
+afterAll(async () => {
+  await dynamoProxy?.close();
+  await sql?.end();
+  await stack?.stop();
+});
+
+const uri = (key: string) => `s3://${stack.info.landingBucket}/${key}`;
+
+function land(key: string, body: string): void {
+  const target = join(stack.info.landingFolder, key);
+  mkdirSync(dirname(target), { recursive: true });
+  const part = join(dirname(target), `.${Date.now()}-${Math.random()}.part`);
+  writeFileSync(part, body);
+  renameSync(part, target);
+}
+
+/** An S3 record for an object that is already in the landing folder. */
+function s3Event(key: string, size: number, versionId: string) {
+  return {
+    Records: [
+      {
+        eventName: 'ObjectCreated:Put',
+        eventTime: new Date().toISOString(),
+        s3: { bucket: { name: stack.info.landingBucket }, object: { key, size, eTag: versionId, versionId } },
+      },
+    ],
+  };
+}
+
+async function finished(sourceUri: string, since: string, deadlineMs = 300_000): Promise<IngestionSummary> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const s = await runLog.latestForObject(sourceUri, since);
+    if (s && ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(s.status)) return s;
+    if (Date.now() > deadline) throw new Error(`${sourceUri}: not finished in time (${s?.status ?? 'nothing recorded'})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const csv = (user: string, n: number, hours = '1.5') =>
+  ['user,timestamp,hours,project', ...Array.from({ length: n }, (_, i) => `${user},2021-03-01 ${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00 UTC,${hours},p${i}`)].join('\n') + '\n';
+
+const rowsOf = async (sourceUri: string) =>
+  (await sql<{ n: number; hours: number[] }[]>`
+    SELECT count(*)::int AS n, array_agg(DISTINCT hours::float8) AS hours FROM daily_checkins WHERE source_object = ${sourceUri}`)[0]!;
+
+test('100 deliveries of the same S3 event start exactly one run', async () => {
+  // A dot-folder: the local landing watcher ignores it, so only the deliveries below announce the object.
+  const key = 'dailycheckin/.faults/hundred.csv';
+  const body = csv('u-hundred', 10);
+  const target = join(stack.info.landingFolder, key);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, body);
+  const since = new Date().toISOString();
+  const event = s3Event(key, Buffer.byteLength(body), 'v-hundred');
+  const outcomes = (await Promise.all(Array.from({ length: 100 }, () => executor(event, {} as never)))).flat();
+  expect(outcomes.filter((o) => o.outcome === 'started')).toHaveLength(1);
+  expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(99);
+  expect(new Set(outcomes.map((o) => o.ingestionId)).size).toBe(1);
+  const executions = readdirSync(join(stack.dir, 'stepfunctions')).filter((f) => f.startsWith(outcomes[0]!.ingestionId!));
+  expect(executions).toHaveLength(1);
+  const summary = await finished(uri(key), since);
+  expect(summary.status).toBe('SUCCEEDED');
+});
+
+test('20 files landed at once all load, with exact counts', async () => {
+  const since = new Date().toISOString();
+  const keys = Array.from({ length: 20 }, (_, i) => `dailycheckin/faults/batch-${i}.csv`);
+  keys.forEach((key, i) => land(key, csv(`u-batch-${i}`, 200 + i)));
+  const summaries = await Promise.all(keys.map((key) => finished(uri(key), since, 600_000)));
+  expect(summaries.map((s) => s.status)).toEqual(keys.map(() => 'SUCCEEDED'));
+  for (const [i, key] of keys.entries()) expect((await rowsOf(uri(key))).n).toBe(200 + i);
+});
+
+test('two versions of the same key landed seconds apart: the table ends with exactly the later version', async () => {
+  const key = 'dailycheckin/faults/versioned.csv';
+  const since = new Date().toISOString();
+  land(key, csv('u-versioned', 300, '1.25'));
+  await finished(uri(key), since, 60_000).catch(() => undefined); // give the first version a head start, not a finish
+  await new Promise((r) => setTimeout(r, 1500));
+  const secondSince = new Date().toISOString();
+  land(key, csv('u-versioned', 120, '7.5'));
+  expect((await finished(uri(key), secondSince)).status).toBe('SUCCEEDED');
+  // Let any run of the first version finish too; it must not win.
+  await new Promise((r) => setTimeout(r, 5000));
+  expect(await rowsOf(uri(key))).toEqual({ n: 120, hours: [7.5] });
+});
+
+test('a run log outage when a file lands: retried until it is back, or kept in the on-failure queue with its key', async () => {
+  const key = 'dailycheckin/.faults/outage.csv'; // not announced by the watcher: this test delivers its events
+  const body = csv('u-outage', 5);
+  const target = join(stack.info.landingFolder, key);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, body);
+  const event = s3Event(key, Buffer.byteLength(body), 'v-outage');
+  const failed: Array<{ event: unknown; error: Error }> = [];
+  const onFailure = async (e: unknown, error: Error) => void failed.push({ event: e, error });
+
+  // Down for the whole retry budget: nothing is started, and the event is kept with its key.
+  dynamoProxy.down();
+  expect(await invokeAsync(executor, event, { backoffMs: 100, onFailure })).toBeUndefined();
+  expect(failed).toHaveLength(1);
+  expect(JSON.stringify(failed[0]!.event)).toContain(key);
+
+  // Down at the first attempt only: a retry processes it, once.
+  const since = new Date().toISOString();
+  setTimeout(() => dynamoProxy.up(), 300);
+  const outcomes = await invokeAsync(executor, event, { backoffMs: 1000, onFailure });
+  expect(outcomes?.map((o) => o.outcome)).toEqual(['started']);
+  expect(failed).toHaveLength(1);
+  expect((await finished(uri(key), since)).status).toBe('SUCCEEDED');
+  expect((await rowsOf(uri(key))).n).toBe(5);
+});
