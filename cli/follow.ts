@@ -43,7 +43,7 @@ export async function followIngestion(
   let id: string | undefined;
   while (!id) {
     if (Date.now() > deadline) return { status: 'TIMEOUT', reason: `no ingestion of ${opts.sourceUri} was recorded` };
-    id = (await runLog.latestForObject(opts.sourceUri, opts.since))?.ingestionId;
+    id = (await runLog.forObject(opts.sourceUri, { since: opts.since, limit: 1 }))[0]?.ingestionId;
     if (!id) await sleep();
   }
   opts.print(`ingestion ${id}`);
@@ -59,7 +59,7 @@ export async function followIngestion(
       return {
         ingestionId: id,
         status: summary.status as FollowResult['status'],
-        stage: summary.state,
+        stage: summary.stage ?? summary.state,
         ...(summary.cause ? { reason: summary.cause } : {}),
       };
     }
