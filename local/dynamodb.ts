@@ -12,9 +12,9 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-/** A DynamoDB-API server (dynalite) persisting to .local/ (in memory when `path` is undefined), with the run-log
- *  table as serverless.yml declares it. */
-export async function startDynamo(path: string | undefined = paths.dynamodb): Promise<LocalDynamo> {
+/** A DynamoDB-API server (dynalite) persisting to .local/ (in memory when `path` is null), with the run-log table
+ *  as serverless.yml declares it. */
+export async function startDynamo(path: string | null = paths.dynamodb): Promise<LocalDynamo> {
   if (path) await mkdir(path, { recursive: true });
   const server: Server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await freePort();

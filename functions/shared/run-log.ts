@@ -1,9 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -264,40 +263,37 @@ export class RunLog {
     return { items, nextCursor: encodeCursor(cursorSchema.parse(start)) };
   }
 
-  /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n and moves the summary on, in one transaction
-   *  conditional on the summary still being FAILED at attempt n, so of two concurrent retries only one wins. */
+  /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
+   *  conditional on it still being FAILED at attempt n, so of two concurrent retries exactly one wins. The snapshot
+   *  comes first and is the same whoever writes it, so a lost race or a crash in between leaves nothing wrong. */
   async claimRetry(record: IngestionRecord, executionArn: string, now: string): Promise<number> {
     const { summary, stages } = record;
     const next = summary.attempt + 1;
     const snapshot: AttemptRecord = attemptSchema.parse({ ...summary, stages });
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { ...attemptKey(summary.ingestionId, summary.attempt), ...snapshot } }),
+    );
     try {
       await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: summaryKey(summary.ingestionId),
-                UpdateExpression:
-                  'SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt',
-                ConditionExpression: '#status = :failed AND attempt = :current',
-                ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
-                ExpressionAttributeValues: {
-                  ':received': 'RECEIVED',
-                  ':failed': 'FAILED',
-                  ':next': next,
-                  ':current': summary.attempt,
-                  ':arn': executionArn,
-                  ':now': now,
-                },
-              },
-            },
-            { Put: { TableName: this.table, Item: { ...attemptKey(summary.ingestionId, summary.attempt), ...snapshot } } },
-          ],
+        new UpdateCommand({
+          TableName: this.table,
+          Key: summaryKey(summary.ingestionId),
+          UpdateExpression:
+            'SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt',
+          ConditionExpression: '#status = :failed AND attempt = :current',
+          ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':received': 'RECEIVED',
+            ':failed': 'FAILED',
+            ':next': next,
+            ':current': summary.attempt,
+            ':arn': executionArn,
+            ':now': now,
+          },
         }),
       );
     } catch (e) {
-      if (e instanceof TransactionCanceledException && e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+      if (e instanceof ConditionalCheckFailedException) {
         throw new RetryConflict(`ingestion ${summary.ingestionId} is no longer FAILED at attempt ${summary.attempt}: another retry started it`);
       }
       throw e;

@@ -13,7 +13,7 @@ import { FakeGlue, type FakeJob } from './fake-glue';
 /** The state machine as the local stack runs it (real ASL, aws-local-stepfunctions, a real dynalite run log)
  *  with fake Glue jobs instead of Spark, so every path through it runs in well under a second. */
 export async function startOrchestration(opts: { executionsDir?: string } = {}) {
-  const dynamo = await startDynamo(undefined);
+  const dynamo = await startDynamo(null);
   const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws });
   const runLog = new RunLog(documentClient(dynamodb), names.runLogTable);
   const glue = new FakeGlue(dynamodb, {});
