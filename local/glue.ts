@@ -19,12 +19,6 @@ export interface JobRun {
   LogFile: string;
 }
 
-/** The two Glue API calls the state machine makes; the local stack runs real jobs, the ASL tests fake them. */
-export interface GlueApi {
-  startJobRun(params: { JobName: string; Arguments?: Record<string, string> }): Promise<{ JobRunId: string }>;
-  getJobRun(params: { JobName: string; RunId: string }): Promise<{ JobRun: Omit<JobRun, 'LogFile'> }>;
-}
-
 /** An error shaped like the one the Step Functions AWS-SDK integration raises for a Glue API error. */
 export class GlueApiError extends Error {
   constructor(code: string, message: string) {
@@ -35,7 +29,7 @@ export class GlueApiError extends Error {
 
 /** Runs the glue-scripts with local Spark and reports job runs the way the Glue API does (StartJobRun/GetJobRun).
  *  Runs beyond `maxConcurrent` wait in a queue, like Glue job-run queuing. */
-export class LocalGlue implements GlueApi {
+export class LocalGlue {
   private readonly runs = new Map<string, JobRun>();
   private readonly processes = new Map<string, ChildProcess>();
   private readonly queue: string[] = [];

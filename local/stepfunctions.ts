@@ -5,7 +5,7 @@ import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-
 import { documentClient } from '../functions/shared/document-client';
 import { executionInputSchema } from '../functions/shared/execution';
 import { RunLog } from '../functions/shared/run-log';
-import type { GlueApi } from './glue';
+import type { JobRun } from './glue';
 import { names, paths } from './layout';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -35,6 +35,12 @@ type TaskHandler = NonNullable<NonNullable<RunOptions['overrides']>['taskResourc
 interface TaskState {
   Type: string;
   Resource?: string;
+}
+
+/** The two Glue API calls the state machine makes: LocalGlue runs the real jobs, the ASL tests fake them. */
+export interface GlueApi {
+  startJobRun(params: { JobName: string; Arguments?: Record<string, string> }): Promise<{ JobRunId: string }>;
+  getJobRun(params: { JobName: string; RunId: string }): Promise<{ JobRun: Omit<JobRun, 'LogFile'> }>;
 }
 
 export interface LocalStepFunctionsOptions {
