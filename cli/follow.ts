@@ -1,17 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { documentClient } from '../functions/shared/document-client';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
 import { localAws, names, paths, type StackInfo } from '../local/layout';
 
 export const runLogFor = (info: StackInfo) =>
-  new RunLog(
-    DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws }),
-    ),
-    info.runLogTable,
-  );
+  new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 
 export const landingUri = (key: string) => `s3://${names.landingBucket}/${key}`;
 
@@ -39,34 +34,46 @@ export async function followIngestion(
   opts: { sourceUri: string; since: string; print(line: string): void; timeoutMs?: number },
 ): Promise<FollowResult> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15 * 60_000);
-  const sleep = () => new Promise((r) => setTimeout(r, 250));
   let id: string | undefined;
   while (!id) {
     if (Date.now() > deadline) return { status: 'TIMEOUT', reason: `no ingestion of ${opts.sourceUri} was recorded` };
-    id = (await runLog.latestForObject(opts.sourceUri, opts.since))?.ingestionId;
+    id = (await runLog.forObject(opts.sourceUri, { since: opts.since, limit: 1 }))[0]?.ingestionId;
     if (!id) await sleep();
   }
   opts.print(`ingestion ${id}`);
+  return followRun(runLog, id, { attempt: 1, print: opts.print, deadline });
+}
+
+/** Prints every stage change of attempt `attempt` of an ingestion until it ends or the deadline passes. */
+export async function followRun(
+  runLog: RunLog,
+  id: string,
+  opts: { attempt: number; print(line: string): void; deadline: number },
+): Promise<FollowResult> {
   const printed = new Set<string>();
   for (;;) {
     const record = await runLog.get(id);
-    for (const line of progressLines(record!).filter((l) => !printed.has(l))) {
+    if (!record) return { ingestionId: id, status: 'TIMEOUT', reason: `ingestion ${id} is not in the run log` };
+    const current = record.summary.attempt === opts.attempt;
+    for (const line of (current ? progressLines(record) : []).filter((l) => !printed.has(l))) {
       opts.print(line);
       printed.add(line);
     }
-    const { summary } = record!;
-    if (TERMINAL.has(summary.status)) {
+    const { summary } = record;
+    if (current && TERMINAL.has(summary.status)) {
       return {
         ingestionId: id,
         status: summary.status as FollowResult['status'],
-        stage: summary.state,
+        stage: summary.stage ?? summary.state,
         ...(summary.cause ? { reason: summary.cause } : {}),
       };
     }
-    if (Date.now() > deadline) return { ingestionId: id, status: 'TIMEOUT', reason: `still ${summary.status} at ${summary.state}` };
+    if (Date.now() > opts.deadline) return { ingestionId: id, status: 'TIMEOUT', reason: `still ${summary.status} at ${summary.state}` };
     await sleep();
   }
 }
+
+const sleep = () => new Promise((r) => setTimeout(r, 250));
 
 function progressLines({ summary, stages }: IngestionRecord): string[] {
   const lines = [`  ${summary.status === 'REJECTED' ? 'rejected' : 'received'}  ${summary.sourceUri}`];

@@ -1,9 +1,16 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { IngestionRecord, IngestionSummary } from '../functions/shared/run-log';
-import { dropIntoLanding, followIngestion, landingUri, runLogFor } from './follow';
+import { loadContracts } from '../functions/shared/contracts';
+import { ingestionView, summaryView } from '../functions/shared/ingestion-view';
+import { retryIngestion, IngestionNotFound } from '../functions/shared/retry';
+import { INGESTION_STATUSES, InvalidCursor, type IngestionStatus } from '../functions/shared/run-log';
+import { paths } from '../local/layout';
+import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from './follow';
+import { formatIngestion, formatRuns } from './format';
 import { runningStack, StackNotRunning } from './stack-file';
+import { resolveTarget, type Target } from './target';
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -11,29 +18,47 @@ class UsageError extends Error {
 
 const USAGE = `usage: landing-etl <command> [options]
 
-  ingest FILE --dataset NAME [--date YYYY-MM-DD]   land FILE in the local stack and follow its ingestion
-  status ID [--json]                               one ingestion's run log, stage by stage
-  runs [--dataset NAME] [--limit N] [--json]        recent ingestions, newest first`;
+  ingest FILE --dataset NAME [--date YYYY-MM-DD]    land FILE in the local stack and follow its ingestion
+  status ID                                         one ingestion's run log: every stage, every attempt
+  runs [--dataset NAME | --object S3_URI] [--status STATUS] [--limit N] [--cursor C]
+                                                    recent ingestions, newest first
+  retry ID [--detach]                               re-run a FAILED ingestion as its next attempt and follow it
+
+  --json              machine-readable output (status, runs, retry)
+  --stage NAME        a deployed stage (CloudFormation stack landing-etl-NAME) instead of the local stack
+  --region R          the deployed stage's region (default: the AWS SDK's)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
+  const { values: o, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
     options: {
       dataset: { type: 'string' },
+      object: { type: 'string' },
       date: { type: 'string' },
+      status: { type: 'string' },
       limit: { type: 'string', default: '20' },
+      cursor: { type: 'string' },
       json: { type: 'boolean', default: false },
+      detach: { type: 'boolean', default: false },
+      stage: { type: 'string' },
+      region: { type: 'string' },
     },
   });
+  const target = () => resolveTarget({ stage: o.stage, region: o.region });
   switch (command) {
     case 'ingest':
-      return ingest(positionals[0], values.dataset, values.date);
+      if (o.stage) throw new UsageError('ingest lands files in the local stack; on a stage, upload to its landing bucket');
+      return ingest(positionals[0], o.dataset, o.date);
     case 'status':
-      return status(positionals[0], values.json);
+      if (!positionals[0]) throw new UsageError('status needs an ingestion ID');
+      return status(await target(), positionals[0], o.json);
     case 'runs':
-      return runs(values.dataset ?? 'dailycheckin', Number(values.limit), values.json);
+      return runs(await target(), { ...o, limit: parseLimit(o.limit), status: parseStatus(o.status) });
+    case 'retry':
+      if (!positionals[0]) throw new UsageError('retry needs an ingestion ID');
+      return retry(await target(), positionals[0], o.json, o.detach);
     case undefined:
     case 'help':
     case '--help':
@@ -42,6 +67,19 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+function parseLimit(raw: string): number {
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--limit must be a whole number 1–100, got "${raw}"`);
+  return limit;
+}
+
+function parseStatus(raw: string | undefined): IngestionStatus | undefined {
+  if (raw === undefined) return undefined;
+  const status = raw.toUpperCase() as IngestionStatus;
+  if (!INGESTION_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${INGESTION_STATUSES.join(', ')}, got "${raw}"`);
+  return status;
 }
 
 async function ingest(file: string | undefined, dataset: string | undefined, date: string | undefined) {
@@ -63,43 +101,75 @@ async function ingest(file: string | undefined, dataset: string | undefined, dat
   return 1;
 }
 
-async function status(id: string | undefined, json: boolean) {
-  if (!id) throw new UsageError('status needs an ingestion ID');
-  const record = await runLogFor(runningStack()).get(id);
-  if (!record) {
-    console.error(`no ingestion ${id}`);
-    return 1;
-  }
-  console.log(json ? JSON.stringify(record, null, 2) : formatRecord(record));
+async function status(target: Target, id: string, json: boolean) {
+  const record = await target.runLog.get(id);
+  if (!record) throw new IngestionNotFound(`no ingestion ${id} in ${target.label}`);
+  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record)));
   return 0;
 }
 
-async function runs(dataset: string, limit: number, json: boolean) {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1–1000');
-  const items = await runLogFor(runningStack()).recent(dataset, limit);
-  console.log(json ? JSON.stringify(items, null, 2) : formatRuns(items));
+async function runs(
+  target: Target,
+  o: { dataset?: string | undefined; object?: string | undefined; status?: IngestionStatus | undefined; limit: number; cursor?: string | undefined; json: boolean },
+) {
+  if (o.dataset && o.object) throw new UsageError('give --dataset or --object, not both');
+  if (o.cursor && !o.dataset) throw new UsageError('--cursor pages through one --dataset');
+  let items;
+  let nextCursor: string | null = null;
+  if (o.object) {
+    items = (await target.runLog.forObject(o.object, { limit: o.limit })).filter((s) => !o.status || s.status === o.status);
+  } else if (o.dataset) {
+    try {
+      ({ items, nextCursor } = await target.runLog.recent(o.dataset, { limit: o.limit, status: o.status, cursor: o.cursor }));
+    } catch (e) {
+      if (e instanceof InvalidCursor) throw new UsageError(`--cursor: ${e.message}`);
+      throw e;
+    }
+  } else {
+    // Every dataset with a contract, merged newest first.
+    const pages = await Promise.all(
+      [...loadContracts(paths.datasets).keys()].map((d) => target.runLog.recent(d, { limit: o.limit, status: o.status })),
+    );
+    items = pages
+      .flatMap((p) => p.items)
+      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt))
+      .slice(0, o.limit);
+  }
+  const views = items.map(summaryView);
+  if (o.json) console.log(JSON.stringify({ items: views, nextCursor }, null, 2));
+  else {
+    console.log(formatRuns(views));
+    if (nextCursor) console.log(`more: --cursor ${nextCursor}`);
+  }
   return 0;
 }
 
-function formatRecord({ summary: s, stages }: IngestionRecord): string {
-  const lines = [
-    `ingestion  ${s.ingestionId}`,
-    `dataset    ${s.dataset} (business date ${s.businessDate})`,
-    `source     ${s.sourceUri}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ''}`,
-    `status     ${s.status} at ${s.state}`,
-    `received   ${s.receivedAt}`,
-  ];
-  if (s.cause) lines.push(`reason     ${s.cause}`);
-  for (const st of stages) {
-    const duration = st.startedAt && st.endedAt ? ` ${((Date.parse(st.endedAt) - Date.parse(st.startedAt)) / 1000).toFixed(1)}s` : '';
-    lines.push(`  ${st.stage.padEnd(9)} ${st.status.padEnd(9)}${duration}${st.cause ? `  ${st.cause}` : ''}`);
+async function retry(target: Target, id: string, json: boolean, detach: boolean) {
+  const { attempt, executionArn } = await retryIngestion(id, {
+    runLog: target.runLog,
+    stateMachineArn: target.stateMachineArn,
+    now: () => new Date(),
+    async start(name, input) {
+      const started = await target.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: target.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return started.executionArn!;
+    },
+  });
+  const print = json ? () => {} : console.log;
+  print(`ingestion ${id}: attempt ${attempt} started (${executionArn})`);
+  if (detach) {
+    if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn }));
+    return 0;
   }
-  return lines.join('\n');
-}
-
-function formatRuns(items: IngestionSummary[]): string {
-  if (items.length === 0) return 'no ingestions yet';
-  return items.map((s) => `${s.receivedAt}  ${s.status.padEnd(9)} ${s.state.padEnd(9)} ${s.ingestionId}  ${s.sourceUri}`).join('\n');
+  const result = await followRun(target.runLog, id, { attempt, print, deadline: Date.now() + 60 * 60_000 });
+  if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn, ...result }));
+  if (result.status === 'SUCCEEDED') {
+    print(`done: attempt ${attempt} of ${id} succeeded`);
+    return 0;
+  }
+  console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ''}: ${result.reason ?? 'no reason recorded'}`);
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

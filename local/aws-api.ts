@@ -9,6 +9,7 @@ import { freePort } from './ports';
 export async function startAwsApi(
   stepFunctions: LocalStepFunctions,
   onNotification: (n: Notification) => void,
+  port?: number,
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     void readBody(req)
@@ -21,11 +22,11 @@ export async function startAwsApi(
       })
       .catch((e: Error) => send(res, 500, 'application/json', JSON.stringify({ __type: 'InternalError', message: e.message })));
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = port ?? (await freePort());
+  await new Promise<void>((resolve) => server.listen(bound, '127.0.0.1', resolve));
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    endpoint: `http://127.0.0.1:${bound}`,
+    stop: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
   };
 }
 

@@ -12,17 +12,18 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-/** A DynamoDB-API server (dynalite) persisting to .local/, with the run-log table as serverless.yml declares it. */
-export async function startDynamo(): Promise<LocalDynamo> {
-  await mkdir(paths.dynamodb, { recursive: true });
-  const server: Server = dynalite({ path: paths.dynamodb, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/** A DynamoDB-API server (dynalite) persisting to .local/ (in memory when `path` is null), with the run-log table
+ *  as serverless.yml declares it. */
+export async function startDynamo(path: string | null = paths.dynamodb): Promise<LocalDynamo> {
+  if (path) await mkdir(path, { recursive: true });
+  const server: Server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${port}`;
   await ensureRunLogTable(new DynamoDBClient({ endpoint, ...localAws }));
   return {
     endpoint,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
   };
 }
 

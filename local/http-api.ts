@@ -46,10 +46,11 @@ async function handle(req: IncomingMessage, routes: Route[], isReady: () => bool
   if (url.pathname === '/health') {
     return isReady() ? jsonResult(200, { status: 'ok' }) : jsonResult(503, { status: 'starting' });
   }
-  const route = routes.find((r) => r.routeKey === `${method} ${url.pathname}`);
-  if (!route) return jsonResult(404, { message: 'Not Found' });
+  const match = routes.map((r) => ({ route: r, params: matchRoute(r.routeKey, method, url.pathname) })).find((m) => m.params);
+  if (!match) return jsonResult(404, { message: 'Not Found' });
+  const { route, params } = match;
   try {
-    const result = await route.handler(toEvent(req, url, route.routeKey), lambdaContext());
+    const result = await route.handler(toEvent(req, url, route.routeKey, params!), lambdaContext());
     if (result && typeof result === 'object' && 'statusCode' in result) return result as APIGatewayProxyStructuredResultV2;
     return jsonResult(200, result);
   } catch {
@@ -58,7 +59,31 @@ async function handle(req: IncomingMessage, routes: Route[], isReady: () => bool
   }
 }
 
-function toEvent(req: IncomingMessage, url: URL, routeKey: string): APIGatewayProxyEventV2 {
+/** API Gateway route matching: literal segments, and `{name}` segments captured as path parameters. */
+function matchRoute(routeKey: string, method: string, path: string): Record<string, string> | undefined {
+  const [routeMethod, routePath] = routeKey.split(' ') as [string, string];
+  if (routeMethod !== method) return undefined;
+  const want = routePath.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, segment] of want.entries()) {
+    const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+    if (name && got[i]) params[name] = safeDecode(got[i]!);
+    else if (segment !== got[i]) return undefined;
+  }
+  return params;
+}
+
+const safeDecode = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
+function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
@@ -71,6 +96,7 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string): APIGatewayPr
     rawQueryString: url.search.slice(1),
     headers,
     ...(url.search ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     isBase64Encoded: false,
     requestContext: {
       accountId: '000000000000',

@@ -91,9 +91,18 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     });
     const executor = await import('../functions/executor/handler');
     const query = await import('../functions/query/handler');
+    const ingestions = await import('../functions/ingestions/handler');
 
     let ready = false;
-    const http = await startHttpApi([{ routeKey: 'GET /get', handler: query.handler }], port, () => ready);
+    const http = await startHttpApi(
+      [
+        { routeKey: 'GET /get', handler: query.handler },
+        { routeKey: 'GET /ingestions', handler: ingestions.handler },
+        { routeKey: 'GET /ingestions/{id}', handler: ingestions.handler },
+      ],
+      port,
+      () => ready,
+    );
     stops.push(http.stop);
 
     const watcher = new LandingWatcher(paths.landing, names.landingBucket, (record) =>

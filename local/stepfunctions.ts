@@ -2,7 +2,10 @@ import * as ddb from '@aws-sdk/client-dynamodb';
 import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { LocalGlue } from './glue';
+import { documentClient } from '../functions/shared/document-client';
+import { executionInputSchema } from '../functions/shared/execution';
+import { RunLog } from '../functions/shared/run-log';
+import type { JobRun } from './glue';
 import { names, paths } from './layout';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -34,9 +37,17 @@ interface TaskState {
   Resource?: string;
 }
 
+/** The two Glue API calls the state machine makes: LocalGlue runs the real jobs, the ASL tests fake them. */
+export interface GlueApi {
+  startJobRun(params: { JobName: string; Arguments?: Record<string, string> }): Promise<{ JobRunId: string }>;
+  getJobRun(params: { JobName: string; RunId: string }): Promise<{ JobRun: Omit<JobRun, 'LogFile'> }>;
+}
+
 export interface LocalStepFunctionsOptions {
-  glue: LocalGlue;
+  glue: GlueApi;
   dynamodb: ddb.DynamoDBClient;
+  /** Where executions persist (default .local/stepfunctions). */
+  executionsDir?: string;
   /** Glue polls wait this long locally instead of the definition's Seconds. */
   pollMs: number;
   /** Optional override of every Retry interval (tests use it to keep retry scenarios fast). */
@@ -114,9 +125,15 @@ export class LocalStepFunctions {
     return execution;
   }
 
+  listExecutions(): Execution[] {
+    return [...this.executions.values()];
+  }
+
   /** Resolves when every running execution has finished (used at shutdown, after the Glue jobs are stopped). */
   async settle(timeoutMs: number): Promise<void> {
-    await Promise.race([Promise.allSettled(this.running.values()), new Promise((r) => setTimeout(r, timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.running.values()), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   private async run(execution: Execution): Promise<void> {
@@ -202,18 +219,37 @@ export class LocalStepFunctions {
   }
 
   private async persist(execution: Execution): Promise<void> {
-    await mkdir(paths.executions, { recursive: true });
-    await writeFile(join(paths.executions, `${execution.name}.json`), JSON.stringify(execution, null, 2));
+    await mkdir(this.executionsDir, { recursive: true });
+    await writeFile(join(this.executionsDir, `${execution.name}.json`), JSON.stringify(execution, null, 2));
   }
 
-  /** Executions that were running when the stack stopped cannot resume: they are recorded as ABORTED. */
+  private get executionsDir(): string {
+    return this.options.executionsDir ?? paths.executions;
+  }
+
+  /** Executions that were running when the stack stopped cannot resume: they are recorded as ABORTED, and their
+   *  ingestion FAILED in the run log with what to do about it, so nothing is left RUNNING forever. */
   private async restore(): Promise<void> {
-    await mkdir(paths.executions, { recursive: true });
-    for (const file of await readdir(paths.executions)) {
-      const execution = JSON.parse(await readFile(join(paths.executions, file), 'utf8')) as Execution;
+    await mkdir(this.executionsDir, { recursive: true });
+    const runLog = new RunLog(documentClient(this.options.dynamodb), names.runLogTable);
+    for (const file of (await readdir(this.executionsDir)).filter((f) => f.endsWith('.json'))) {
+      const execution = JSON.parse(await readFile(join(this.executionsDir, file), 'utf8')) as Execution;
       if (execution.status === 'RUNNING') {
-        Object.assign(execution, { status: 'ABORTED', stopDate: new Date().toISOString() });
+        const stopDate = new Date().toISOString();
+        Object.assign(execution, { status: 'ABORTED', stopDate });
         await this.persist(execution);
+        const input = executionInputSchema.safeParse(JSON.parse(execution.input));
+        if (input.success) {
+          const { ingestionId, attempt } = input.data;
+          await runLog.markAborted(
+            ingestionId,
+            attempt,
+            'ExecutionAborted',
+            `the local stack stopped while execution ${execution.name} was running, so it was aborted; ` +
+              `run \`landing-etl retry ${ingestionId}\` to run the ingestion again`,
+            stopDate,
+          );
+        }
       }
       this.executions.set(execution.name, execution);
     }

@@ -8,7 +8,8 @@ import { readConfig } from '../shared/config';
 import { loadContracts } from '../shared/contracts';
 import { logger } from '../shared/logger';
 import { RunLog } from '../shared/run-log';
-import { ingestLandedObject, type IngestionPorts, type Outcome } from './ingest';
+import { snsSubject } from '../shared/sns-subject';
+import { identify, ingestLandedObject, type IngestionPorts, type Outcome } from './ingest';
 import { parseS3Event } from './s3-event';
 
 const config = readConfig({
@@ -25,33 +26,49 @@ const ports: IngestionPorts = {
   dataBucket: config.DATA_BUCKET,
   qualityMode: config.QUALITY_MODE,
   now: () => new Date(),
-  record: (ingestion, sourceObject) => runLog.create(ingestion, sourceObject),
+  record: (ingestion) => runLog.create(ingestion),
+  recordExecution: (id, arn) => runLog.recordExecution(id, arn),
+  countDuplicate: (id) => runLog.countDuplicate(id),
   async start(name, input) {
     try {
-      await sfn.send(
+      const { executionArn } = await sfn.send(
         new StartExecutionCommand({ stateMachineArn: config.STATE_MACHINE_ARN, name, input: JSON.stringify(input) }),
       );
-      return 'started';
+      return { executionArn: executionArn! };
     } catch (e) {
-      if (e instanceof ExecutionAlreadyExists) return 'duplicate';
+      if (e instanceof ExecutionAlreadyExists) return 'exists';
       throw e;
     }
   },
   async alert(subject, message) {
-    await sns.send(
-      new PublishCommand({ TopicArn: config.TOPIC_ARN, Subject: subject.slice(0, 100), Message: JSON.stringify(message) }),
-    );
+    await sns.send(new PublishCommand({ TopicArn: config.TOPIC_ARN, Subject: snsSubject(subject), Message: JSON.stringify(message) }));
   },
 };
 
-/** S3 ObjectCreated → one ingestion per object. Any failure throws so Lambda retries the event (duplicates are
- *  harmless: the ingestion id is deterministic), then hands it to the on-failure destination. */
+/** Thrown after every record was tried when some failed, so Lambda retries the event (records already handled
+ *  come back as duplicates) and, after its retries, sends it to the on-failure destination. */
+export class LandedObjectsFailed extends Error {
+  override name = 'LandedObjectsFailed';
+}
+
+/** S3 ObjectCreated → one ingestion per object, every record of the event handled. */
 export const handler = middy(async (event: unknown): Promise<Outcome[]> => {
   const outcomes: Outcome[] = [];
+  const failed: string[] = [];
   for (const object of parseS3Event(event)) {
-    const outcome = await ingestLandedObject(object, ports);
-    logger.info('landed object handled', { ...outcome, key: object.key });
-    outcomes.push(outcome);
+    const log = logger.createChild({
+      persistentKeys: { ingestionId: identify(object)?.ingestionId ?? 'none', bucket: object.bucket, key: object.key },
+    });
+    try {
+      const outcome = await ingestLandedObject(object, ports);
+      if (outcome.outcome === 'duplicate') log.warn('duplicate delivery: no second run', { reason: outcome.reason });
+      else log.info(`landed object ${outcome.outcome}`, { ...outcome });
+      outcomes.push(outcome);
+    } catch (e) {
+      log.error('landed object not handled; the event will be retried', e as Error);
+      failed.push(`${object.key}: ${(e as Error).name}: ${(e as Error).message}`);
+    }
   }
+  if (failed.length > 0) throw new LandedObjectsFailed(`${failed.length} landed object(s) not handled: ${failed.join('; ')}`);
   return outcomes;
-}).use(injectLambdaContext(logger));
+}).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,25 +1,18 @@
 import type { DatasetContract } from '../shared/contracts';
+import { executionName, type ExecutionInput } from '../shared/execution';
 import { businessDate, ingestionId } from '../shared/ingestion-id';
 import type { NewIngestion } from '../shared/run-log';
 import type { LandedObject } from './s3-event';
 
-/** What the state machine receives: everything a stage needs, so the jobs never look anything up. */
-export interface ExecutionInput {
-  ingestionId: string;
-  dataset: string;
-  businessDate: string;
-  attempt: number;
-  source: { bucket: string; key: string; versionId: string | null; uri: string; size: number };
-  stagingUri: string;
-  qualityMode: 'hard' | 'soft';
-}
-
 export interface IngestionPorts {
   contracts: Map<string, DatasetContract>;
-  /** Records the RECEIVED (or REJECTED) item; false when it already exists. */
-  record(ingestion: NewIngestion, sourceObject: string): Promise<boolean>;
-  /** Starts the run; 'duplicate' when an execution of that name already exists. */
-  start(name: string, input: ExecutionInput): Promise<'started' | 'duplicate'>;
+  /** Writes the RECEIVED (or REJECTED) summary conditionally; false when it already exists (a redelivery). */
+  record(ingestion: NewIngestion): Promise<boolean>;
+  /** Starts the run; 'exists' when an execution of that name already exists (ExecutionAlreadyExists). */
+  start(name: string, input: ExecutionInput): Promise<{ executionArn: string } | 'exists'>;
+  /** Records the execution on the summary; false when one was recorded already. */
+  recordExecution(ingestionId: string, executionArn: string): Promise<boolean>;
+  countDuplicate(ingestionId: string): Promise<void>;
   alert(subject: string, message: Record<string, unknown>): Promise<void>;
   dataBucket: string;
   qualityMode?: 'hard' | 'soft' | undefined;
@@ -27,60 +20,86 @@ export interface IngestionPorts {
 }
 
 export type Outcome =
-  | { outcome: 'started' | 'duplicate'; ingestionId: string }
+  | { outcome: 'started'; ingestionId: string; executionArn: string }
+  | { outcome: 'duplicate'; ingestionId: string; reason: string }
   | { outcome: 'rejected'; ingestionId: string; reason: string }
   | { outcome: 'ignored'; key: string; reason: string };
 
 const ACCEPTED_SUFFIXES = ['.csv', '.csv.gz'];
 
-/** Turns one landed object into exactly one ingestion: started, recognised as a duplicate, or rejected. */
-export async function ingestLandedObject(obj: LandedObject, ports: IngestionPorts): Promise<Outcome> {
-  if (obj.key.endsWith('/')) return { outcome: 'ignored', key: obj.key, reason: 'folder marker' };
-
-  const datasetName = obj.key.split('/')[0]!;
+/** The ingestion a landed object becomes; undefined for a folder marker, which is no ingestion at all. */
+export function identify(obj: LandedObject): { ingestionId: string; dataset: string; businessDate: string } | undefined {
+  if (obj.key.endsWith('/')) return undefined;
+  const dataset = obj.key.includes('/') ? obj.key.split('/')[0]! : '';
   const date = businessDate(obj.key, obj.eventTime);
-  const id = ingestionId(datasetName, date, obj);
+  return { ingestionId: ingestionId(dataset || 'unknown', date, obj), dataset, businessDate: date };
+}
+
+/** Turns one landed object into exactly one ingestion: started, recognised as a duplicate delivery, or rejected.
+ *  Infrastructure errors propagate so Lambda retries the event; a retried event only repeats what is missing. */
+export async function ingestLandedObject(obj: LandedObject, ports: IngestionPorts): Promise<Outcome> {
+  const identity = identify(obj);
+  if (!identity) return { outcome: 'ignored', key: obj.key, reason: 'folder marker' };
+  const { ingestionId: id, dataset, businessDate: date } = identity;
   const uri = `s3://${obj.bucket}/${obj.key}`;
   const base = {
     ingestionId: id,
-    dataset: datasetName,
+    dataset: dataset || '(none)',
     businessDate: date,
     sourceUri: uri,
     ...(obj.versionId ? { sourceVersion: obj.versionId } : {}),
     receivedAt: ports.now().toISOString(),
   };
+  const duplicate = async (reason: string): Promise<Outcome> => {
+    await ports.countDuplicate(id);
+    return { outcome: 'duplicate', ingestionId: id, reason };
+  };
 
-  const reason = rejectionReason(obj, datasetName, ports.contracts);
+  const reason = rejectionReason(obj, dataset, ports.contracts);
   if (reason) {
-    if (await ports.record({ ...base, status: 'REJECTED', error: 'Rejected', cause: reason }, uri)) {
-      await ports.alert(`landing-etl: ${obj.key} rejected`, { ...base, status: 'REJECTED', reason });
+    if (!(await ports.record({ ...base, status: 'REJECTED', error: 'Rejected', cause: reason }))) {
+      return duplicate('this object was already rejected');
     }
+    await ports.alert(`landing-etl: ${truncate(obj.key, 50)} rejected`, { event: 'INGESTION_REJECTED', ...base, reason });
     return { outcome: 'rejected', ingestionId: id, reason };
   }
 
-  const contract = ports.contracts.get(datasetName)!;
-  // The item may exist from an earlier delivery whose start failed; starting again is safe because the
-  // execution name is the ingestion id, so only the start decides whether this delivery is a duplicate.
-  await ports.record({ ...base, status: 'RECEIVED', ingestedTable: contract.target.table }, uri);
-  const started = await ports.start(id, {
+  const contract = ports.contracts.get(dataset)!;
+  const input: ExecutionInput = {
     ingestionId: id,
-    dataset: datasetName,
+    dataset,
     businessDate: date,
     attempt: 1,
     source: { bucket: obj.bucket, key: obj.key, versionId: obj.versionId ?? null, uri, size: obj.size },
-    stagingUri: `s3://${ports.dataBucket}/staging/${datasetName}/${id}`,
+    stagingUri: `s3://${ports.dataBucket}/staging/${dataset}/${id}`,
     qualityMode: ports.qualityMode ?? contract.quality.mode,
+  };
+  // The summary may exist from an earlier delivery whose start failed; starting again is safe because the
+  // execution name is the ingestion id, so the start decides whether this delivery is a duplicate.
+  await ports.record({
+    ...base,
+    status: 'RECEIVED',
+    ingestedTable: contract.target.table,
+    executionInput: JSON.stringify(input),
   });
-  return { outcome: started, ingestionId: id };
+  const started = await ports.start(executionName(id, 1), input);
+  if (started === 'exists') return duplicate('its execution already exists');
+  // Step Functions answers a StartExecution with the name and input of a running execution with that execution:
+  // only the delivery that records it first started the run.
+  if (!(await ports.recordExecution(id, started.executionArn))) return duplicate('its execution was already started');
+  return { outcome: 'started', ingestionId: id, executionArn: started.executionArn };
 }
+
+const truncate = (s: string, n: number) => (s.length > n ? `…${s.slice(-(n - 1))}` : s);
 
 function rejectionReason(obj: LandedObject, dataset: string, contracts: Map<string, DatasetContract>) {
   if (!ACCEPTED_SUFFIXES.some((s) => obj.key.toLowerCase().endsWith(s))) {
     return `${obj.key} is not a .csv or .csv.gz file`;
   }
   if (obj.size === 0) return `${obj.key} is empty (0 bytes)`;
-  if (!contracts.has(dataset) || !obj.key.includes('/')) {
-    return `no dataset contract for "${obj.key.includes('/') ? dataset : ''}" (the first folder of the key); known datasets: ${[...contracts.keys()].join(', ')}`;
+  if (!contracts.has(dataset)) {
+    const where = dataset ? `"${dataset}" (the first folder of the key)` : 'a file outside any dataset folder';
+    return `no dataset contract for ${where}; known datasets: ${[...contracts.keys()].join(', ')}`;
   }
   return undefined;
 }

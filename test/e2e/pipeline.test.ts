@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { RunLog } from '../../functions/shared/run-log';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 
@@ -96,3 +97,43 @@ test('a missing user parameter is a 400 that says so', async () => {
   expect(status).toBe(400);
   expect(body.error).toBe('bad_request');
 });
+
+test('a run that fails at load is retried to success with one command, loading its rows exactly once', async () => {
+  const sql = postgres(stack.info.databaseUrl, { max: 1 });
+  const file = join(stack.dir, 'retry-me.csv');
+  writeFileSync(file, 'user,timestamp,hours,project\nretry-user,2020-02-01 08:00:00 UTC,3,apollo\nretry-user,2020-02-02 08:00:00 UTC,4,apollo\n');
+  let failed;
+  // The cause: the target table is gone while the file is loaded.
+  await sql`ALTER TABLE daily_checkins RENAME TO daily_checkins_away`;
+  try {
+    failed = await cli(stack.dir, ['ingest', file, '--dataset', 'dailycheckin', '--date', '2020-02-02']);
+  } finally {
+    await sql`ALTER TABLE daily_checkins_away RENAME TO daily_checkins`;
+  }
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toMatch(/FAILED at load: .*daily_checkins/);
+  const id = /ingestion (\S+)/.exec(failed.stdout)![1]!;
+
+  const retried = await cli(stack.dir, ['retry', id]);
+  expect(retried.stderr).toBe('');
+  expect(retried.code).toBe(0);
+  expect(retried.stdout).toMatch(/attempt 2 started/);
+
+  expect((await get('user=retry-user')).body.response).toHaveLength(2);
+  const [loaded] = await sql<Array<{ rows: number }>>`SELECT count(*)::int AS rows FROM daily_checkins WHERE ingestion_id = ${id}`;
+  expect(loaded!.rows).toBe(2);
+  await sql.end();
+
+  const record = await runLog.get(id);
+  expect(record!.summary).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+  expect(record!.attempts).toMatchObject([{ attempt: 1, status: 'FAILED', stage: 'load', cause: expect.stringMatching(/daily_checkins/) }]);
+  const messages = readFileSync(stack.info.notificationsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(JSON.parse(line).message) as Record<string, unknown>)
+    .filter((m) => m.ingestionId === id);
+  expect(messages).toMatchObject([
+    { event: 'INGESTION_FAILED', attempt: 1, stage: 'load', qualityReport: expect.stringMatching(/quality-report\.json$/) },
+    { event: 'INGESTION_SUCCEEDED', attempt: 2, stages: { transform: { rowsIn: 2 }, load: { rowsOut: 2 } } },
+  ]);
+}, 900_000);

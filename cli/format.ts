@@ -1,0 +1,57 @@
+import type { IngestionView, StageView, SummaryView } from '../functions/shared/ingestion-view';
+
+/** Left-aligned columns separated by two spaces; empty cells print as "-". */
+export function table(headers: string[], rows: string[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => c || '-'))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+const seconds = (s: number | null) => (s === null ? '' : `${s.toFixed(1)}s`);
+const time = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '');
+const metric = (s: StageView, ...keys: string[]) => {
+  for (const k of keys) if (typeof s.metrics?.[k] === 'number') return String(s.metrics[k]);
+  return '';
+};
+
+function stagesTable(stages: StageView[]): string {
+  return table(
+    ['STAGE', 'STATUS', 'STARTED', 'DURATION', 'ROWS IN', 'ROWS OUT', 'REJECTED', 'ERROR'],
+    stages.map((s) => [
+      s.stage,
+      s.status,
+      time(s.startedAt),
+      seconds(s.durationSeconds),
+      metric(s, 'rowsIn'),
+      metric(s, 'rowsOut', 'accepted'),
+      metric(s, 'rejected'),
+      s.status === 'FAILED' ? `${s.error ?? ''}: ${s.cause ?? ''}` : '',
+    ]),
+  );
+}
+
+export function formatIngestion({ summary: s, stages, attempts }: IngestionView): string {
+  const lines = [
+    `ingestion  ${s.ingestionId}`,
+    `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` → ${s.ingestedTable}` : ''}`,
+    `source     ${s.sourceUri}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ''}`,
+    `status     ${s.status} at ${s.state}, attempt ${s.attempt}${s.durationSeconds === null ? '' : ` (${seconds(s.durationSeconds)})`}`,
+    `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ''}`,
+  ];
+  if (s.status === 'FAILED' || s.status === 'REJECTED') lines.push(`reason     ${s.stage ? `${s.stage}: ` : ''}${s.error}: ${s.cause}`);
+  if (s.status === 'FAILED') lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (stages.length > 0) lines.push('', stagesTable(stages));
+  for (const a of [...attempts].reverse()) {
+    lines.push('', `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` — ${a.error}: ${a.cause}` : ''}`);
+    if (a.stages.length > 0) lines.push(stagesTable(a.stages).replace(/^/gm, '  '));
+  }
+  return lines.join('\n');
+}
+
+export function formatRuns(items: SummaryView[]): string {
+  if (items.length === 0) return 'no ingestions';
+  return table(
+    ['RECEIVED', 'STATUS', 'STATE', 'ATTEMPT', 'DURATION', 'INGESTION', 'SOURCE'],
+    items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri]),
+  );
+}

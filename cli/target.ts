@@ -1,0 +1,61 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { documentClient } from '../functions/shared/document-client';
+import { RunLog } from '../functions/shared/run-log';
+import { localAws, names } from '../local/layout';
+import { runningStack } from './stack-file';
+
+/** Where the CLI reads the run log and starts executions: the local stack, or a deployed stage. */
+export interface Target {
+  label: string;
+  runLog: RunLog;
+  sfn: SFNClient;
+  stateMachineArn: string;
+}
+
+export class StageNotFound extends Error {
+  override name = 'StageNotFound';
+}
+
+/** The outputs of stack `landing-etl-<stage>` the CLI needs (the deployment's contract). */
+export async function stageOutputs(stage: string, region: string | undefined) {
+  const stackName = `landing-etl-${stage}`;
+  const cfn = new CloudFormationClient(region ? { region } : {});
+  let outputs: Record<string, string>;
+  try {
+    const { Stacks = [] } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (e) {
+    if ((e as Error).name === 'ValidationError') {
+      throw new StageNotFound(`stage "${stage}" is not deployed${region ? ` in ${region}` : ''}: no CloudFormation stack ${stackName}`);
+    }
+    throw e;
+  } finally {
+    cfn.destroy();
+  }
+  const missing = ['RunLogTableName', 'StateMachineArn'].filter((k) => !outputs[k]);
+  if (missing.length > 0) throw new StageNotFound(`stack ${stackName} has no output ${missing.join(', ')}; is it a landing-etl deployment?`);
+  return { runLogTable: outputs.RunLogTableName!, stateMachineArn: outputs.StateMachineArn! };
+}
+
+export async function resolveTarget(opts: { stage?: string | undefined; region?: string | undefined }): Promise<Target> {
+  if (opts.stage) {
+    const { runLogTable, stateMachineArn } = await stageOutputs(opts.stage, opts.region);
+    // The state machine's ARN names the region the stack is in.
+    const region = opts.region ?? stateMachineArn.split(':')[3];
+    return {
+      label: `stage ${opts.stage}`,
+      runLog: new RunLog(documentClient(new DynamoDBClient({ region })), runLogTable),
+      sfn: new SFNClient({ region }),
+      stateMachineArn,
+    };
+  }
+  const stack = runningStack();
+  return {
+    label: 'the local stack',
+    runLog: new RunLog(documentClient(new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, ...localAws })), stack.runLogTable),
+    sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
+    stateMachineArn: names.stateMachineArn,
+  };
+}

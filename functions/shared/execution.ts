@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** What the state machine receives: everything a stage needs, so the jobs never look anything up. */
+export const executionInputSchema = z.object({
+  ingestionId: z.string().min(1),
+  dataset: z.string().min(1),
+  businessDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  attempt: z.number().int().positive(),
+  source: z.object({
+    bucket: z.string().min(1),
+    key: z.string().min(1),
+    versionId: z.string().nullable(),
+    uri: z.string().min(1),
+    size: z.number().int().nonnegative(),
+  }),
+  stagingUri: z.string().min(1),
+  qualityMode: z.enum(['hard', 'soft']),
+});
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+/** Attempt 1 runs under the ingestion id itself (so a duplicate S3 delivery collides with it); attempt n under
+ *  `<id>-a<n>`. Ids are at most 66 characters, so every name stays within Step Functions' 80. */
+export const executionName = (ingestionId: string, attempt: number) =>
+  attempt === 1 ? ingestionId : `${ingestionId}-a${attempt}`;
+
+export const executionArn = (stateMachineArn: string, name: string) =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;

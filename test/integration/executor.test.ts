@@ -1,0 +1,144 @@
+import { jest } from '@jest/globals';
+import { startAwsApi } from '../../local/aws-api';
+import { names, paths } from '../../local/layout';
+import type { Notification } from '../../local/stepfunctions';
+import { startOrchestration, healthyJobs } from '../support/orchestration';
+
+jest.setTimeout(60_000);
+
+let env: Awaited<ReturnType<typeof startOrchestration>>;
+let api: Awaited<ReturnType<typeof startAwsApi>>;
+let handler: (event: unknown, context: never) => Promise<unknown>;
+const alerts: Notification[] = [];
+const notify = (n: Notification) => alerts.push(n);
+
+beforeAll(async () => {
+  env = await startOrchestration();
+  env.glue.jobs = healthyJobs();
+  api = await startAwsApi(env.stepFunctions, notify);
+  // The handler reads its configuration at import, as in Lambda.
+  Object.assign(process.env, {
+    AWS_REGION: names.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: env.dynamo.endpoint,
+    AWS_ENDPOINT_URL_SFN: api.endpoint,
+    AWS_ENDPOINT_URL_SNS: api.endpoint,
+    STATE_MACHINE_ARN: names.stateMachineArn,
+    RUN_LOG_TABLE: names.runLogTable,
+    TOPIC_ARN: names.topicArn,
+    DATA_BUCKET: 'data',
+    DATASETS_DIR: paths.datasets,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler } = (await import('../../functions/executor/handler')) as unknown as { handler: typeof handler });
+});
+afterAll(async () => {
+  await api?.stop();
+  await env?.stop();
+});
+beforeEach(() => (alerts.length = 0));
+
+let n = 0;
+const s3Record = (key: string, opts: { size?: number; versionId?: string } = {}) => ({
+  eventVersion: '2.1',
+  eventSource: 'aws:s3',
+  eventTime: '2026-11-21T10:00:00.000Z',
+  eventName: 'ObjectCreated:Put',
+  s3: {
+    bucket: { name: 'landing' },
+    object: { key, size: opts.size ?? 120, eTag: 'etag', versionId: opts.versionId ?? `v${++n}` },
+  },
+});
+const deliver = (...records: unknown[]) => handler({ Records: records }, {} as never) as Promise<Array<Record<string, string>>>;
+const executionsOf = (id: string) => env.stepFunctions.listExecutions().filter((e) => e.name.startsWith(id));
+
+test('handles every record of a multi-record event: two runs started, one file rejected', async () => {
+  const outcomes = await deliver(
+    s3Record('dailycheckin/2026-11-20/a.csv'),
+    s3Record('dailycheckin/year=2026/month=11/day=19/b.csv.gz'),
+    s3Record('dailycheckin/2026-11-20/notes.txt'),
+  );
+  expect(outcomes.map((o) => o.outcome)).toEqual(['started', 'started', 'rejected']);
+  for (const o of outcomes.slice(0, 2)) {
+    expect((await env.finished(o.ingestionId!)).status).toBe('SUCCEEDED');
+    const record = await env.runLog.get(o.ingestionId!);
+    expect(record!.summary).toMatchObject({ status: 'SUCCEEDED', executionArn: o.executionArn, attempt: 1 });
+  }
+  expect((await env.runLog.getSummary(outcomes[1]!.ingestionId!))!.businessDate).toBe('2026-11-19');
+  expect((await env.runLog.getSummary(outcomes[2]!.ingestionId!))!.status).toBe('REJECTED');
+});
+
+test('a duplicate delivery starts no second run and is counted on the summary', async () => {
+  const record = s3Record('dailycheckin/2026-11-21/dup.csv');
+  const [first] = await deliver(record);
+  await env.finished(first!.ingestionId!);
+  const [second] = await deliver(record);
+  // Two more deliveries at the same moment.
+  const concurrent = await Promise.all([deliver(record), deliver(record)]);
+
+  expect(first!.outcome).toBe('started');
+  expect([second, ...concurrent.flat()].map((o) => o!.outcome)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+  expect(executionsOf(first!.ingestionId!)).toHaveLength(1);
+  expect(await env.runLog.getSummary(first!.ingestionId!)).toMatchObject({ status: 'SUCCEEDED', duplicates: 3 });
+});
+
+test('two deliveries racing while the run is fresh still make exactly one run', async () => {
+  const record = s3Record('dailycheckin/2026-11-21/race.csv');
+  const outcomes = (await Promise.all([deliver(record), deliver(record), deliver(record)])).flat();
+  expect(outcomes.map((o) => o.outcome).sort()).toEqual(['duplicate', 'duplicate', 'started']);
+  const id = outcomes[0]!.ingestionId!;
+  await env.finished(id);
+  expect(executionsOf(id)).toHaveLength(1);
+  expect((await env.runLog.getSummary(id))!.duplicates).toBe(2);
+});
+
+test.each([
+  ['dailycheckin/2026-11-21/a.json', 10, /is not a \.csv or \.csv\.gz file/],
+  ['dailycheckin/2026-11-21/empty.csv', 0, /is empty \(0 bytes\)/],
+  ['payroll/2026-11-21/a.csv', 10, /no dataset contract for "payroll" \(the first folder of the key\); known datasets: dailycheckin/],
+  ['loose.csv', 10, /no dataset contract for a file outside any dataset folder; known datasets: dailycheckin/],
+])('rejects %s (%d bytes): reason in the run log and an alert, no run', async (key, size, reason) => {
+  const record = s3Record(key, { size });
+  const [outcome] = await deliver(record);
+  expect(outcome).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(reason) });
+  const summary = await env.runLog.getSummary(outcome!.ingestionId!);
+  expect(summary).toMatchObject({ status: 'REJECTED', state: 'REJECTED', error: 'Rejected', cause: expect.stringMatching(reason) });
+  expect(executionsOf(outcome!.ingestionId!)).toHaveLength(0);
+  expect(alerts).toHaveLength(1);
+  expect(alerts[0]!.subject).toMatch(/^landing-etl: .* rejected$/);
+  expect(JSON.parse(alerts[0]!.message)).toMatchObject({ event: 'INGESTION_REJECTED', sourceUri: `s3://landing/${key}`, reason: expect.stringMatching(reason) });
+
+  // Redelivered: counted as a duplicate, not alerted twice.
+  expect((await deliver(record))[0]!.outcome).toBe('duplicate');
+  expect(alerts).toHaveLength(1);
+});
+
+test('ignores folder markers', async () => {
+  expect(await deliver(s3Record('dailycheckin/2026-11-21/', { size: 0 }))).toEqual([
+    { outcome: 'ignored', key: 'dailycheckin/2026-11-21/', reason: 'folder marker' },
+  ]);
+});
+
+test('Step Functions unavailable: the handler throws so Lambda retries, and the retry starts the run once', async () => {
+  const record = s3Record('dailycheckin/2026-11-21/outage.csv');
+  const port = Number(new URL(api.endpoint).port);
+  await api.stop();
+  try {
+    await expect(deliver(record)).rejects.toThrow(/LandedObjectsFailed|1 landed object\(s\) not handled: dailycheckin\/2026-11-21\/outage.csv/);
+  } finally {
+    api = await startAwsApi(env.stepFunctions, notify, port);
+  }
+  const [outcome] = await deliver(record);
+  expect(outcome!.outcome).toBe('started');
+  await env.finished(outcome!.ingestionId!);
+  expect(executionsOf(outcome!.ingestionId!)).toHaveLength(1);
+  expect(await env.runLog.getSummary(outcome!.ingestionId!)).toMatchObject({ status: 'SUCCEEDED' });
+});
+
+test('the run log unavailable: the handler throws and starts nothing', async () => {
+  const before = env.stepFunctions.listExecutions().length;
+  await env.dynamo.stop();
+  await expect(deliver(s3Record('dailycheckin/2026-11-21/no-runlog.csv'))).rejects.toThrow(/not handled/);
+  expect(env.stepFunctions.listExecutions()).toHaveLength(before);
+});

@@ -1,0 +1,194 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { documentClient } from '../../functions/shared/document-client';
+import { executionArn } from '../../functions/shared/execution';
+import { retryIngestion, RetryRefused } from '../../functions/shared/retry';
+import { RetryConflict } from '../../functions/shared/run-log';
+import { startAwsApi } from '../../local/aws-api';
+import { localAws, names } from '../../local/layout';
+import { LocalStepFunctions } from '../../local/stepfunctions';
+import type { FakeJob } from '../support/fake-glue';
+import { healthyJobs, receivedIngestion, startOrchestration } from '../support/orchestration';
+
+let env: Awaited<ReturnType<typeof startOrchestration>>;
+let api: Awaited<ReturnType<typeof startAwsApi>>;
+let sfn: SFNClient;
+/** Ingestions the fake load job loaded, once per successful run. */
+let loads: string[];
+
+beforeAll(async () => {
+  env = await startOrchestration();
+  api = await startAwsApi(env.stepFunctions, () => {});
+  sfn = new SFNClient({ endpoint: api.endpoint, ...localAws, maxAttempts: 1 });
+});
+afterAll(async () => {
+  sfn?.destroy();
+  await api?.stop();
+  await env?.stop();
+});
+beforeEach(() => {
+  env.glue.jobs = healthyJobs();
+  loads = [];
+});
+
+/** A load job that fails (the database is down) until `fixed()` is called. */
+function loadFailingUntilFixed(): { job: FakeJob; fixed(): void } {
+  let broken = true;
+  return {
+    job: {
+      run: (args) => {
+        if (broken) return { state: 'FAILED', errorMessage: 'OperationalError: connection to the database refused' };
+        loads.push(args['--ingestion_id']!);
+        return { state: 'SUCCEEDED', metrics: { rowsOut: 10 } };
+      },
+    },
+    fixed: () => (broken = false),
+  };
+}
+
+const retry = (id: string) =>
+  retryIngestion(id, {
+    runLog: env.runLog,
+    stateMachineArn: names.stateMachineArn,
+    now: () => new Date(),
+    async start(name, input) {
+      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: names.stateMachineArn, name, input: JSON.stringify(input) }));
+      return out.executionArn!;
+    },
+  });
+
+async function failedAtLoad() {
+  const load = loadFailingUntilFixed();
+  env.glue.jobs.load = load.job;
+  const input = await receivedIngestion(env.runLog);
+  await env.stepFunctions.startExecution(input.ingestionId, JSON.stringify(input));
+  expect((await env.finished(input.ingestionId)).status).toBe('FAILED');
+  return { input, fixed: load.fixed };
+}
+
+test('a failed ingestion, once its cause is fixed, is retried to success as attempt 2, loading once, history kept', async () => {
+  const { input, fixed } = await failedAtLoad();
+  fixed();
+
+  const { attempt, executionArn } = await retry(input.ingestionId);
+  expect(attempt).toBe(2);
+  expect(executionArn).toBe(`${names.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.ingestionId}-a2`);
+  expect((await env.finished(`${input.ingestionId}-a2`)).status).toBe('SUCCEEDED');
+
+  const record = (await env.runLog.get(input.ingestionId))!;
+  expect(record.summary).toMatchObject({ status: 'SUCCEEDED', state: 'DONE', attempt: 2, executionArn });
+  expect(record.stages.map((s) => [s.stage, s.status, s.attempt])).toEqual([
+    ['transform', 'SUCCEEDED', 2],
+    ['test', 'SUCCEEDED', 2],
+    ['load', 'SUCCEEDED', 2],
+  ]);
+  expect(record.attempts).toHaveLength(1);
+  expect(record.attempts[0]).toMatchObject({
+    attempt: 1,
+    status: 'FAILED',
+    state: 'LOAD',
+    stage: 'load',
+    cause: 'OperationalError: connection to the database refused',
+  });
+  expect(record.attempts[0]!.stages.map((s) => [s.stage, s.status])).toEqual([
+    ['transform', 'SUCCEEDED'],
+    ['test', 'SUCCEEDED'],
+    ['load', 'FAILED'],
+  ]);
+  // The jobs of attempt 2 ran with attempt 2's input; the load happened exactly once.
+  expect(loads).toEqual([input.ingestionId]);
+});
+
+test('of two retries at the same moment exactly one starts', async () => {
+  const { input, fixed } = await failedAtLoad();
+  fixed();
+  const results = await Promise.allSettled([retry(input.ingestionId), retry(input.ingestionId)]);
+  expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+  const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  expect(refused.reason).toBeInstanceOf(RetryConflict);
+  await env.finished(`${input.ingestionId}-a2`);
+  expect(env.stepFunctions.listExecutions().filter((e) => e.name.startsWith(input.ingestionId)).map((e) => e.name).sort()).toEqual([
+    input.ingestionId,
+    `${input.ingestionId}-a2`,
+  ]);
+  expect(loads).toEqual([input.ingestionId]);
+});
+
+test('only a FAILED ingestion can be retried', async () => {
+  const input = await receivedIngestion(env.runLog);
+  await env.stepFunctions.startExecution(input.ingestionId, JSON.stringify(input));
+  await env.finished(input.ingestionId);
+  await expect(retry(input.ingestionId)).rejects.toThrow(RetryRefused);
+  await expect(retry(input.ingestionId)).rejects.toThrow(/is SUCCEEDED \(attempt 1\); only a FAILED ingestion can be retried/);
+  await expect(retry('no-such-ingestion')).rejects.toThrow(/no ingestion no-such-ingestion/);
+});
+
+test('a retry whose start fails leaves the ingestion FAILED and retryable', async () => {
+  const { input, fixed } = await failedAtLoad();
+  fixed();
+  const port = Number(new URL(api.endpoint).port);
+  await api.stop();
+  try {
+    await expect(retry(input.ingestionId)).rejects.toThrow();
+  } finally {
+    api = await startAwsApi(env.stepFunctions, () => {}, port);
+  }
+  expect(await env.runLog.getSummary(input.ingestionId)).toMatchObject({ status: 'FAILED', attempt: 1, state: 'LOAD' });
+  expect((await retry(input.ingestionId)).attempt).toBe(2);
+  expect((await env.finished(`${input.ingestionId}-a2`)).status).toBe('SUCCEEDED');
+});
+
+test('an execution left RUNNING by a stopped local stack is ABORTED at restart, its ingestion FAILED and retryable', async () => {
+  // What a stack killed in the middle of the test stage leaves behind: the run log at test RUNNING, a RUNNING
+  // execution on disk.
+  const input = await receivedIngestion(env.runLog);
+  const doc = documentClient(env.dynamodb);
+  const pk = `ING#${input.ingestionId}`;
+  const now = new Date().toISOString();
+  await doc.send(new PutCommand({ TableName: names.runLogTable, Item: { pk, sk: 'STAGE#transform', stage: 'transform', status: 'SUCCEEDED', attempt: 1, startedAt: now, endedAt: now } }));
+  await doc.send(new PutCommand({ TableName: names.runLogTable, Item: { pk, sk: 'STAGE#test', stage: 'test', status: 'RUNNING', attempt: 1, startedAt: now } }));
+  await doc.send(
+    new UpdateCommand({
+      TableName: names.runLogTable,
+      Key: { pk, sk: 'SUMMARY' },
+      UpdateExpression: 'SET #status = :running, #state = :test, stage = :stage',
+      ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
+      ExpressionAttributeValues: { ':running': 'RUNNING', ':test': 'TEST', ':stage': 'test' },
+    }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'landing-etl-restart-'));
+  const arn = executionArn(names.stateMachineArn, input.ingestionId);
+  writeFileSync(
+    join(dir, `${input.ingestionId}.json`),
+    JSON.stringify({ executionArn: arn, stateMachineArn: names.stateMachineArn, name: input.ingestionId, input: JSON.stringify(input), status: 'RUNNING', startDate: now }),
+  );
+
+  const restarted = await LocalStepFunctions.create({ glue: env.glue, dynamodb: env.dynamodb, executionsDir: dir, pollMs: 5, retryMs: 5, onNotification: () => {} });
+
+  expect(restarted.describeExecution(arn).status).toBe('ABORTED');
+  const cause = `the local stack stopped while execution ${input.ingestionId} was running, so it was aborted; run \`landing-etl retry ${input.ingestionId}\` to run the ingestion again`;
+  const record = (await env.runLog.get(input.ingestionId))!;
+  expect(record.summary).toMatchObject({ status: 'FAILED', state: 'TEST', stage: 'test', error: 'ExecutionAborted', cause });
+  expect(record.stages.map((s) => [s.stage, s.status, s.cause])).toEqual([
+    ['transform', 'SUCCEEDED', undefined],
+    ['test', 'FAILED', cause],
+  ]);
+
+  const { attempt } = await retryIngestion(input.ingestionId, {
+    runLog: env.runLog,
+    stateMachineArn: names.stateMachineArn,
+    now: () => new Date(),
+    start: async (name, retried) => (await restarted.startExecution(name, JSON.stringify(retried))).executionArn,
+  });
+  const deadline = Date.now() + 20_000;
+  while (restarted.describeExecution(`${arn}-a2`).status === 'RUNNING') {
+    if (Date.now() > deadline) throw new Error('attempt 2 did not finish');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(attempt).toBe(2);
+  expect(await env.runLog.getSummary(input.ingestionId)).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+  await restarted.settle(1000);
+});

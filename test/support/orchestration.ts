@@ -1,0 +1,100 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { documentClient } from '../../functions/shared/document-client';
+import type { ExecutionInput } from '../../functions/shared/execution';
+import { RunLog } from '../../functions/shared/run-log';
+import { startDynamo } from '../../local/dynamodb';
+import { localAws, names } from '../../local/layout';
+import { LocalStepFunctions, type Execution, type Notification } from '../../local/stepfunctions';
+import { FakeGlue, type FakeJob } from './fake-glue';
+
+/** The state machine as the local stack runs it (real ASL, aws-local-stepfunctions, a real dynalite run log)
+ *  with fake Glue jobs instead of Spark, so every path through it runs in well under a second. */
+export async function startOrchestration(opts: { executionsDir?: string } = {}) {
+  const dynamo = await startDynamo(null);
+  const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws });
+  const runLog = new RunLog(documentClient(dynamodb), names.runLogTable);
+  const glue = new FakeGlue(dynamodb, {});
+  const notifications: Notification[] = [];
+  const executionsDir = opts.executionsDir ?? mkdtempSync(join(tmpdir(), 'landing-etl-sfn-'));
+  const stepFunctions = await LocalStepFunctions.create({
+    glue,
+    dynamodb,
+    executionsDir,
+    pollMs: 5,
+    retryMs: 5,
+    onNotification: (n) => notifications.push(n),
+  });
+  return {
+    dynamo,
+    dynamodb,
+    runLog,
+    glue,
+    notifications,
+    stepFunctions,
+    executionsDir,
+    /** Waits (with a deadline) until the execution has ended and returns how. */
+    async finished(name: string, timeoutMs = 20_000): Promise<Execution> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const execution = stepFunctions.describeExecution(`${names.stateMachineArn}:${name}`);
+        if (execution.status !== 'RUNNING') return execution;
+        if (Date.now() > deadline) throw new Error(`execution ${name} still RUNNING after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop() {
+      await stepFunctions.settle(5_000);
+      dynamodb.destroy();
+      await dynamo.stop();
+    },
+  };
+}
+
+let counter = 0;
+
+/** Records a RECEIVED ingestion the way the executor does and returns its execution input. */
+export async function receivedIngestion(runLog: RunLog, overrides: Partial<ExecutionInput> = {}): Promise<ExecutionInput> {
+  const id = `dailycheckin-20260121-${String(++counter).padStart(4, '0')}${Date.now().toString(16)}`;
+  const input: ExecutionInput = {
+    ingestionId: id,
+    dataset: 'dailycheckin',
+    businessDate: '2026-01-21',
+    attempt: 1,
+    source: { bucket: 'landing', key: `dailycheckin/2026-01-21/${id}.csv`, versionId: 'v1', uri: `s3://landing/dailycheckin/2026-01-21/${id}.csv`, size: 100 },
+    stagingUri: `s3://data/staging/dailycheckin/${id}`,
+    qualityMode: 'soft',
+    ...overrides,
+  };
+  await runLog.create({
+    ingestionId: id,
+    dataset: input.dataset,
+    businessDate: input.businessDate,
+    sourceUri: input.source.uri,
+    sourceVersion: 'v1',
+    receivedAt: new Date().toISOString(),
+    status: 'RECEIVED',
+    ingestedTable: 'daily_checkins',
+    executionInput: JSON.stringify(input),
+  });
+  return input;
+}
+
+/** Jobs that all succeed, with the counts a clean 10-row file produces. */
+export const healthyJobs = (): Record<string, FakeJob> => ({
+  transform: { run: () => ({ state: 'SUCCEEDED', metrics: { rowsIn: 10, rowsOut: 10, seconds: 1.5 } }) },
+  test: qualityJob(0),
+  load: { run: () => ({ state: 'SUCCEEDED', metrics: { rowsOut: 10, seconds: 2 } }) },
+});
+
+/** A test job that rejects `rejected` of 10 rows and, like the real one, fails in hard mode when any are. */
+export const qualityJob = (rejected: number): FakeJob => ({
+  run: (args) => {
+    const metrics = { rowsIn: 10, accepted: 10 - rejected, rejected, duplicates: 0 };
+    return args['--quality_mode'] === 'hard' && rejected > 0
+      ? { state: 'FAILED', errorMessage: `QualityGateFailed: hard mode: ${rejected} of 10 rows rejected`, metrics }
+      : { state: 'SUCCEEDED', metrics };
+  },
+});
