@@ -79,7 +79,7 @@ function s3Event(key: string, size: number, versionId: string) {
 async function finished(sourceUri: string, since: string, deadlineMs = 300_000): Promise<IngestionSummary> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
-    const s = await runLog.latestForObject(sourceUri, since);
+    const s = (await runLog.forObject(sourceUri, { since, limit: 1 }))[0];
     if (s && ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(s.status)) return s;
     if (Date.now() > deadline) throw new Error(`${sourceUri}: not finished in time (${s?.status ?? 'nothing recorded'})`);
     await new Promise((r) => setTimeout(r, 300));
