@@ -186,7 +186,9 @@ def report(counts: Counts, contract: Contract, found: dict[str, list[dict]], mod
 
 def gate(counts: Counts, contract: Contract, mode: str) -> None:
     """Raises QualityGateFailed naming the rule(s) and counts when the run must stop."""
-    by_rule = {r.name: counts.failed_by_rule[r.name] for r in contract.rules if counts.failed_by_rule[r.name]}
+    by_rule = {
+        r.name: counts.failed_by_rule.get(r.name, 0) for r in contract.rules if counts.failed_by_rule.get(r.name)
+    }
     detail = ", ".join(f"{name}: {n}" for name, n in by_rule.items()) or "no rule failures"
     fatal = [f"{r.name} ({by_rule[r.name]} rows)" for r in contract.rules if r.on_fail == "fail" and r.name in by_rule]
     if fatal:

@@ -51,7 +51,13 @@ def with_source_line(df: DataFrame) -> DataFrame:
 
     multiLine reading keeps a file in one partition in file order, so monotonically_increasing_id is the record
     index; the running sum of embedded line breaks is a window over that index."""
-    breaks = sum((F.coalesce(F.size(F.split(F.col(f"`{c}`"), "\n")), F.lit(1)) - 1 for c in df.columns), F.lit(0))
+    breaks = sum(
+        (
+            F.coalesce(F.length(F.col(f"`{c}`")) - F.length(F.regexp_replace(F.col(f"`{c}`"), "\n", "")), F.lit(0))
+            for c in df.columns
+        ),
+        F.lit(0),
+    )
     before = Window.orderBy("_record").rowsBetween(Window.unboundedPreceding, -1)
     return (
         df.withColumn("_record", F.monotonically_increasing_id())

@@ -18,10 +18,11 @@ def write_csv(tmp_path: Path, text: str, name: str = "in.csv", bom: bool = False
     return str(path)
 
 
-def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", version=None):
+def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", version=None, source_uri=None):
     raw = transform.read_source(spark, path)
     transform.check_header(raw, spec)
-    return transform.with_lineage(transform.typed(transform.with_source_line(raw), spec), ingestion_id, path, version)
+    rows = transform.typed(transform.with_source_line(raw), spec)
+    return transform.with_lineage(rows, ingestion_id, source_uri or path, version)
 
 
 def checked(spark, path: str, spec=DAILYCHECKIN, secret=None, **kw):
