@@ -72,7 +72,7 @@ async function main() {
   const rows = Number(values.rows);
   if (!Number.isInteger(rows) || rows < 1) throw new BenchmarkFailed(`--rows must be a positive integer, got ${values.rows}`);
 
-  const stack: RunningStack = await startLocalStack({ waitForSample: true, env: { LOCAL_POLL_MS: '200' } });
+  const stack: RunningStack = await startLocalStack({ waitForSample: true, timeoutMs: 600_000, env: { LOCAL_POLL_MS: '200' } });
   let peak = 0;
   let sampler: NodeJS.Timeout | undefined;
   try {

@@ -17,11 +17,17 @@ COLUMNS = ["username", "ts", "hours", "project", "ingestion_id", "source_object"
 
 def main(accepted: str, table: str) -> None:
     data = io.BytesIO()
-    pacsv.write_csv(pads.dataset(accepted, format="parquet").to_table(columns=COLUMNS), data, pacsv.WriteOptions(include_header=False))
+    pacsv.write_csv(
+        pads.dataset(accepted, format="parquet").to_table(columns=COLUMNS),
+        data,
+        pacsv.WriteOptions(include_header=False),
+    )
     body = data.getvalue()
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
         cols = ", ".join(COLUMNS)
-        conn.execute(f"DROP TABLE IF EXISTS bench_plain_copy; CREATE TABLE bench_plain_copy AS SELECT {cols} FROM {table} WITH NO DATA")
+        conn.execute(
+            f"DROP TABLE IF EXISTS bench_plain_copy; CREATE TABLE bench_plain_copy AS SELECT {cols} FROM {table} WITH NO DATA"
+        )
         started = time.perf_counter()
         with conn.cursor() as cur:
             with cur.copy(f"COPY bench_plain_copy ({cols}) FROM STDIN (FORMAT csv)") as copy:
