@@ -36,7 +36,7 @@ def main(argv: list[str]) -> None:
             conn,
             spec.table,
             columns,
-            load.accepted_batches(accepted_uri, columns + load.LINEAGE),
+            load.accepted_batches(accepted_uri, columns + load.LINEAGE, args["source_uri"]),
             args["ingestion_id"],
             args["source_uri"],
             version,

@@ -40,7 +40,7 @@ def run(conn, staged, version, modified, chunks=None):
         conn,
         "daily_checkins",
         COLUMNS,
-        chunks if chunks is not None else load.accepted_batches(staged[version], COLUMNS + load.LINEAGE),
+        chunks if chunks is not None else load.accepted_batches(staged[version], COLUMNS + load.LINEAGE, OBJECT),
         f"ing-{version}",
         OBJECT,
         version,
@@ -87,7 +87,7 @@ def test_a_failure_in_the_middle_of_a_load_leaves_the_table_exactly_as_it_was(db
     before = table(db)
 
     def broken_stream():
-        yield from load.accepted_batches(staged["v2"], COLUMNS + load.LINEAGE)
+        yield from load.accepted_batches(staged["v2"], COLUMNS + load.LINEAGE, OBJECT)
         raise OSError("connection to S3 reset")
 
     with pytest.raises(OSError, match="connection to S3 reset"):
@@ -103,6 +103,12 @@ def test_a_failure_in_the_middle_of_a_load_leaves_the_table_exactly_as_it_was(db
         run(db, staged, "v2", T0 + timedelta(seconds=5), iter(bad))
     assert table(db) == before
     assert db.execute("SELECT ingestion_id FROM source_loads").fetchall() == [("ing-v1",)]
+
+    # Staged rows of another object would never be replaced by that object's reloads: refused before any change.
+    other = load.accepted_batches(staged["v2"], COLUMNS + load.LINEAGE, "s3://landing/other.csv")
+    with pytest.raises(load.LoadFailed, match=r"come from \['s3://landing/dailycheckin/2020-01-03/checkins.csv'\]"):
+        load.swap(db, "daily_checkins", COLUMNS, other, "ing-x", "s3://landing/other.csv", None, T0)
+    assert table(db) == before
 
 
 def test_concurrent_loads_of_the_same_object_never_duplicate_rows(database_url, db, staged):
