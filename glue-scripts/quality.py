@@ -23,13 +23,16 @@ def main(argv: list[str]) -> None:
     staged = spark.read.parquet(storage.resolve(staged_uri))
     checked = quality.mark_duplicates(quality.evaluate(staged, spec, secret), spec).cache()
 
-    for name, rows in (
-        ("rejected", quality.rejected(checked, spec, secret)),
-        ("accepted", quality.accepted(checked, spec, secret)),
-    ):
-        rows.write.mode("overwrite").parquet(storage.resolve(storage.join(args["staging_uri"], name)))
-    counts = quality.count(checked, spec)
-    report = quality.report(counts, spec, quality.examples(checked), mode)
+    try:
+        for name, rows in (
+            ("rejected", quality.rejected(checked, spec, secret)),
+            ("accepted", quality.accepted(checked, spec, secret)),
+        ):
+            rows.write.mode("overwrite").parquet(storage.resolve(storage.join(args["staging_uri"], name)))
+        counts = quality.count(checked, spec)
+        report = quality.report(counts, spec, quality.examples(checked), mode)
+    finally:
+        checked.unpersist()  # a warm driver (Glue's, the local stack's) runs many jobs: free the cache with the run
     storage.write_json(
         storage.join(args["staging_uri"], "quality-report.json"), {"ingestionId": args["ingestion_id"], **report}
     )
