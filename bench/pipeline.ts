@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
@@ -138,7 +138,7 @@ async function main() {
     }
     const load = perStage.load!;
     const plainRate = rate(plain.rows, plain.seconds);
-    out(`drop → queryable: ${fmt(queryable)} s   peak RSS of the stack's process tree: ${fmt(peak / 2 ** 30, 2)} GiB`);
+    out(`drop → queryable: ${fmt(queryable)} s   peak RSS of the stack's process tree: ${fmt(peak / 2 ** 30, 2)} GiB   load average: ${fmt(loadavg()[0])} on ${cpus().length} cores`);
     out(`plain COPY of the ${plain.rows} accepted rows into an empty table: ${fmt(plain.seconds, 2)} s = ${plainRate} rows/s; load job ${rate(load.rowsOut, load.job)} rows/s = ${fmt(rate(load.rowsOut, load.job) / plainRate, 2)}× plain COPY`);
 
     if (!existsSync(RESULTS)) {
@@ -146,8 +146,8 @@ async function main() {
         RESULTS,
         '# Pipeline benchmark results\n\nAppended by `npm run bench:pipeline -- --rows N`. Seconds: each job\'s own (process start → end); the ' +
           'stage column adds the state machine\'s polling. Peak RSS: the local stack\'s whole process tree.\n\n' +
-          '| date | rows | MiB | transform s | test s | load s | load rows/s | plain COPY rows/s | load/COPY | drop→queryable s | peak GiB | cores | RAM GiB |\n' +
-          '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n',
+          '| date | rows | MiB | transform s | test s | load s | load rows/s | plain COPY rows/s | load/COPY | drop→queryable s | peak GiB | cores | RAM GiB | load avg |\n' +
+          '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n',
       );
     }
     const p = perStage;
@@ -155,7 +155,7 @@ async function main() {
       RESULTS,
       `| ${new Date().toISOString().slice(0, 16)} | ${rows} | ${(gen.bytes / 2 ** 20).toFixed(1)} | ${fmt(p.transform!.job)} (${fmt(p.transform!.stage)}) | ` +
         `${fmt(p.test!.job)} (${fmt(p.test!.stage)}) | ${fmt(load.job)} (${fmt(load.stage)}) | ${rate(load.rowsOut, load.job)} | ${plainRate} | ` +
-        `${fmt(rate(load.rowsOut, load.job) / plainRate, 2)} | ${fmt(queryable)} | ${fmt(peak / 2 ** 30, 2)} | ${cpus().length} | ${fmt(totalmem() / 2 ** 30, 0)} |\n`,
+        `${fmt(rate(load.rowsOut, load.job) / plainRate, 2)} | ${fmt(queryable)} | ${fmt(peak / 2 ** 30, 2)} | ${cpus().length} | ${fmt(totalmem() / 2 ** 30, 0)} | ${fmt(loadavg()[0])} |\n`,
     );
     console.log(`appended to ${RESULTS}`);
   } finally {
