@@ -8,7 +8,7 @@ import pytest
 from landing_etl import load, migrations, quality
 
 from .conftest import REPO
-from .pipeline import DAILYCHECKIN, checked, write_csv
+from .pipeline import DAILYCHECKIN, MIXED, checked, write_csv
 
 OBJECT = "s3://landing/dailycheckin/2020-01-03/checkins.csv"
 COLUMNS = [c.key for c in DAILYCHECKIN.loaded_columns]
@@ -23,6 +23,7 @@ def staged(spark, tmp_path_factory):
         "v1": "user,timestamp,hours,project\nann,2020-01-02 03:04:05.5 UTC,1.5,apollo\nann,01/03/2020 12:15 AM,2,gemini\n"
         "bob,5 января 2020 18:30,0.25,mercury\n",
         "v2": "user,timestamp,hours,project\nann,2020-01-02 03:04:05.5 UTC,3,apollo\ncy,2020-02-02 00:00:00 UTC,4,venus\n",
+        "mixed": MIXED,
     }.items():
         folder = tmp_path_factory.mktemp(version)
         accepted = quality.accepted(
@@ -66,6 +67,18 @@ def test_loads_the_accepted_rows_with_lineage_and_a_reload_changes_nothing(db, s
     assert table(db) == loaded
     assert (first.rows_out, first.replaced, again.rows_out, again.replaced) == (3, 0, 3, 3)
     assert db.execute("SELECT ingestion_id, row_count FROM source_loads").fetchall() == [("ing-v1", 3)]
+
+
+def test_a_file_mixing_every_family_and_bad_rows_loads_exactly_the_accepted_rows_and_again_changes_nothing(db, staged):
+    for _ in range(2):
+        result = run(db, staged, "mixed", T0)
+        assert [(r[6], r[0], r[3]) for r in table(db)] == [
+            (2, "ana", datetime(2018, 11, 26, 14, 47, 36, 42900, tzinfo=UTC)),
+            (3, "ana", datetime(2018, 11, 20, 12, 29, tzinfo=UTC)),
+            (4, "boris", datetime(2019, 9, 26, 0, 0, tzinfo=UTC)),
+            (14, "chen", datetime(2018, 11, 27, 9, 0, tzinfo=UTC)),
+        ]
+    assert (result.rows_out, result.replaced) == (4, 4)
 
 
 def test_a_newer_version_replaces_the_rows_and_an_older_one_finishing_later_changes_nothing(db, staged):

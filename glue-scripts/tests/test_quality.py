@@ -5,25 +5,7 @@ import pytest
 
 from landing_etl import contract, quality
 
-from .pipeline import DAILYCHECKIN, checked, write_csv
-
-# Every timestamp family, and a few bad rows of each kind the dailycheckin contract refuses.
-MIXED = (
-    "user,timestamp,hours,project\n"
-    "ana,2018-11-26 14:47:36.0429 UTC,0.08,apollo\n"  # 2
-    "ana,11/20/2018 12:29 PM,2.5,apollo\n"  # 3
-    "boris,26 сентября 2019 00:00,7.25,gemini\n"  # 4
-    " ana ,11/20/2018 12:29 PM,2.50,apollo \n"  # 5 duplicate of line 3 after normalisation
-    ",2018-11-27 09:00:00 UTC,1,gemini\n"  # 6 user.required
-    "chen,,1,gemini\n"  # 7 timestamp.required
-    "chen,2018-13-27 09:00:00 UTC,1,gemini\n"  # 8 timestamp.format
-    "chen,2018-11-27 09:00:00 UTC,,gemini\n"  # 9 hours.required
-    "chen,2018-11-27 09:00:00 UTC,one,gemini\n"  # 10 hours.format
-    "chen,2018-11-27 09:00:00 UTC,0,gemini\n"  # 11 hours.range (0 < hours)
-    "chen,2018-11-27 09:00:00 UTC,24.5,gemini\n"  # 12 hours.range (hours <= 24)
-    "chen,2018-11-27 09:00:00 UTC,24,  \n"  # 13 project.required
-    "chen,2018-11-27 09:00:00 UTC,24,mercury\n"  # 14
-)
+from .pipeline import DAILYCHECKIN, MIXED, checked, write_csv
 
 
 def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why_for_each_refused_one(spark, tmp_path):
