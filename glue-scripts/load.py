@@ -1,36 +1,60 @@
-"""Glue job: load. Applies migrations, then swaps the accepted rows of the source object into the serving table."""
+"""Glue job: load. Applies migrations, then swaps the accepted rows of the source object into the serving table in
+one transaction. No SparkSession: the rows stream from the staged Parquet straight into COPY (see landing_etl/load.py)."""
 
-import os
 import sys
 import time
 
 import psycopg
 
-from landing_etl import contract, db, load, migrations, runlog, storage
+from landing_etl import contract, db, load, migrations, runlog, source, storage
 from landing_etl.jobargs import resolve_args
-from landing_etl.spark import session
 
-ARGS = ["ingestion_id", "dataset", "source_uri", "staging_uri", "run_log_table", "datasets_uri", "db_secret_arn"]
-MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
+ARGS = [
+    "ingestion_id",
+    "dataset",
+    "source_uri",
+    "source_version",
+    "staging_uri",
+    "run_log_table",
+    "datasets_uri",
+    "db_secret_arn",
+    "migrations_uri",
+]
 
 
 def main(argv: list[str]) -> None:
     args = resolve_args(argv, ARGS)
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
-    dsn = db.dsn(args["db_secret_arn"])
-    with psycopg.connect(dsn) as conn:
-        migrations.apply(conn, MIGRATIONS)
-    spark = session(f"load-{args['ingestion_id']}")
-    accepted = spark.read.parquet(storage.resolve(storage.join(args["staging_uri"], "accepted")))
-    loaded = load.load(
-        accepted, dsn, spec.table, [c.target for c in spec.columns], args["ingestion_id"], args["source_uri"]
-    )
+    version = source.version_or_none(args["source_version"])
+    modified = source.describe(args["source_uri"], version).modified
+    accepted_uri = storage.join(args["staging_uri"], "accepted")
+    columns = [c.key for c in spec.loaded_columns]
+    with psycopg.connect(db.dsn(args["db_secret_arn"])) as conn:
+        migrations.apply(conn, args["migrations_uri"])
+        result = load.swap(
+            conn,
+            spec.table,
+            columns,
+            load.accepted_batches(accepted_uri, columns + load.LINEAGE, args["source_uri"]),
+            args["ingestion_id"],
+            args["source_uri"],
+            version,
+            modified,
+        )
     runlog.record_metrics(
         args["run_log_table"],
         args["ingestion_id"],
         "load",
-        {"rowsOut": loaded, "table": spec.table, "seconds": round(time.time() - started, 2)},
+        {
+            "rowsIn": result.rows_in,
+            "rowsOut": result.rows_out,
+            "replaced": result.replaced,
+            **({"supersededBy": result.superseded_by} if result.superseded_by else {}),
+            "bytesRead": storage.size(accepted_uri),
+            "table": spec.table,
+            "seconds": round(time.time() - started, 2),
+        },
     )
 
 

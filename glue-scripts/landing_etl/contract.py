@@ -1,14 +1,24 @@
-"""Dataset contracts (datasets/NAME.json): read once per job, validated, errors naming the file and the field."""
+"""Dataset contracts (datasets/NAME.json): read once per job, validated, errors naming the file and the field.
+
+A column names its source header, type, accepted formats, trimming, privacy handling, target column and its rules;
+every rule says what a failure does: `warn` (count it), `quarantine` (reject the row) or `fail` (stop the run)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
+from typing import Any
 
 from . import storage
 
-TYPES = {"string", "timestamp", "decimal"}
-TIMESTAMP_FORMATS = {"iso_utc", "us_12h", "ru_day_month_year"}
+TYPES = ("string", "timestamp", "decimal", "integer")
+TIMESTAMP_FORMATS = ("iso_utc", "us_12h", "ru_day_month_year")
+SEVERITIES = ("warn", "quarantine", "fail")
+PRIVACY = ("drop", "hash", "mask")
+MODES = ("hard", "soft")
+CHECKS = ("required", "format", "range", "pattern", "allowed")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 class ContractError(ValueError):
@@ -16,14 +26,39 @@ class ContractError(ValueError):
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One check on one column; `name` (column.check) is what reports, rejected rows and errors call it."""
+
+    column: str
+    check: str
+    on_fail: str = "quarantine"
+    min: float | None = None
+    min_exclusive: float | None = None
+    max: float | None = None
+    max_exclusive: float | None = None
+    regex: str | None = None
+    values: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.column}.{self.check}"
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: str
-    target: str
-    required: bool = False
+    target: str | None
+    trim: bool = True
     formats: tuple[str, ...] = ()
-    min_exclusive: float | None = None
-    max: float | None = None
+    privacy: str | None = None
+    mask_keep: int = 0
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The column's name in staged Parquet: its target, or (for a dropped column) its header made safe."""
+        return self.target or "_" + re.sub(r"[^A-Za-z0-9_]", "_", self.name)
 
 
 @dataclass(frozen=True)
@@ -34,11 +69,20 @@ class Contract:
     mode: str = "soft"
     max_reject_ratio: float = 0.05
     min_rows: int = 1
-    extra: dict = field(default_factory=dict)
+    dedup: tuple[str, ...] = ()
 
     @property
     def source_columns(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def loaded_columns(self) -> list[Column]:
+        """The columns that reach the target table (a `drop` column never does)."""
+        return [c for c in self.columns if c.privacy != "drop"]
+
+    @property
+    def rules(self) -> list[Rule]:
+        return [r for c in self.columns for r in c.rules]
 
 
 def load(datasets_uri: str, name: str) -> Contract:
@@ -52,44 +96,185 @@ def load(datasets_uri: str, name: str) -> Contract:
     return parse(raw, path)
 
 
-def parse(raw: dict, source: str) -> Contract:
-    def need(obj: dict, key: str, where: str, kind: type):
-        if key not in obj:
-            raise ContractError(f"{source}: field {where}{key} is required")
-        if not isinstance(obj[key], kind):
-            raise ContractError(f"{source}: field {where}{key} must be a {kind.__name__}")
-        return obj[key]
+class _Reader:
+    """Typed field access that names the file and the field path in every error."""
 
-    columns = []
-    for i, c in enumerate(need(raw, "columns", "", list)):
-        where = f"columns[{i}]."
-        ctype = need(c, "type", where, str)
-        if ctype not in TYPES:
-            raise ContractError(f"{source}: field {where}type must be one of {sorted(TYPES)}, got {ctype!r}")
-        formats = tuple(c.get("formats", []))
-        unknown = set(formats) - TIMESTAMP_FORMATS
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, message: str) -> ContractError:
+        return ContractError(f"{self.source}: field {where} {message}")
+
+    def get(self, obj: dict, key: str, where: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in obj:
+            if default is ...:
+                raise self.fail(f"{where}{key}", "is required")
+            return default
+        value = obj[key]
+        # JSON true/false are ints in Python: a number field must not accept them.
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise self.fail(f"{where}{key}", f"must be {_kind_name(kind)}, got {value!r}")
+        if not isinstance(value, kind):
+            raise self.fail(f"{where}{key}", f"must be {_kind_name(kind)}, got {value!r}")
+        return value
+
+    def choice(self, obj: dict, key: str, where: str, allowed: tuple[str, ...], default: Any = ...) -> Any:
+        value = self.get(obj, key, where, str, default)
+        if value is not None and value not in allowed:
+            raise self.fail(f"{where}{key}", f"must be one of {list(allowed)}, got {value!r}")
+        return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "an object",
+    }
+    return " or ".join(dict.fromkeys(names[k] for k in kinds))
+
+
+_NUMBER = (int, float)
+
+
+def _rule(r: _Reader, raw: Any, where: str, column: dict, ctype: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise r.fail(where.rstrip("."), "must be an object")
+    check = r.choice(raw, "check", where, CHECKS)
+    on_fail = r.choice(raw, "on_fail", where, SEVERITIES, "quarantine")
+    known = {"check", "on_fail"}
+    rule = Rule(column=column["name"], check=check, on_fail=on_fail)
+    if check == "format" and ctype == "string":
+        raise r.fail(f"{where}check", "format applies to timestamp, decimal and integer columns only")
+    if check == "range":
+        if ctype not in ("decimal", "integer"):
+            raise r.fail(f"{where}check", "range applies to decimal and integer columns only")
+        bounds = {k: r.get(raw, k, where, _NUMBER, None) for k in ("min", "min_exclusive", "max", "max_exclusive")}
+        if all(v is None for v in bounds.values()):
+            raise r.fail(where.rstrip("."), "range needs at least one of min, min_exclusive, max, max_exclusive")
+        known |= set(bounds)
+        rule = Rule(column=rule.column, check=check, on_fail=on_fail, **bounds)
+    elif check == "pattern":
+        regex = r.get(raw, "regex", where, str)
+        try:
+            re.compile(regex)
+        except re.error as e:
+            raise r.fail(f"{where}regex", f"is not a valid regular expression ({e})") from e
+        known.add("regex")
+        rule = Rule(column=rule.column, check=check, on_fail=on_fail, regex=regex)
+    elif check == "allowed":
+        values = r.get(raw, "values", where, list)
+        if not values or not all(isinstance(v, str) for v in values):
+            raise r.fail(f"{where}values", "must be a non-empty list of strings")
+        known.add("values")
+        rule = Rule(column=rule.column, check=check, on_fail=on_fail, values=tuple(values))
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise r.fail(where.rstrip("."), f"has unknown key(s) {unknown} for check {check!r}")
+    return rule
+
+
+def _column(r: _Reader, c: Any, i: int) -> Column:
+    where = f"columns[{i}]."
+    if not isinstance(c, dict):
+        raise r.fail(f"columns[{i}]", "must be an object")
+    name = r.get(c, "name", where, str)
+    if not name.strip():
+        raise r.fail(f"{where}name", "must not be empty")
+    ctype = r.choice(c, "type", where, TYPES)
+    privacy = r.choice(c, "privacy", where, PRIVACY, None)
+    target = r.get(c, "target", where, str, None)
+    if privacy == "drop":
+        if target is not None:
+            raise r.fail(f"{where}target", "must be absent for a column with privacy drop (it is never loaded)")
+    elif target is None:
+        raise r.fail(f"{where}target", "is required")
+    elif not _IDENTIFIER.match(target):
+        raise r.fail(f"{where}target", f"must be a lowercase SQL identifier, got {target!r}")
+    if privacy in ("hash", "mask") and ctype != "string":
+        raise r.fail(f"{where}privacy", f"{privacy} applies to string columns only")
+    formats = tuple(r.get(c, "formats", where, list, []))
+    if ctype == "timestamp":
+        if not formats:
+            raise r.fail(f"{where}formats", "is required for a timestamp column")
+        unknown = sorted(set(formats) - set(TIMESTAMP_FORMATS))
         if unknown:
-            raise ContractError(f"{source}: field {where}formats has unknown formats {sorted(unknown)}")
-        columns.append(
-            Column(
-                name=need(c, "name", where, str),
-                type=ctype,
-                target=need(c, "target", where, str),
-                required=bool(c.get("required", False)),
-                formats=formats,
-                min_exclusive=c.get("min_exclusive"),
-                max=c.get("max"),
-            )
-        )
-    quality = raw.get("quality", {})
-    mode = quality.get("mode", "soft")
-    if mode not in ("hard", "soft"):
-        raise ContractError(f"{source}: field quality.mode must be hard or soft, got {mode!r}")
+            raise r.fail(f"{where}formats", f"has unknown format(s) {unknown}; known: {list(TIMESTAMP_FORMATS)}")
+    elif formats:
+        raise r.fail(f"{where}formats", "applies to timestamp columns only")
+    rules = [_rule(r, raw, f"{where}rules[{j}].", c, ctype) for j, raw in enumerate(r.get(c, "rules", where, list, []))]
+    checks = [x.check for x in rules]
+    duplicated = sorted({x for x in checks if checks.count(x) > 1})
+    if duplicated:
+        raise r.fail(f"{where}rules", f"lists check(s) {duplicated} more than once")
+    # A value that does not parse can never be loaded: its format rule exists even when the contract omits it.
+    if ctype != "string" and "format" not in checks:
+        rules.append(Rule(column=name, check="format"))
+    mask_keep = r.get(c, "mask_keep", where, int, 0)
+    if mask_keep < 0 or (mask_keep and privacy != "mask"):
+        raise r.fail(f"{where}mask_keep", "must be a non-negative number of trailing characters, with privacy mask")
+    unknown = sorted(set(c) - {"name", "type", "target", "trim", "formats", "privacy", "mask_keep", "rules"})
+    if unknown:
+        raise r.fail(f"columns[{i}]", f"has unknown key(s) {unknown}")
+    return Column(
+        name=name,
+        type=ctype,
+        target=target,
+        trim=r.get(c, "trim", where, bool, True),
+        formats=formats,
+        privacy=privacy,
+        mask_keep=mask_keep,
+        rules=tuple(rules),
+    )
+
+
+def parse(raw: Any, source: str) -> Contract:
+    r = _Reader(source)
+    if not isinstance(raw, dict):
+        raise ContractError(f"{source}: must be a JSON object")
+    name = r.get(raw, "name", "", str)
+    r.get(raw, "description", "", str, None)
+    r.choice(raw, "format", "", ("csv",), "csv")
+    unknown = sorted(set(raw) - {"name", "description", "format", "columns", "dedup", "target", "quality"})
+    if unknown:
+        raise r.fail("(root)", f"has unknown key(s) {unknown}")
+    raw_columns = r.get(raw, "columns", "", list)
+    if not raw_columns:
+        raise r.fail("columns", "must list at least one column")
+    columns = tuple(_column(r, c, i) for i, c in enumerate(raw_columns))
+    names = [c.name for c in columns]
+    targets = [c.target for c in columns if c.target]
+    for label, values in (("name", names), ("target", targets)):
+        duplicated = sorted({v for v in values if values.count(v) > 1})
+        if duplicated:
+            raise r.fail("columns", f"repeat the {label}(s) {duplicated}")
+    table = r.get(r.get(raw, "target", "", dict), "table", "target.", str)
+    if not _IDENTIFIER.match(table):
+        raise r.fail("target.table", f"must be a lowercase SQL identifier, got {table!r}")
+    quality = r.get(raw, "quality", "", dict, {})
+    ratio = float(r.get(quality, "max_reject_ratio", "quality.", _NUMBER, 0.05))
+    if not 0 <= ratio <= 1:
+        raise r.fail("quality.max_reject_ratio", f"must be between 0 and 1, got {ratio}")
+    min_rows = r.get(quality, "min_rows", "quality.", int, 1)
+    if min_rows < 0:
+        raise r.fail("quality.min_rows", f"must not be negative, got {min_rows}")
+    dedup = r.get(raw, "dedup", "", dict, None)
+    dedup_columns: tuple[str, ...] = ()
+    if dedup is not None:
+        dedup_columns = tuple(r.get(dedup, "columns", "dedup.", list))
+        unknown = sorted(set(dedup_columns) - set(targets))
+        if unknown or not dedup_columns:
+            raise r.fail("dedup.columns", f"must name target columns; unknown: {unknown}")
     return Contract(
-        name=need(raw, "name", "", str),
-        columns=tuple(columns),
-        table=need(need(raw, "target", "", dict), "table", "target.", str),
-        mode=mode,
-        max_reject_ratio=float(quality.get("max_reject_ratio", 0.05)),
-        min_rows=int(quality.get("min_rows", 1)),
+        name=name,
+        columns=columns,
+        table=table,
+        mode=r.choice(quality, "mode", "quality.", MODES, "soft"),
+        max_reject_ratio=ratio,
+        min_rows=min_rows,
+        dedup=dedup_columns,
     )

@@ -7,8 +7,9 @@ class MissingJobArgument(ValueError):
     pass
 
 
-def resolve_args(argv: list[str], names: list[str]) -> dict[str, str]:
-    """Like awsglue.utils.getResolvedOptions: every name is required; unknown arguments are ignored."""
+def resolve_args(argv: list[str], names: list[str], optional: tuple[str, ...] = ()) -> dict[str, str]:
+    """Like awsglue.utils.getResolvedOptions: every name is required, `optional` ones default to ""; unknown
+    arguments are ignored."""
     values: dict[str, str] = {}
     i = 0
     while i < len(argv):
@@ -23,4 +24,4 @@ def resolve_args(argv: list[str], names: list[str]) -> dict[str, str]:
     missing = [n for n in names if n not in values]
     if missing:
         raise MissingJobArgument(f"missing job arguments: {', '.join('--' + n for n in missing)}")
-    return {n: values[n] for n in names}
+    return {**{n: values.get(n, "") for n in optional}, **{n: values[n] for n in names}}

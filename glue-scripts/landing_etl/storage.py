@@ -13,12 +13,55 @@ def local_root() -> str | None:
 
 
 def resolve(uri: str) -> str:
-    """The URI Spark should read or write for an s3:// (or file://) location."""
+    """The URI Spark should read or write for an s3:// (or file://) location; a plain path is a local file."""
     root = local_root()
     if root and uri.startswith("s3://"):
         parsed = urlparse(uri)
         return f"file://{os.path.join(root, parsed.netloc, parsed.path.lstrip('/'))}"
+    if "://" not in uri:
+        return f"file://{os.path.abspath(uri)}"
     return uri
+
+
+def local_path(uri: str) -> str | None:
+    """The file-system path of a location that resolves to a local file, else None (real S3)."""
+    target = resolve(uri)
+    return target[len("file://") :] if target.startswith("file://") else None
+
+
+def list_names(uri: str) -> list[str]:
+    """Names of the objects directly under a folder or prefix."""
+    path = local_path(uri)
+    if path is not None:
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+    import boto3
+
+    parsed = urlparse(uri)
+    prefix = parsed.path.lstrip("/").rstrip("/") + "/"
+    names = []
+    for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
+        names += [o["Key"][len(prefix) :] for o in page.get("Contents", []) if "/" not in o["Key"][len(prefix) :]]
+    return sorted(names)
+
+
+def size(uri: str) -> int:
+    """Total bytes of the data files under a folder or prefix (Spark's _SUCCESS and .crc files aside)."""
+    path = local_path(uri)
+    if path is not None:
+        return sum(
+            os.path.getsize(os.path.join(d, f))
+            for d, _, files in os.walk(path)
+            for f in files
+            if not f.startswith(("_", "."))
+        )
+    import boto3
+
+    parsed = urlparse(uri)
+    prefix = parsed.path.lstrip("/").rstrip("/") + "/"
+    total = 0
+    for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
+        total += sum(o["Size"] for o in page.get("Contents", []) if not o["Key"].rsplit("/", 1)[-1].startswith("_"))
+    return total
 
 
 def join(uri: str, *parts: str) -> str:
@@ -28,9 +71,8 @@ def join(uri: str, *parts: str) -> str:
 def write_json(uri: str, document: dict) -> None:
     """Writes one small JSON document (a quality report); row data never goes this way."""
     body = json.dumps(document, indent=2, default=str).encode("utf-8")
-    target = resolve(uri)
-    if target.startswith("file://"):
-        path = target[len("file://") :]
+    path = local_path(uri)
+    if path is not None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(body)
@@ -44,9 +86,9 @@ def write_json(uri: str, document: dict) -> None:
 
 
 def read_text(uri: str) -> str:
-    target = resolve(uri)
-    if target.startswith("file://"):
-        with open(target[len("file://") :], encoding="utf-8") as f:
+    path = local_path(uri)
+    if path is not None:
+        with open(path, encoding="utf-8") as f:
             return f.read()
     import boto3
 

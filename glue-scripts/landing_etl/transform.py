@@ -1,12 +1,16 @@
-"""transform: source CSV → typed rows with the raw values and lineage, ready for the quality checks."""
+"""transform: source CSV → typed rows with the raw values, parse errors and lineage, ready for the quality checks."""
 
 from __future__ import annotations
 
+from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from .contract import Contract
+from .contract import Column, Contract
 from .timestamps import parse_timestamp
+
+_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_INTEGER = r"^[+-]?\d{1,18}$"
 
 
 class HeaderMismatch(ValueError):
@@ -14,18 +18,24 @@ class HeaderMismatch(ValueError):
 
 
 def read_source(spark: SparkSession, path: str) -> DataFrame:
-    """Every value as a string, exactly as written (quoted fields, CRLF and gzip handled by the CSV reader)."""
+    """Every value as a string, exactly as written. The CSV reader handles a BOM, LF or CRLF, quoted fields (also
+    spanning lines) and .gz by extension; multiLine keeps the whole file in one partition, in file order."""
     return (
         spark.read.option("header", True)
         .option("multiLine", True)
         .option("encoding", "UTF-8")
+        .option("escape", '"')
         .option("mode", "PERMISSIVE")
         .csv(path)
     )
 
 
+def header(df: DataFrame) -> list[str]:
+    return [c.strip().lstrip("\ufeff") for c in df.columns]
+
+
 def check_header(df: DataFrame, contract: Contract) -> None:
-    found = [c.strip().lstrip("\ufeff") for c in df.columns]
+    found = header(df)
     missing = [c for c in contract.source_columns if c not in found]
     if missing:
         unexpected = [c for c in found if c not in contract.source_columns]
@@ -36,40 +46,65 @@ def check_header(df: DataFrame, contract: Contract) -> None:
 
 
 def with_source_line(df: DataFrame) -> DataFrame:
-    """1-based line of each record in the file (the header is line 1), stable across partitions: row ids are
-    consecutive within a partition, so each partition's offset is the count of the partitions before it."""
-    df = df.withColumn("_pid", F.spark_partition_id()).withColumn("_mid", F.monotonically_increasing_id())
-    counts = df.groupBy("_pid").agg(F.count("*").alias("_n"), F.min("_mid").alias("_first"))
-    offsets = counts.withColumn(
-        "_offset",
-        F.coalesce(F.sum("_n").over(Window.orderBy("_pid").rowsBetween(Window.unboundedPreceding, -1)), F.lit(0)),
+    """`source_line`: the 1-based line of the file where each record starts (the header is line 1), counting the line
+    breaks inside quoted fields of earlier records. The CSV reader skips blank lines, so they are not counted.
+
+    multiLine reading keeps a file in one partition in file order, so monotonically_increasing_id is the record
+    index; the running sum of embedded line breaks is a window over that index."""
+    breaks = sum(
+        (
+            F.coalesce(F.length(F.col(f"`{c}`")) - F.length(F.regexp_replace(F.col(f"`{c}`"), "\n", "")), F.lit(0))
+            for c in df.columns
+        ),
+        F.lit(0),
     )
+    before = Window.orderBy("_record").rowsBetween(Window.unboundedPreceding, -1)
     return (
-        df.join(F.broadcast(offsets.select("_pid", "_offset", "_first")), "_pid")
-        .withColumn("source_line", (F.col("_mid") - F.col("_first") + F.col("_offset") + 2).cast("int"))
-        .drop("_pid", "_mid", "_first", "_offset")
+        df.withColumn("_record", F.monotonically_increasing_id())
+        .withColumn("_breaks", breaks)
+        .withColumn(
+            "source_line", (F.col("_record") + 2 + F.coalesce(F.sum("_breaks").over(before), F.lit(0))).cast("int")
+        )
+        .drop("_record", "_breaks")
     )
+
+
+def _typed(c: Column, value: SparkColumn) -> tuple[SparkColumn, SparkColumn | None]:
+    """The typed value (NULL when empty or unparseable) and, for typed columns, why a non-empty value did not parse."""
+    present = value.isNotNull()
+    if c.type == "timestamp":
+        parsed = parse_timestamp(value, c.formats)
+        expected = f"a timestamp in one of the formats {', '.join(c.formats)}"
+    elif c.type == "decimal":
+        parsed = F.when(value.rlike(_DECIMAL), value.cast("decimal(18,6)"))
+        expected = "a decimal number"
+    elif c.type == "integer":
+        parsed = F.when(value.rlike(_INTEGER), value.cast("long"))
+        expected = "an integer"
+    else:
+        return value, None
+    return parsed, F.when(present & parsed.isNull(), F.lit(f"not {expected}"))
 
 
 def typed(df: DataFrame, contract: Contract) -> DataFrame:
-    """Trims every value, keeps it as `<column>_raw`, and adds the typed `<target>` column (NULL when it does not parse)."""
-    df = df.toDF(*[c.strip().lstrip("\ufeff") for c in df.columns])
+    """Per contract column: `<key>_raw` as written, `<key>` typed from the (trimmed) value, `<key>_error` for typed
+    columns. An empty value is NULL, so `required` sees it."""
+    df = df.toDF(*header(df))
     out = []
     for c in contract.columns:
-        raw = F.trim(F.col(f"`{c.name}`"))
-        out.append(raw.alias(f"{c.name}_raw"))
-        if c.type == "timestamp":
-            out.append(parse_timestamp(raw, c.formats).alias(c.target))
-        elif c.type == "decimal":
-            out.append(F.when(raw.rlike(r"^[+-]?(\d+\.?\d*|\.\d+)$"), raw.cast("decimal(18,6)")).alias(c.target))
-        else:
-            out.append(F.when(raw != "", raw).alias(c.target))
+        raw = F.col(f"`{c.name}`")
+        value = F.trim(raw) if c.trim else raw
+        value = F.when(value != "", value)
+        parsed, error = _typed(c, value)
+        out += [raw.alias(f"{c.key}_raw"), parsed.alias(c.key)]
+        if error is not None:
+            out.append(error.alias(f"{c.key}_error"))
     return df.select(*out, "source_line")
 
 
-def with_lineage(df: DataFrame, ingestion_id: str, source_uri: str, source_version: str) -> DataFrame:
+def with_lineage(df: DataFrame, ingestion_id: str, source_uri: str, source_version: str | None) -> DataFrame:
     return (
         df.withColumn("ingestion_id", F.lit(ingestion_id))
         .withColumn("source_object", F.lit(source_uri))
-        .withColumn("source_version", F.lit(source_version or None).cast("string"))
+        .withColumn("source_version", F.lit(source_version).cast("string"))
     )

@@ -1,53 +1,86 @@
 from datetime import datetime
 
-import pytest
 from pyspark.sql import functions as F
 
 from landing_etl.timestamps import RUSSIAN_MONTHS, parse_timestamp
 
 ALL = ("iso_utc", "us_12h", "ru_day_month_year")
 
+# Each test parses all its cases in one Spark job: one job per case would cost a second each.
+
 
 def parse(spark, values):
-    df = spark.createDataFrame([(v,) for v in values], "v string")
-    out = df.select(parse_timestamp(F.col("v"), ALL).alias("ts"))
+    df = spark.createDataFrame([(i, v) for i, v in enumerate(values)], "i int, v string")
+    out = df.select("i", parse_timestamp(F.col("v"), ALL).alias("ts"))
     assert out.schema["ts"].dataType.typeName() == "timestamp"
-    return [r.ts for r in out.collect()]
+    return [r.ts for r in out.orderBy("i").collect()]
 
 
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        ("2018-11-26 14:47:36 UTC", datetime(2018, 11, 26, 14, 47, 36)),
-        ("2018-11-26 14:47:36.0 UTC", datetime(2018, 11, 26, 14, 47, 36)),
-        ("2018-11-26 14:47:36.0429 UTC", datetime(2018, 11, 26, 14, 47, 36, 42900)),
-        ("2018-11-26 14:47:36.123456 UTC", datetime(2018, 11, 26, 14, 47, 36, 123456)),
-        ("11/20/2018 12:29 PM", datetime(2018, 11, 20, 12, 29)),
-        ("11/20/2018 12:29 AM", datetime(2018, 11, 20, 0, 29)),
-        ("1/2/2018 1:05 pm", datetime(2018, 1, 2, 13, 5)),
-        ("26 сентября 2019 00:00", datetime(2019, 9, 26, 0, 0)),
-    ],
-)
-def test_parses_each_family_to_utc(spark, raw, expected):
-    assert parse(spark, [raw]) == [expected]
+def check(spark, cases: dict[str, datetime | None]):
+    assert dict(zip(cases, parse(spark, list(cases)), strict=True)) == cases
 
 
-def test_parses_every_russian_month_name(spark):
-    values = [f"1 {m} 2020 10:00" for m in RUSSIAN_MONTHS]
-    assert parse(spark, values) == [datetime(2020, i + 1, 1, 10, 0) for i in range(12)]
+def test_parses_each_family_to_utc(spark):
+    check(
+        spark,
+        {
+            "2018-11-26 14:47:36.0429 UTC": datetime(2018, 11, 26, 14, 47, 36, 42900),
+            "11/20/2018 12:29 PM": datetime(2018, 11, 20, 12, 29),
+            "1/2/2018 1:05 pm": datetime(2018, 1, 2, 13, 5),
+            "26 сентября 2019 00:00": datetime(2019, 9, 26, 0, 0),
+            "5 января 2020 9:30": datetime(2020, 1, 5, 9, 30),
+        },
+    )
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
+def test_parses_iso_utc_with_every_fraction_length_from_0_to_6(spark):
+    cases = {"2018-11-26 14:47:36 UTC": datetime(2018, 11, 26, 14, 47, 36)}
+    for digits in range(1, 7):
+        fraction = "123456"[:digits]
+        cases[f"2018-11-26 14:47:36.{fraction} UTC"] = datetime(2018, 11, 26, 14, 47, 36, int(fraction.ljust(6, "0")))
+    cases["2018-11-26 14:47:36.0 UTC"] = datetime(2018, 11, 26, 14, 47, 36)
+    cases["2018-11-26 14:47:36.000001 UTC"] = datetime(2018, 11, 26, 14, 47, 36, 1)
+    check(spark, cases)
+
+
+def test_parses_12_hour_clock_edges(spark):
+    check(
+        spark,
+        {
+            "11/20/2018 12:00 AM": datetime(2018, 11, 20, 0, 0),
+            "11/20/2018 12:59 AM": datetime(2018, 11, 20, 0, 59),
+            "11/20/2018 01:00 AM": datetime(2018, 11, 20, 1, 0),
+            "11/20/2018 11:59 AM": datetime(2018, 11, 20, 11, 59),
+            "11/20/2018 12:00 PM": datetime(2018, 11, 20, 12, 0),
+            "11/20/2018 12:59 PM": datetime(2018, 11, 20, 12, 59),
+            "11/20/2018 01:00 PM": datetime(2018, 11, 20, 13, 0),
+            "12/31/2018 11:59 PM": datetime(2018, 12, 31, 23, 59),
+        },
+    )
+
+
+def test_parses_every_russian_month_name_in_any_case(spark):
+    cases = {f"1 {m} 2020 10:00": datetime(2020, i + 1, 1, 10, 0) for i, m in enumerate(RUSSIAN_MONTHS)}
+    cases |= {f"28 {m.upper()} 2021 23:59": datetime(2021, i + 1, 28, 23, 59) for i, m in enumerate(RUSSIAN_MONTHS)}
+    check(spark, cases)
+
+
+def test_leaves_unparseable_values_null(spark):
+    bad = [
         "2018-02-30 10:00:00 UTC",
         "2018-11-26 25:00:00 UTC",
         "2018-11-26 14:47:36.1234567 UTC",
+        "2018-11-26 14:47:36 CET",
+        "2018-11-26T14:47:36Z",
         "13/01/2018 10:00 AM",
+        "11/20/2018 13:00 PM",
+        "11/20/2018 00:30 AM",
+        "11/20/2018 10:00",
         "1 сентябрь 2019 00:00",
+        "31 февраля 2019 10:00",
+        "26 сентября 2019 24:00",
+        "26 September 2019 00:00",
         "yesterday",
         "",
-    ],
-)
-def test_leaves_unparseable_values_null(spark, raw):
-    assert parse(spark, [raw]) == [None]
+    ]
+    check(spark, dict.fromkeys(bad))

@@ -1,50 +1,73 @@
+from datetime import datetime
+from decimal import Decimal
+
 import pytest
 
-from landing_etl import contract, transform
+from landing_etl import transform
 
-SPEC = contract.parse(
-    {
-        "name": "dailycheckin",
-        "columns": [
-            {"name": "user", "type": "string", "required": True, "target": "username"},
-            {"name": "timestamp", "type": "timestamp", "formats": ["iso_utc"], "target": "ts"},
-            {"name": "hours", "type": "decimal", "target": "hours"},
-            {"name": "project", "type": "string", "target": "project"},
-        ],
-        "target": {"table": "daily_checkins"},
-    },
-    "test",
+from .pipeline import DAILYCHECKIN, transformed, write_csv
+
+MESSY = (
+    "project, hours ,user,timestamp\r\n"  # any column order, padded header names
+    "apollo,1.5,ann,2020-01-02 03:04:05 UTC\r\n"
+    '"gemini, phase 2", 2 ,"bob ",01/03/2020 12:15 AM\r\n'
+    '"multi\r\nline ""quoted""",0.25,cy,5 января 2020 18:30\r\n'
+    "mercury,abc,dee,not a date\r\n"
+    "venus,,  ,\r\n"
 )
 
 
-def write(tmp_path, text, name="in.csv"):
-    path = tmp_path / name
-    path.write_bytes(text.encode("utf-8"))
-    return str(path)
+def rows(df):
+    return [r.asDict() for r in df.orderBy("source_line").collect()]
 
 
-def test_types_columns_in_any_order_with_line_numbers(spark, tmp_path):
-    path = write(tmp_path, "project,hours,user,timestamp\r\nx, 1.5 ,ann,2020-01-01 00:00:00 UTC\r\ny,abc,bob,nope\r\n")
-    df = transform.read_source(spark, path)
-    transform.check_header(df, SPEC)
-    rows = transform.typed(transform.with_source_line(df), SPEC).orderBy("source_line").collect()
-    assert [(r.username, str(r.hours) if r.hours is not None else None, r.source_line) for r in rows] == [
-        ("ann", "1.500000", 2),
-        ("bob", None, 3),
+def test_types_a_file_with_bom_crlf_and_quoted_multiline_fields_numbering_source_lines(spark, tmp_path):
+    df = transformed(spark, write_csv(tmp_path, MESSY, bom=True), ingestion_id="ing-7", version="v3")
+    got = rows(df)
+    assert [(r["source_line"], r["username"], r["project"], r["hours"], r["ts"]) for r in got] == [
+        (2, "ann", "apollo", Decimal("1.500000"), datetime(2020, 1, 2, 3, 4, 5)),
+        (3, "bob", "gemini, phase 2", Decimal("2.000000"), datetime(2020, 1, 3, 0, 15)),
+        (4, "cy", 'multi\nline "quoted"', Decimal("0.250000"), datetime(2020, 1, 5, 18, 30)),
+        (6, "dee", "mercury", None, None),
+        (7, None, "venus", None, None),
     ]
-    assert rows[1].hours_raw == "abc"
+    assert {(r["ingestion_id"], r["source_version"]) for r in got} == {("ing-7", "v3")}
+    dee, venus = got[3], got[4]
+    assert (dee["hours_raw"], dee["hours_error"]) == ("abc", "not a decimal number")
+    assert (dee["ts_raw"], dee["ts_error"]) == (
+        "not a date",
+        "not a timestamp in one of the formats iso_utc, us_12h, ru_day_month_year",
+    )
+    # Empty values are missing, not malformed: `required` reports them, not `format`.
+    assert (venus["username_raw"], venus["hours_error"], venus["ts_error"]) == ("  ", None, None)
+    types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    assert {k: types[k] for k in ("username", "ts", "hours", "project", "source_line")} == {
+        "username": "string",
+        "ts": "timestamp",
+        "hours": "decimal(18,6)",
+        "project": "string",
+        "source_line": "int",
+    }
 
 
-def test_rejects_a_header_missing_a_column_naming_missing_and_unexpected(spark, tmp_path):
-    df = transform.read_source(spark, write(tmp_path, "user,when,hours,project\na,b,1,c\n"))
+def test_reads_a_gzipped_file_like_the_plain_one(spark, tmp_path):
+    plain = rows(transformed(spark, write_csv(tmp_path, MESSY, "a.csv")).drop("source_object"))
+    gzipped = rows(transformed(spark, write_csv(tmp_path, MESSY, "a.csv.gz", bom=True)).drop("source_object"))
+    assert gzipped == plain and len(plain) == 5
+
+
+def test_a_header_missing_a_column_fails_naming_missing_and_unexpected_columns(spark, tmp_path):
+    df = transform.read_source(spark, write_csv(tmp_path, "user,when,hours,project,extra\na,b,1,c,d\n"))
     with pytest.raises(
-        transform.HeaderMismatch, match=r"missing column\(s\) \['timestamp'\]; unexpected column\(s\) \['when'\]"
+        transform.HeaderMismatch,
+        match=r"missing column\(s\) \['timestamp'\]; unexpected column\(s\) \['when', 'extra'\]",
     ):
-        transform.check_header(df, SPEC)
+        transform.check_header(df, DAILYCHECKIN)
 
 
-def test_a_bad_contract_names_the_file_and_field():
-    with pytest.raises(contract.ContractError, match=r"x.json: field columns\[0\].type must be one of"):
-        contract.parse(
-            {"name": "d", "columns": [{"name": "a", "type": "int", "target": "a"}], "target": {"table": "t"}}, "x.json"
-        )
+def test_an_empty_file_fails_naming_every_column_as_missing(spark, tmp_path):
+    df = transform.read_source(spark, write_csv(tmp_path, ""))
+    with pytest.raises(
+        transform.HeaderMismatch, match=r"missing column\(s\) \['user', 'timestamp', 'hours', 'project'\]"
+    ):
+        transform.check_header(df, DAILYCHECKIN)

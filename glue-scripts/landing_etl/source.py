@@ -1,0 +1,72 @@
+"""The exact object (and version) that triggered a run, and when it was written.
+
+On S3 a newer version may replace the key while a run is under way, so transform first copies the triggering version
+(server-side, streamed by S3, never through the job's memory) to the staging zone and reads only that copy. The
+version's LastModified is what orders two versions of one object when their loads race (see load.py)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+from . import storage
+
+
+class SourceNotFound(FileNotFoundError):
+    pass
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    uri: str  # what to read (the staged copy on S3, the file itself locally)
+    size: int
+    modified: datetime
+
+
+def version_or_none(version: str) -> str | None:
+    """The state machine formats a missing version as 'null' (unversioned buckets, the local stack)."""
+    return None if version in ("", "null", "None") else version
+
+
+def describe(source_uri: str, version: str | None) -> SourceObject:
+    """Size and last-modified time of the object version, without reading it."""
+    target = storage.resolve(source_uri)
+    if target.startswith("file://"):
+        path = target[len("file://") :]
+        try:
+            st = os.stat(path)
+        except FileNotFoundError as e:
+            raise SourceNotFound(f"source object {source_uri} does not exist") from e
+        return SourceObject(target, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+    import boto3
+    from botocore.exceptions import ClientError
+
+    parsed = urlparse(source_uri)
+    params = {"Bucket": parsed.netloc, "Key": parsed.path.lstrip("/"), **({"VersionId": version} if version else {})}
+    try:
+        head = boto3.client("s3").head_object(**params)
+    except ClientError as e:
+        raise SourceNotFound(f"source object {source_uri} version {version or '(none)'} is not readable: {e}") from e
+    return SourceObject(source_uri, head["ContentLength"], head["LastModified"])
+
+
+def stage(source_uri: str, version: str | None, staging_uri: str) -> SourceObject:
+    """The object to read: on S3 a copy of exactly `version` under staging `source/` (same file name, so the CSV
+    reader still sees .gz); locally, where there are no versions, the file itself."""
+    found = describe(source_uri, version)
+    if found.uri.startswith("file://") or not version:
+        return found
+    import boto3
+
+    name = urlparse(source_uri).path.rsplit("/", 1)[-1]
+    target = urlparse(storage.join(staging_uri, "source", name))
+    src = urlparse(source_uri)
+    # Managed copy: server-side CopyObject, multipart for large objects; the bytes never pass through this process.
+    boto3.client("s3").copy(
+        {"Bucket": src.netloc, "Key": src.path.lstrip("/"), "VersionId": version},
+        target.netloc,
+        target.path.lstrip("/"),
+    )
+    return SourceObject(f"s3://{target.netloc}{target.path}", found.size, found.modified)

@@ -1,0 +1,47 @@
+"""Helpers that run the jobs' package functions the way the entry scripts chain them, on files the tests write."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from landing_etl import contract, quality, transform
+
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+DAILYCHECKIN = contract.load(str(DATASETS), "dailycheckin")
+
+# Every timestamp family, and a few bad rows of each kind the dailycheckin contract refuses.
+MIXED = (
+    "user,timestamp,hours,project\n"
+    "ana,2018-11-26 14:47:36.0429 UTC,0.08,apollo\n"  # 2
+    "ana,11/20/2018 12:29 PM,2.5,apollo\n"  # 3
+    "boris,26 сентября 2019 00:00,7.25,gemini\n"  # 4
+    " ana ,11/20/2018 12:29 PM,2.50,apollo \n"  # 5 duplicate of line 3 after normalisation
+    ",2018-11-27 09:00:00 UTC,1,gemini\n"  # 6 user.required
+    "chen,,1,gemini\n"  # 7 timestamp.required
+    "chen,2018-13-27 09:00:00 UTC,1,gemini\n"  # 8 timestamp.format
+    "chen,2018-11-27 09:00:00 UTC,,gemini\n"  # 9 hours.required
+    "chen,2018-11-27 09:00:00 UTC,one,gemini\n"  # 10 hours.format
+    "chen,2018-11-27 09:00:00 UTC,0,gemini\n"  # 11 hours.range (0 < hours)
+    "chen,2018-11-27 09:00:00 UTC,24.5,gemini\n"  # 12 hours.range (hours <= 24)
+    "chen,2018-11-27 09:00:00 UTC,24,  \n"  # 13 project.required
+    "chen,2018-11-27 09:00:00 UTC,24,mercury\n"  # 14
+)
+
+
+def write_csv(tmp_path: Path, text: str, name: str = "in.csv", bom: bool = False) -> str:
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return str(path)
+
+
+def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", version=None, source_uri=None):
+    raw = transform.read_source(spark, path)
+    transform.check_header(raw, spec)
+    rows = transform.typed(transform.with_source_line(raw), spec)
+    return transform.with_lineage(rows, ingestion_id, source_uri or path, version)
+
+
+def checked(spark, path: str, spec=DAILYCHECKIN, secret=None, **kw):
+    return quality.mark_duplicates(quality.evaluate(transformed(spark, path, spec, **kw), spec, secret), spec)

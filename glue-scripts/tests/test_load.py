@@ -1,0 +1,149 @@
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from landing_etl import load, migrations, quality
+
+from .conftest import REPO
+from .pipeline import DAILYCHECKIN, MIXED, checked, write_csv
+
+OBJECT = "s3://landing/dailycheckin/2020-01-03/checkins.csv"
+COLUMNS = [c.key for c in DAILYCHECKIN.loaded_columns]
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def staged(spark, tmp_path_factory):
+    """Accepted Parquet, written by the test stage's code, of two versions of one object."""
+    out = {}
+    for version, text in {
+        "v1": "user,timestamp,hours,project\nann,2020-01-02 03:04:05.5 UTC,1.5,apollo\nann,01/03/2020 12:15 AM,2,gemini\n"
+        "bob,5 января 2020 18:30,0.25,mercury\n",
+        "v2": "user,timestamp,hours,project\nann,2020-01-02 03:04:05.5 UTC,3,apollo\ncy,2020-02-02 00:00:00 UTC,4,venus\n",
+        "mixed": MIXED,
+    }.items():
+        folder = tmp_path_factory.mktemp(version)
+        accepted = quality.accepted(
+            checked(spark, write_csv(folder, text), ingestion_id=f"ing-{version}", version=version, source_uri=OBJECT),
+            DAILYCHECKIN,
+            None,
+        )
+        accepted.write.parquet(str(folder / "accepted"))
+        out[version] = str(folder / "accepted")
+    return out
+
+
+def run(conn, staged, version, modified, chunks=None):
+    return load.swap(
+        conn,
+        "daily_checkins",
+        COLUMNS,
+        chunks if chunks is not None else load.accepted_batches(staged[version], COLUMNS + load.LINEAGE, OBJECT),
+        f"ing-{version}",
+        OBJECT,
+        version,
+        modified,
+    )
+
+
+def table(conn):
+    return conn.execute(
+        "SELECT username, project, hours, ts, ingestion_id, source_version, source_line FROM daily_checkins ORDER BY source_line, username"
+    ).fetchall()
+
+
+def test_loads_the_accepted_rows_with_lineage_and_a_reload_changes_nothing(db, staged):
+    first = run(db, staged, "v1", T0)
+    loaded = table(db)
+    assert loaded == [
+        ("ann", "apollo", Decimal("1.500000"), datetime(2020, 1, 2, 3, 4, 5, 500000, tzinfo=UTC), "ing-v1", "v1", 2),
+        ("ann", "gemini", Decimal("2.000000"), datetime(2020, 1, 3, 0, 15, tzinfo=UTC), "ing-v1", "v1", 3),
+        ("bob", "mercury", Decimal("0.250000"), datetime(2020, 1, 5, 18, 30, tzinfo=UTC), "ing-v1", "v1", 4),
+    ]
+    again = run(db, staged, "v1", T0)
+    assert table(db) == loaded
+    assert (first.rows_out, first.replaced, again.rows_out, again.replaced) == (3, 0, 3, 3)
+    assert db.execute("SELECT ingestion_id, row_count FROM source_loads").fetchall() == [("ing-v1", 3)]
+
+
+def test_a_file_mixing_every_family_and_bad_rows_loads_exactly_the_accepted_rows_and_again_changes_nothing(db, staged):
+    for _ in range(2):
+        result = run(db, staged, "mixed", T0)
+        assert [(r[6], r[0], r[3]) for r in table(db)] == [
+            (2, "ana", datetime(2018, 11, 26, 14, 47, 36, 42900, tzinfo=UTC)),
+            (3, "ana", datetime(2018, 11, 20, 12, 29, tzinfo=UTC)),
+            (4, "boris", datetime(2019, 9, 26, 0, 0, tzinfo=UTC)),
+            (14, "chen", datetime(2018, 11, 27, 9, 0, tzinfo=UTC)),
+        ]
+    assert (result.rows_out, result.replaced) == (4, 4)
+
+
+def test_a_newer_version_replaces_the_rows_and_an_older_one_finishing_later_changes_nothing(db, staged):
+    run(db, staged, "v1", T0)
+    newer = run(db, staged, "v2", T0 + timedelta(seconds=5))
+    assert (newer.rows_out, newer.replaced) == (2, 3)
+    after_newer = table(db)
+    assert [(r[0], r[2], r[4]) for r in after_newer] == [
+        ("ann", Decimal("3.000000"), "ing-v2"),
+        ("cy", Decimal("4.000000"), "ing-v2"),
+    ]
+    late = run(db, staged, "v1", T0)
+    assert (late.rows_out, late.superseded_by) == (0, "ing-v2")
+    assert table(db) == after_newer
+
+
+def test_a_failure_in_the_middle_of_a_load_leaves_the_table_exactly_as_it_was(db, staged):
+    run(db, staged, "v1", T0)
+    before = table(db)
+
+    def broken_stream():
+        yield from load.accepted_batches(staged["v2"], COLUMNS + load.LINEAGE, OBJECT)
+        raise OSError("connection to S3 reset")
+
+    with pytest.raises(OSError, match="connection to S3 reset"):
+        run(db, staged, "v2", T0 + timedelta(seconds=5), broken_stream())
+    assert table(db) == before
+
+    # A row the table refuses (NOT NULL username) after good ones: the database aborts, nothing changes either.
+    bad = [
+        (1, b'"zed","2020-01-01 00:00:00Z","1","p","ing-v2","s","v2","9"\n'),
+        (1, b',"2020-01-01 00:00:00Z","1","p","ing-v2","s","v2","10"\n'),
+    ]
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        run(db, staged, "v2", T0 + timedelta(seconds=5), iter(bad))
+    assert table(db) == before
+    assert db.execute("SELECT ingestion_id FROM source_loads").fetchall() == [("ing-v1",)]
+
+    # Staged rows of another object would never be replaced by that object's reloads: refused before any change.
+    other = load.accepted_batches(staged["v2"], COLUMNS + load.LINEAGE, "s3://landing/other.csv")
+    with pytest.raises(load.LoadFailed, match=r"come from \['s3://landing/dailycheckin/2020-01-03/checkins.csv'\]"):
+        load.swap(db, "daily_checkins", COLUMNS, other, "ing-x", "s3://landing/other.csv", None, T0)
+    assert table(db) == before
+
+
+def test_concurrent_loads_of_the_same_object_never_duplicate_rows(database_url, db, staged):
+    errors = []
+
+    def one_load():
+        try:
+            with psycopg.connect(database_url) as conn:
+                run(conn, staged, "v1", T0)
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=one_load) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert db.execute("SELECT count(*), count(DISTINCT source_line) FROM daily_checkins").fetchone() == (3, 3)
+
+
+def test_migrations_apply_once(db):
+    assert migrations.apply(db, f"file://{REPO / 'migrations'}") == []
+    versions = [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions[:2] == ["001_daily_checkins", "002_source_loads"]

@@ -1,0 +1,144 @@
+import hashlib
+import hmac
+
+import pytest
+
+from landing_etl import contract, quality
+
+from .pipeline import DAILYCHECKIN, MIXED, checked, write_csv
+
+
+def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why_for_each_refused_one(spark, tmp_path):
+    rows = checked(spark, write_csv(tmp_path, MIXED)).cache()
+    accepted = quality.accepted(rows, DAILYCHECKIN, None)
+    assert sorted((r.source_line, r.username, r.project, str(r.hours)) for r in accepted.collect()) == [
+        (2, "ana", "apollo", "0.080000"),
+        (3, "ana", "apollo", "2.500000"),
+        (4, "boris", "gemini", "7.250000"),
+        (14, "chen", "mercury", "24.000000"),
+    ]
+    assert accepted.columns == ["username", "ts", "hours", "project", *quality.LINEAGE]
+    refused = {
+        r.source_line: [(f.rule, f.column, f.value, f.severity) for f in r.failures]
+        for r in quality.rejected(rows, DAILYCHECKIN, None).collect()
+    }
+    assert refused == {
+        6: [("user.required", "user", None, "quarantine")],
+        7: [("timestamp.required", "timestamp", None, "quarantine")],
+        8: [("timestamp.format", "timestamp", "2018-13-27 09:00:00 UTC", "quarantine")],
+        9: [("hours.required", "hours", None, "quarantine")],
+        10: [("hours.format", "hours", "one", "quarantine")],
+        11: [("hours.range", "hours", "0", "quarantine")],
+        12: [("hours.range", "hours", "24.5", "quarantine")],
+        13: [("project.required", "project", "  ", "quarantine")],
+    }
+    counts = quality.count(rows, DAILYCHECKIN)
+    assert (counts.rows, counts.accepted, counts.rejected, counts.duplicates) == (13, 4, 8, 1)
+    report = quality.report(counts, DAILYCHECKIN, quality.examples(rows), "soft")
+    by_rule = {r["rule"]: r for r in report["rules"]}
+    assert by_rule["hours.range"]["failed"] == 2 and by_rule["hours.range"]["checked"] == 13
+    assert by_rule["hours.range"]["examples"] == [
+        {"line": 11, "value": "0", "reason": "value must be > 0 and <= 24"},
+        {"line": 12, "value": "24.5", "reason": "value must be > 0 and <= 24"},
+    ]
+    assert by_rule["timestamp.format"]["examples"][0]["reason"].startswith("not a timestamp in one of the formats")
+    with pytest.raises(
+        quality.QualityGateFailed, match=r"8 of 13 rows rejected \(61.5%\), above max_reject_ratio 5.0%"
+    ):
+        quality.gate(counts, DAILYCHECKIN, "soft")
+
+
+SEVERITIES = contract.parse(
+    {
+        "name": "s",
+        "columns": [
+            {"name": "code", "type": "string", "target": "code", "rules": [{"check": "pattern", "regex": "[A-Z]{3}"}]},
+            {
+                "name": "colour",
+                "type": "string",
+                "target": "colour",
+                "rules": [{"check": "allowed", "values": ["red", "blue"], "on_fail": "warn"}],
+            },
+            {"name": "n", "type": "integer", "target": "n", "rules": [{"check": "range", "max": 9, "on_fail": "fail"}]},
+        ],
+        "target": {"table": "t"},
+        "quality": {"max_reject_ratio": 1},
+    },
+    "severities.json",
+)
+
+
+def test_warn_counts_quarantine_rejects_and_fail_stops_the_run_after_the_outputs(spark, tmp_path):
+    text = "code,colour,n\nABC,red,1\nabc,red,2\nDEF,green,3\nGHI,blue,10\nJKL,blue,x\n"
+    rows = checked(spark, write_csv(tmp_path, text), SEVERITIES).cache()
+    assert sorted((r.code, r.colour) for r in quality.accepted(rows, SEVERITIES, None).collect()) == [
+        ("ABC", "red"),
+        ("DEF", "green"),  # warn: kept
+    ]
+    assert sorted((r.source_line, r.failures[0].rule) for r in quality.rejected(rows, SEVERITIES, None).collect()) == [
+        (3, "code.pattern"),
+        (5, "n.range"),
+        (6, "n.format"),
+    ]
+    counts = quality.count(rows, SEVERITIES)
+    assert counts.failed_by_rule == {"code.pattern": 1, "colour.allowed": 1, "n.range": 1, "n.format": 1}
+    with pytest.raises(quality.QualityGateFailed, match=r"on_fail=fail failed: n.range \(1 rows\); 5 rows checked"):
+        quality.gate(counts, SEVERITIES, "soft")
+
+
+def gate_counts(rows, rejected, duplicates=0):
+    return quality.Counts(rows, rejected, duplicates, {"hours.range": rejected})
+
+
+def test_hard_mode_fails_on_any_rejected_row_and_soft_mode_tolerates_up_to_the_ratio():
+    quality.gate(gate_counts(100, 5), DAILYCHECKIN, "soft")
+    with pytest.raises(quality.QualityGateFailed, match=r"hard mode: 1 of 100 rows rejected \(hours.range: 1\)"):
+        quality.gate(gate_counts(100, 1), DAILYCHECKIN, "hard")
+    with pytest.raises(
+        quality.QualityGateFailed, match=r"6 of 100 rows rejected \(6.0%\), above max_reject_ratio 5.0%"
+    ):
+        quality.gate(gate_counts(100, 6), DAILYCHECKIN, "soft")
+
+
+def test_min_rows_fails_a_file_with_too_few_accepted_rows():
+    with pytest.raises(
+        quality.QualityGateFailed, match=r"0 rows accepted, fewer than min_rows 1 \(2 rows in, 0 rejected"
+    ):
+        quality.gate(gate_counts(2, 0, duplicates=2), DAILYCHECKIN, "soft")
+    with pytest.raises(quality.QualityGateFailed, match=r"0 rows accepted, fewer than min_rows 1 \(0 rows in"):
+        quality.gate(gate_counts(0, 0), DAILYCHECKIN, "soft")
+
+
+PRIVATE = contract.parse(
+    {
+        "name": "p",
+        "columns": [
+            {
+                "name": "email",
+                "type": "string",
+                "target": "email_hash",
+                "privacy": "hash",
+                "rules": [{"check": "required"}],
+            },
+            {"name": "phone", "type": "string", "target": "phone", "privacy": "mask", "mask_keep": 2},
+            {"name": "note", "type": "string", "privacy": "drop"},
+            {"name": "n", "type": "integer", "target": "n"},
+        ],
+        "target": {"table": "t"},
+        "quality": {"max_reject_ratio": 1},
+    },
+    "private.json",
+)
+
+
+def test_privacy_hashes_with_the_key_masks_and_drops_before_anything_leaves_the_job(spark, tmp_path):
+    key = b"deployment-key"
+    text = "email,phone,note,n\nann@x.org,+4412345,secret,1\nann@x.org,+4499,other,2\nbob@x.org,12,n,bad\n"
+    rows = checked(spark, write_csv(tmp_path, text), PRIVATE, secret=key).cache()
+    accepted = quality.accepted(rows, PRIVATE, key)
+    assert accepted.columns == ["email_hash", "phone", "n", *quality.LINEAGE]
+    expected = hmac.new(key, b"ann@x.org", hashlib.sha256).hexdigest()
+    assert sorted((r.email_hash, r.phone) for r in accepted.collect()) == [(expected, "******45"), (expected, "***99")]
+    (bad,) = quality.rejected(rows, PRIVATE, key).collect()
+    assert "note" not in bad.asDict() and bad.email == hmac.new(key, b"bob@x.org", hashlib.sha256).hexdigest()
+    assert (bad.phone, bad.failures[0].rule, bad.failures[0].value) == ("12", "n.format", "bad")
