@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
@@ -93,13 +93,14 @@ async function main() {
     const key = `dailycheckin/2026-11-21/bench-${rows}.csv`;
     const target = join(stack.info.landingFolder, key);
     mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(file, `${target}.part`);
+    const partial = join(dirname(target), `.${basename(target)}.part`); // dot-files are uploads in progress
+    copyFileSync(file, partial);
     const since = new Date().toISOString();
     const dropped = Date.now();
-    renameSync(`${target}.part`, target);
+    renameSync(partial, target);
 
     const sourceUri = `s3://${stack.info.landingBucket}/${key}`;
-    const id = await waitFor('ingestion recorded', 60_000, async () => (await runLog.latestForObject(sourceUri, since))?.ingestionId);
+    const id = await waitFor('ingestion recorded', 60_000, async () => (await runLog.forObject(sourceUri, { since, limit: 1 }))[0]?.ingestionId);
     const record: IngestionRecord = await waitFor('ingestion finished', 15 * 60_000, async () => {
       const r = await runLog.get(id);
       if (r?.summary.status === 'FAILED' || r?.summary.status === 'REJECTED') {
@@ -138,7 +139,7 @@ async function main() {
     }
     const load = perStage.load!;
     const plainRate = rate(plain.rows, plain.seconds);
-    out(`drop → queryable: ${fmt(queryable)} s   peak RSS of the stack's process tree: ${fmt(peak / 2 ** 30, 2)} GiB   load average: ${fmt(loadavg()[0])} on ${cpus().length} cores`);
+    out(`drop → queryable: ${fmt(queryable)} s   peak RSS of the stack's process tree: ${fmt(peak / 2 ** 30, 2)} GiB   load average: ${fmt(loadavg()[0]!)} on ${cpus().length} cores`);
     out(`plain COPY of the ${plain.rows} accepted rows into an empty table: ${fmt(plain.seconds, 2)} s = ${plainRate} rows/s; load job ${rate(load.rowsOut, load.job)} rows/s = ${fmt(rate(load.rowsOut, load.job) / plainRate, 2)}× plain COPY`);
 
     if (!existsSync(RESULTS)) {
@@ -155,7 +156,7 @@ async function main() {
       RESULTS,
       `| ${new Date().toISOString().slice(0, 16)} | ${rows} | ${(gen.bytes / 2 ** 20).toFixed(1)} | ${fmt(p.transform!.job)} (${fmt(p.transform!.stage)}) | ` +
         `${fmt(p.test!.job)} (${fmt(p.test!.stage)}) | ${fmt(load.job)} (${fmt(load.stage)}) | ${rate(load.rowsOut, load.job)} | ${plainRate} | ` +
-        `${fmt(rate(load.rowsOut, load.job) / plainRate, 2)} | ${fmt(queryable)} | ${fmt(peak / 2 ** 30, 2)} | ${cpus().length} | ${fmt(totalmem() / 2 ** 30, 0)} | ${fmt(loadavg()[0])} |\n`,
+        `${fmt(rate(load.rowsOut, load.job) / plainRate, 2)} | ${fmt(queryable)} | ${fmt(peak / 2 ** 30, 2)} | ${cpus().length} | ${fmt(totalmem() / 2 ** 30, 0)} | ${fmt(loadavg()[0]!)} |\n`,
     );
     console.log(`appended to ${RESULTS}`);
   } finally {
