@@ -1,5 +1,5 @@
-// The per-stage parameters that have no safe default. `sls package` and `sls deploy` fail before doing anything
-// when one is missing, naming every missing one and why it is needed.
+// The per-stage parameters that have no safe default, and the ones with a fixed set of values. `sls package` and
+// `sls deploy` fail while reading serverless.yml when one is missing or wrong, naming every one and why it is needed.
 
 const REQUIRED = [
   { names: ['subnetIds', 'securityGroupId', 'glueAvailabilityZone'], why: 'the VPC the Glue jobs and the query Lambda run in' },
@@ -21,6 +21,11 @@ const POSITIVE_INTEGERS = [
   'glueMaxConcurrentRuns',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
+];
+
+/** Every parameter the checks read. */
+export const CHECKED_PARAMS = [
+  ...new Set([...REQUIRED.flatMap((r) => r.names), ...Object.keys(CHOICES), ...POSITIVE_INTEGERS]),
 ];
 
 const blank = (v) => v === undefined || v === null || String(v).trim() === '';

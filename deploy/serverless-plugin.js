@@ -1,13 +1,16 @@
 // Local Serverless plugin for landing-etl:
+// - `${fileText:PATH}` is a file's text as it is (the file source parses JSON and drops its nulls, which in ASL
+//   mean "discard the result": `"ResultPath": null` must reach Step Functions);
 // - `${glueArtifacts:hash|prefix|pythonModules}` builds the Glue artifacts (deploy/glue-artifacts.js) while the
 //   configuration is resolved, so the template names them by content hash;
-// - before packaging, checks the stage's parameters and fails with the name of every missing one;
+// - `${checkedParams:}` checks the stage's parameters while serverless.yml is resolved, before anything is validated
+//   or built, and fails with the name of every missing or invalid one;
 // - on deploy, uploads the artifacts to the deployment bucket under glue/<hash>/ before the stack is updated.
 import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGlueArtifacts } from './glue-artifacts.js';
-import { paramProblems } from './params.js';
+import { CHECKED_PARAMS, paramProblems } from './params.js';
 
 export default class LandingEtlDeploy {
   constructor(serverless, options, { log }) {
@@ -18,6 +21,22 @@ export default class LandingEtlDeploy {
     let artifacts;
     const built = () => (artifacts ??= buildGlueArtifacts(serverless.serviceDir));
     this.configurationVariablesSources = {
+      checkedParams: {
+        resolve: async ({ resolveVariable }) => {
+          const params = {};
+          for (const name of CHECKED_PARAMS) params[name] = await resolveVariable(`param:${name}`);
+          const problems = paramProblems(params);
+          if (!problems.length) return { value: params };
+          const stage = await resolveVariable('sls:stage');
+          throw new serverless.classes.Error(
+            `Stage "${stage}" cannot be packaged: ${problems.join('; ')}. Pass them as --param="NAME=VALUE" or set ` +
+              `them under params.${stage} in serverless.yml (README: Deployment).`,
+          );
+        },
+      },
+      fileText: {
+        resolve: ({ address }) => ({ value: readFileSync(join(serverless.serviceDir, address), 'utf8') }),
+      },
       glueArtifacts: {
         resolve: ({ address }) => {
           const { hash, files } = built();
@@ -37,20 +56,8 @@ export default class LandingEtlDeploy {
       },
     };
     this.hooks = {
-      'before:package:initialize': () => this.checkParams(),
       'after:aws:deploy:deploy:uploadArtifacts': () => this.uploadGlueArtifacts(built()),
     };
-  }
-
-  checkParams() {
-    const stage = this.provider.getStage();
-    const problems = paramProblems(this.serverless.service.custom.deployParams ?? {});
-    if (problems.length) {
-      throw new this.serverless.classes.Error(
-        `Stage "${stage}" cannot be packaged: ${problems.join('; ')}. ` +
-          `Pass them as --param="NAME=VALUE" or set them under params.${stage} in serverless.yml (README: Deployment).`,
-      );
-    }
   }
 
   async uploadGlueArtifacts({ hash, dir, files }) {
