@@ -198,6 +198,24 @@ describe.each(STAGES)('the %s stack', (stage) => {
     expect(props(t, 'HttpApiRouteGetGet', 'AWS::ApiGatewayV2::Route').RouteKey).toBe('GET /get');
   });
 
+  test('authorizes the routes as the apiAuth parameter says and allows the corsOrigins from browsers', () => {
+    const route = props(t, 'HttpApiRouteGetGet', 'AWS::ApiGatewayV2::Route');
+    const cors = at(props(t, 'HttpApi', 'AWS::ApiGatewayV2::Api'), 'CorsConfiguration.Fn::If');
+    expect(list(cors)[0]).toBe('HasCorsOrigins');
+    expect(at(cors, '1.AllowOrigins')).toEqual({ 'Fn::Split': [',', { Ref: 'CorsOrigins' }] });
+    if (stage === 'dev') {
+      expect(route.AuthorizationType).toBeUndefined();
+      expect(t.Parameters.CorsOrigins?.Default).toBe('');
+      return;
+    }
+    expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: 'HttpApiAuthorizerJwt' } });
+    expect(at(props(t, 'HttpApiAuthorizerJwt', 'AWS::ApiGatewayV2::Authorizer'), 'JwtConfiguration')).toEqual({
+      Audience: ['landing-etl-clients'],
+      Issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+    });
+    expect(t.Parameters.CorsOrigins?.Default).toBe('https://app.example.com');
+  });
+
   test('alarms on failed executions, executor errors, queued executor failures and API 5xx, all to the topic', () => {
     const alarms = resourcesOfType(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
@@ -226,7 +244,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       ...resourcesOfType(t, 'AWS::Glue::Job').map(([, r]) => roleOf(r.Properties.Role)),
       roleOf(props(t, 'IngestionStateMachine', 'AWS::StepFunctions::StateMachine').RoleArn),
     ];
-    expect(users).toHaveLength(6);
+    expect(users).toHaveLength(resourcesOfType(t, 'AWS::Lambda::Function').length + 3 + 1);
     expect(new Set(users).size).toBe(users.length);
     for (const role of users) expect(t.Resources[role!]?.Type).toBe('AWS::IAM::Role');
   });
