@@ -13,9 +13,8 @@ import { buildGlueArtifacts } from './glue-artifacts.js';
 import { CHECKED_PARAMS, paramProblems } from './params.js';
 
 export default class LandingEtlDeploy {
-  constructor(serverless, options, { log }) {
+  constructor(serverless, _options, { log }) {
     this.serverless = serverless;
-    this.options = options;
     this.log = log;
     this.provider = serverless.getProvider('aws');
     let artifacts;
