@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.venv/', '.local/', '.serverless/', '.esbuild/', 'coverage/'] },
+  { ignores: ['node_modules/', '.venv/', '.venv-tools/', '.build/', '.local/', '.serverless/', '.esbuild/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Packages every stage offline (no AWS credentials needed) into .build/package/<stage>/, where the template tests,
+# cfn-lint and checkov read the CloudFormation. The parameters are examples of the shape a real deploy passes
+# (README: Deployment); they name no real account. Extra arguments go to every `sls package`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+network=(
+  --param="subnetIds=subnet-0123456789abcdef0,subnet-0123456789abcdef1"
+  --param="securityGroupId=sg-0123456789abcdef0"
+  --param="glueAvailabilityZone=us-east-1a"
+)
+dev=(--param="vpcId=vpc-0123456789abcdef0")
+prod=(
+  --param="dbHost=landing-etl.cluster-c0ffee.us-east-1.rds.amazonaws.com"
+  --param="dbSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:landing-etl-db-AbCdEf"
+  --param="corsOrigins=https://app.example.com"
+  --param="alertEmail=data-alerts@example.com"
+  --param="apiAuth=jwt"
+  --param="jwtIssuerUrl=https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
+  --param="jwtAudience=landing-etl-clients"
+)
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+for stage in dev prod; do
+  extra="${stage}[@]"
+  npx sls package --stage "$stage" --region us-east-1 "${network[@]}" "${!extra}" --package ".build/package/$stage" "$@"
+done

@@ -1,0 +1,280 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parsedArgs } from './glue-args';
+import { at, list, loadTemplate, record, references, resource, resourcesOfType, STAGES, statements, text, type Template } from './template';
+
+const asl = readFileSync('statemachine/ingestion.asl.json', 'utf8');
+const placeholders = [...new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
+
+// Actions that accept no resource narrower than `*` (IAM service authorization reference).
+const UNSCOPABLE =
+  /^(xray:|ec2:Describe|cloudwatch:PutMetricData$|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/;
+
+const props = (t: Template, id: string, type: string) => resource(t, id, type).Properties;
+
+describe.each(STAGES)('the %s stack', (stage) => {
+  const t = loadTemplate(stage);
+  const name = (suffix: string) => `landing-etl-${stage}-${suffix}`;
+
+  test('has a versioned, encrypted, private, TLS-only landing bucket', () => {
+    const bucket = props(t, 'LandingBucket', 'AWS::S3::Bucket');
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(at(bucket, 'BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm')).toBe('aws:kms');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const policy = props(t, 'LandingBucketPolicy', 'AWS::S3::BucketPolicy');
+    expect(policy.Bucket).toEqual({ Ref: 'LandingBucket' });
+    expect(at(policy, 'PolicyDocument.Statement')).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  test('notifies the executor of every new .csv and .csv.gz object in the landing bucket', () => {
+    const bucket = props(t, 'LandingBucket', 'AWS::S3::Bucket');
+    const rules = list(at(bucket, 'NotificationConfiguration.LambdaConfigurations'));
+    for (const rule of rules) {
+      expect(rule).toMatchObject({ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': ['ExecutorLambdaFunction', 'Arn'] } });
+    }
+    expect(rules.map((r) => at(r, 'Filter.S3Key.Rules.0')).sort()).toEqual([
+      { Name: 'suffix', Value: '.csv' },
+      { Name: 'suffix', Value: '.csv.gz' },
+    ]);
+    const permission = props(t, 'ExecutorLandingBucketPermission', 'AWS::Lambda::Permission');
+    expect(permission).toMatchObject({ Principal: 's3.amazonaws.com', FunctionName: { 'Fn::GetAtt': ['ExecutorLambdaFunction', 'Arn'] } });
+    // The permission names the bucket the template creates, so S3 may invoke the executor for it and no other.
+    expect(text(at(permission, 'SourceArn.Fn::Sub'))).toContain(text(at(bucket, 'BucketName.Fn::Sub')));
+  });
+
+  test('expires staging data after the retention parameter', () => {
+    const rule = at(props(t, 'DataBucket', 'AWS::S3::Bucket'), 'LifecycleConfiguration.Rules.0');
+    expect(rule).toMatchObject({ Status: 'Enabled', ExpirationInDays: stage === 'dev' ? 14 : 90 });
+  });
+
+  test('keeps the run log on demand, recoverable, encrypted, with the byDataset and byObject indexes', () => {
+    const table = props(t, 'RunLogTable', 'AWS::DynamoDB::Table');
+    expect(table).toMatchObject({
+      TableName: name('runlog'),
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    const indexes = list(table.GlobalSecondaryIndexes).map((i) => [
+      at(i, 'IndexName'),
+      list(at(i, 'KeySchema')).map((k) => at(k, 'AttributeName')),
+    ]);
+    expect(indexes).toEqual([
+      ['byDataset', ['datasetKey', 'recentKey']],
+      ['byObject', ['objectKey', 'recentKey']],
+    ]);
+    expect(new Set(list(table.AttributeDefinitions).map((a) => at(a, 'AttributeType')))).toEqual(new Set(['S']));
+  });
+
+  test('encrypts the alerts topic and subscribes the alert e-mail only when one is given', () => {
+    expect(props(t, 'AlertsTopic', 'AWS::SNS::Topic')).toMatchObject({ TopicName: name('alerts'), KmsMasterKeyId: { Ref: 'Key' } });
+    expect(t.Resources.AlertsEmailSubscription?.Condition).toBe('HasAlertEmail');
+  });
+
+  test('runs the state machine from statemachine/ with a substitution for every placeholder, each resolving in the template', () => {
+    const machine = props(t, 'IngestionStateMachine', 'AWS::StepFunctions::StateMachine');
+    expect(machine.StateMachineName).toBe(name('ingestion'));
+    // Verbatim: parsed and re-serialised, `"ResultPath": null` would be lost.
+    expect(machine.DefinitionString).toBe(asl);
+    expect(placeholders.length).toBeGreaterThan(0);
+    const substitutions = record(machine.DefinitionSubstitutions);
+    expect(Object.keys(substitutions).sort()).toEqual([...placeholders].sort());
+    for (const [key, value] of Object.entries(substitutions)) {
+      const unresolved = references(value).filter((id) => !id.startsWith('AWS::') && !(id in t.Resources) && !(id in t.Parameters));
+      expect({ key, resolves: references(value).length > 0, unresolved }).toEqual({ key, resolves: true, unresolved: [] });
+    }
+    expect(at(machine, 'LoggingConfiguration.Destinations.0.CloudWatchLogsLogGroup.LogGroupArn')).toEqual({
+      'Fn::GetAtt': ['IngestionStateMachineLogGroup', 'Arn'],
+    });
+  });
+
+  test('defines three Glue 5.1 jobs in the VPC with the security configuration, sized by parameters', () => {
+    for (const [id, suffix] of [
+      ['TransformJob', 'transform'],
+      ['TestJob', 'test'],
+      ['LoadJob', 'load'],
+    ] as const) {
+      expect(props(t, id, 'AWS::Glue::Job')).toMatchObject({
+        Name: name(suffix),
+        GlueVersion: '5.1',
+        WorkerType: 'G.1X',
+        NumberOfWorkers: stage === 'dev' ? 2 : 4,
+        Timeout: 60,
+        ExecutionProperty: { MaxConcurrentRuns: 5 },
+        JobRunQueuingEnabled: true,
+        Connections: { Connections: [{ Ref: 'GlueConnection' }] },
+        SecurityConfiguration: { Ref: 'GlueSecurityConfiguration' },
+      });
+    }
+    expect(at(props(t, 'GlueConnection', 'AWS::Glue::Connection'), 'ConnectionInput.ConnectionType')).toBe('NETWORK');
+    expect(props(t, 'GlueSecurityConfiguration', 'AWS::Glue::SecurityConfiguration').EncryptionConfiguration).toMatchObject({
+      S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS' }],
+      CloudWatchEncryption: { CloudWatchEncryptionMode: 'SSE-KMS' },
+      JobBookmarksEncryption: { JobBookmarksEncryptionMode: 'CSE-KMS' },
+    });
+  });
+
+  test('passes every argument each Glue entry script parses, from the state machine or the job defaults', () => {
+    const machine = props(t, 'IngestionStateMachine', 'AWS::StepFunctions::StateMachine');
+    const states = Object.values(record(at(JSON.parse(asl), 'States')));
+    const jobPlaceholders = Object.entries(record(machine.DefinitionSubstitutions)).filter(([k]) => k.endsWith('JobName'));
+    expect(jobPlaceholders).toHaveLength(3);
+    for (const [placeholder, value] of jobPlaceholders) {
+      const job = props(t, text(at(value, 'Ref')), 'AWS::Glue::Job');
+      const script = text(at(job, 'Command.ScriptLocation.Fn::Sub')).split('/').pop()!;
+      const starts = states.filter(
+        (s) => String(at(s, 'Resource')).endsWith('glue:startJobRun') && at(s, 'Parameters.JobName') === `\${${placeholder}}`,
+      );
+      expect(starts).toHaveLength(1);
+      const supplied = new Set(
+        [...Object.keys(record(at(starts[0], 'Parameters.Arguments'))), ...Object.keys(record(job.DefaultArguments))].map((a) =>
+          a.replace(/^--/, '').replace(/\.\$$/, ''),
+        ),
+      );
+      const missing = parsedArgs(script).filter((a) => !supplied.has(a));
+      expect({ script, missing }).toEqual({ script, missing: [] });
+    }
+  });
+
+  test('references the Glue scripts, package, contracts, migrations and wheels under one content hash', () => {
+    const load = props(t, 'LoadJob', 'AWS::Glue::Job');
+    const uris = [
+      at(load, 'Command.ScriptLocation.Fn::Sub'),
+      at(load, 'DefaultArguments.--extra-py-files.Fn::Sub'),
+      at(load, 'DefaultArguments.--migrations_uri.Fn::Sub'),
+      ...text(at(load, 'DefaultArguments.--additional-python-modules.Fn::Sub')).split(','),
+      at(props(t, 'IngestionStateMachine', 'AWS::StepFunctions::StateMachine'), 'DefinitionSubstitutions.DatasetsUri.Fn::Sub'),
+    ].map(text);
+    const hashes = new Set(uris.map((u) => /^s3:\/\/\$\{ServerlessDeploymentBucket\}\/glue\/([0-9a-f]{16})\//.exec(u)?.[1]));
+    expect(hashes.size).toBe(1);
+    const [hash] = [...hashes];
+    expect(hash).toBeDefined();
+    for (const uri of uris) {
+      const file = uri.split(`/glue/${hash}/`)[1]!;
+      expect({ file, built: existsSync(`.build/glue-artifacts/${hash}/${file}`) }).toEqual({ file, built: true });
+    }
+    expect(uris.filter((u) => /\/wheels\/psycopg_binary-[^/]+-cp311-cp311-manylinux[^/]*x86_64\.whl$/.test(u))).toHaveLength(1);
+  });
+
+  test('deploys both Lambdas on nodejs22.x arm64; only the query Lambda, which reaches the database, is in the VPC', () => {
+    const executor = props(t, 'ExecutorLambdaFunction', 'AWS::Lambda::Function');
+    const query = props(t, 'QueryLambdaFunction', 'AWS::Lambda::Function');
+    for (const fn of [executor, query]) expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(query.VpcConfig).toBeDefined();
+    expect(executor.VpcConfig).toBeUndefined();
+    expect(at(props(t, 'ExecutorLambdaEvConf', 'AWS::Lambda::EventInvokeConfig'), 'DestinationConfig.OnFailure.Destination')).toEqual({
+      'Fn::GetAtt': ['ExecutorDeadLetterQueue', 'Arn'],
+    });
+    expect(Object.keys(record(at(executor, 'Environment.Variables'))).sort()).toEqual([
+      'DATA_BUCKET',
+      'QUALITY_MODE',
+      'RUN_LOG_TABLE',
+      'STATE_MACHINE_ARN',
+      'TOPIC_ARN',
+    ]);
+  });
+
+  test('gives the query Lambda a secret ARN, never a password or connection string', () => {
+    const env = Object.keys(record(at(props(t, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables')));
+    expect(env).toEqual(expect.arrayContaining(['DB_SECRET_ARN', 'DB_HOST', 'CORS_ORIGINS']));
+    expect(env).not.toContain('DATABASE_URL');
+    expect(JSON.stringify(t)).not.toMatch(/"(MasterUserPassword|Password)":"(?!\{\{resolve:secretsmanager)/);
+  });
+
+  test('throttles the HTTP API and writes its access logs', () => {
+    const apiStage = props(t, 'HttpApiStage', 'AWS::ApiGatewayV2::Stage');
+    expect(apiStage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(at(apiStage, 'AccessLogSettings.DestinationArn')).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(props(t, 'HttpApiRouteGetGet', 'AWS::ApiGatewayV2::Route').RouteKey).toBe('GET /get');
+  });
+
+  test('authorizes the routes as the apiAuth parameter says and allows the corsOrigins from browsers', () => {
+    const route = props(t, 'HttpApiRouteGetGet', 'AWS::ApiGatewayV2::Route');
+    const cors = at(props(t, 'HttpApi', 'AWS::ApiGatewayV2::Api'), 'CorsConfiguration.Fn::If');
+    expect(list(cors)[0]).toBe('HasCorsOrigins');
+    expect(at(cors, '1.AllowOrigins')).toEqual({ 'Fn::Split': [',', { Ref: 'CorsOrigins' }] });
+    if (stage === 'dev') {
+      expect(route.AuthorizationType).toBeUndefined();
+      expect(t.Parameters.CorsOrigins?.Default).toBe('');
+      return;
+    }
+    expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: 'HttpApiAuthorizerJwt' } });
+    expect(at(props(t, 'HttpApiAuthorizerJwt', 'AWS::ApiGatewayV2::Authorizer'), 'JwtConfiguration')).toEqual({
+      Audience: ['landing-etl-clients'],
+      Issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+    });
+    expect(t.Parameters.CorsOrigins?.Default).toBe('https://app.example.com');
+  });
+
+  test('alarms on failed executions, executor errors, queued executor failures and API 5xx, all to the topic', () => {
+    const alarms = resourcesOfType(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
+    const watched = alarms.flatMap((a) =>
+      a.Metrics ? list(a.Metrics).map((m) => at(m, 'MetricStat.Metric.MetricName')).filter(Boolean) : [a.MetricName],
+    );
+    expect(watched).toEqual(expect.arrayContaining(['ExecutionsFailed', 'Errors', 'ApproximateNumberOfMessagesVisible', '5xx']));
+  });
+
+  test('grants no IAM action with a wildcard, and `*` resources only to actions that cannot name one', () => {
+    const allows = statements(t).filter((s) => s.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(20);
+    const wildcards = allows.flatMap((s) => s.Action.filter((a) => a === '*' || a.endsWith(':*')).map((a) => `${s.where}: ${a}`));
+    expect(wildcards).toEqual([]);
+    // A key policy's Resource is always `*`: it means the key itself.
+    const unscoped = allows
+      .filter((s) => s.Resource.includes('*') && !s.where.startsWith('Key '))
+      .flatMap((s) => s.Action.filter((a) => !UNSCOPABLE.test(a)).map((a) => `${s.where}: ${a}`));
+    expect(unscoped).toEqual([]);
+  });
+
+  test('gives each function, each Glue job and the state machine a role of its own', () => {
+    const roleOf = (v: unknown) => references(v)[0];
+    const users = [
+      ...resourcesOfType(t, 'AWS::Lambda::Function').map(([, r]) => roleOf(r.Properties.Role)),
+      ...resourcesOfType(t, 'AWS::Glue::Job').map(([, r]) => roleOf(r.Properties.Role)),
+      roleOf(props(t, 'IngestionStateMachine', 'AWS::StepFunctions::StateMachine').RoleArn),
+    ];
+    expect(users).toHaveLength(resourcesOfType(t, 'AWS::Lambda::Function').length + 3 + 1);
+    expect(new Set(users).size).toBe(users.length);
+    for (const role of users) expect(t.Resources[role!]?.Type).toBe('AWS::IAM::Role');
+  });
+
+  test('exports the outputs the CLI and the other teams rely on', () => {
+    expect(Object.keys(t.Outputs)).toEqual(
+      expect.arrayContaining([
+        'RunLogTableName',
+        'StateMachineArn',
+        'TopicArn',
+        'HttpApiUrl',
+        'LandingBucketName',
+        'DataBucketName',
+        'ExecutorDeadLetterQueueUrl',
+      ]),
+    );
+  });
+});
+
+test('dev creates an Aurora Serverless v2 cluster with a generated secret; prod uses the given cluster', () => {
+  const dev = loadTemplate('dev');
+  const cluster = props(dev, 'DatabaseCluster', 'AWS::RDS::DBCluster');
+  expect(cluster).toMatchObject({ Engine: 'aurora-postgresql', StorageEncrypted: true, ServerlessV2ScalingConfiguration: { MinCapacity: 0 } });
+  expect(text(at(cluster, 'MasterUserPassword.Fn::Sub'))).toMatch(/^\{\{resolve:secretsmanager:\$\{DatabaseSecret\}/);
+  expect(props(dev, 'DatabaseSecretAttachment', 'AWS::SecretsManager::SecretTargetAttachment').TargetId).toEqual({ Ref: 'DatabaseCluster' });
+  expect(at(props(dev, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables.DB_SECRET_ARN')).toEqual({ Ref: 'DatabaseSecret' });
+
+  const prod = loadTemplate('prod');
+  expect(resourcesOfType(prod, 'AWS::RDS::DBCluster')).toEqual([]);
+  const secretArn = /^arn:aws:secretsmanager:/;
+  expect(at(props(prod, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables.DB_SECRET_ARN')).toMatch(secretArn);
+  expect(at(props(prod, 'LoadJob', 'AWS::Glue::Job'), 'DefaultArguments.--db_secret_arn')).toMatch(secretArn);
+});
