@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-/** Pinned in glue-scripts/requirements.txt; the other pins there (pyspark, boto3) are built into Glue. */
-const GLUE_WHEELS = ['psycopg'];
+/** Pinned in glue-scripts/requirements.txt; the other pins there (pyspark, boto3) are built into Glue. The load job
+ *  streams Parquet with pyarrow at the pinned version, so its wheel ships too. */
+const GLUE_WHEELS = ['psycopg', 'pyarrow'];
 const GLUE_PLATFORM = [
   '--only-binary=:all:',
   '--platform', 'manylinux_2_28_x86_64',

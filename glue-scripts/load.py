@@ -23,14 +23,14 @@ ARGS = [
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS)
+    args = resolve_args(argv, ARGS, optional=("db_host",))
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
     version = source.version_or_none(args["source_version"])
     modified = source.describe(args["source_uri"], version).modified
     accepted_uri = storage.join(args["staging_uri"], "accepted")
     columns = [c.key for c in spec.loaded_columns]
-    with psycopg.connect(db.dsn(args["db_secret_arn"])) as conn:
+    with psycopg.connect(db.dsn(args["db_secret_arn"], args["db_host"])) as conn:
         migrations.apply(conn, args["migrations_uri"])
         result = load.swap(
             conn,
