@@ -14,6 +14,8 @@ export interface CheckinPage {
  *  (username, ts DESC, id DESC) returns the rows in that order, so there is no sort and no OFFSET. One row more
  *  than the page tells whether another page follows. */
 export function pageQuery(sql: Sql, q: CheckinQuery) {
+  // Instants go over the wire as text: postgres.js would serialize a timestamptz parameter through a JS Date and
+  // drop the microseconds.
   return sql<{ item: string; ts: string; id: string }[]>`
     SELECT row_to_json(r)::text AS item, r."timestamp" AS ts, c.id::text AS id
     FROM daily_checkins c
@@ -23,9 +25,9 @@ export function pageQuery(sql: Sql, q: CheckinQuery) {
     ) r
     WHERE c.username = ${q.user}
       ${q.project === undefined ? sql`` : sql`AND c.project = ${q.project}`}
-      ${q.from ? sql`AND c.ts >= ${q.from.iso}::timestamptz` : sql``}
-      ${q.to ? sql`AND c.ts < ${q.to.iso}::timestamptz` : sql``}
-      ${q.after ? sql`AND (c.ts, c.id) < (${q.after.ts}::timestamptz, ${q.after.id}::bigint)` : sql``}
+      ${q.from ? sql`AND c.ts >= ${q.from.iso}::text::timestamptz` : sql``}
+      ${q.to ? sql`AND c.ts < ${q.to.iso}::text::timestamptz` : sql``}
+      ${q.after ? sql`AND (c.ts, c.id) < (${q.after.ts}::text::timestamptz, ${q.after.id}::bigint)` : sql``}
     ORDER BY c.ts DESC, c.id DESC
     LIMIT ${q.limit + 1}`;
 }
