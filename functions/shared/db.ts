@@ -137,7 +137,8 @@ export class Database {
       user: target.username,
       password: target.password,
       database: target.database,
-      ssl: 'require',
+      // TLS whenever the server offers it, as RDS, Aurora and RDS Proxy do.
+      ssl: 'prefer',
     });
   }
 }
