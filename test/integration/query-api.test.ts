@@ -271,7 +271,8 @@ describe('GET /get refuses bad input with 400 and a message naming the problem',
     const { body } = await get({ user: 'bulk', limit: '5' });
     const cursor = body.nextCursor!;
     expect((await get({ user: 'bulk', limit: '7', cursor })).status).toBe(200); // page size may change
-    for (const other of [{ user: 'ana' }, { user: 'bulk', project: 'apollo' }, { user: 'bulk', from: '2021-01-01' }]) {
+    const others: Array<Record<string, string>> = [{ user: 'ana' }, { user: 'bulk', project: 'apollo' }, { user: 'bulk', from: '2021-01-01' }];
+    for (const other of others) {
       const res = await get({ ...other, cursor });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'invalid_cursor', message: expect.stringMatching(/belongs to a query with other/) });
@@ -306,7 +307,7 @@ describe('GET /get is safe against hostile input', () => {
     const before = (await get({ user: 'ana' })).raw;
     const [{ count }] = await sql<[{ count: string }]>`SELECT count(*)::text AS count FROM daily_checkins`;
     for (const user of injections) {
-      for (const params of [{ user }, { user: 'ana', project: user }]) {
+      for (const params of [{ user }, { user: 'ana', project: user }] as Array<Record<string, string>>) {
         const res = await get(params);
         expect({ params, status: res.status, rows: res.body.response }).toEqual({ params, status: 200, rows: [] });
       }

@@ -39,7 +39,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     await pg.start();
     await pg.createDatabase('landing');
   } catch (e) {
-    throw new Error(`embedded PostgreSQL did not start: ${(e as Error).message}\n${log}`);
+    throw new Error(`embedded PostgreSQL did not start: ${(e as Error).message}\n${log}`, { cause: e });
   }
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/landing`;
   await promisify(execFile)(join(repo, '.venv', 'bin', 'python'), ['-m', 'landing_etl.migrations', join(repo, 'migrations')], {

@@ -21,8 +21,9 @@ test('signs the AWS SigV4 test suite request "get-vanilla" with its published si
 /** node:crypto behind the Checksum interface the SDK's signer expects. */
 class Sha256 {
   private readonly hash;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    const key = typeof secret === 'string' || secret === undefined ? secret : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
+    this.hash = key ? createHmac('sha256', key) : createHash('sha256');
   }
   update(data: Uint8Array) {
     this.hash.update(data);
