@@ -19,7 +19,10 @@ const corsOrigins = z
   .parse(process.env.CORS_ORIGINS);
 
 /** GET /get?user=NAME[&from][&to][&project][&limit][&cursor] → a page of the user's check-ins, newest first. */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>({
+  // No early-timeout timer per request: the statement and connect timeouts end a request well within the Lambda's.
+  timeoutEarlyInMillis: 0,
+})
   .use(httpCors({ origins: corsOrigins }))
   .use(errorResponses(logger))
   .handler(async (event) => {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { readSecretString, SecretReadError, type SecretsConfig } from './secrets';
+import { readSecretString, type SecretsConfig } from './secrets';
 
 /** Where the query Lambda's database connection comes from: a URL locally, a Secrets Manager secret on AWS. */
 export type ConnectionTarget =
@@ -66,5 +66,3 @@ export function secretCredentials(secretId: string, secrets: SecretsConfig, host
     },
   };
 }
-
-export { SecretReadError };
