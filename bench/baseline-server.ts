@@ -26,7 +26,11 @@ const server = createServer((req, res) => {
              to_char(c.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp"
     ) r
     WHERE c.username = ${user}
-      ${after ? sql`AND (c.ts, c.id) < (${after[1]}::text::timestamptz, ${after[2]}::bigint)` : sql``}
+      AND (${null}::text IS NULL OR c.project = ${null}::text)
+      AND (${null}::text IS NULL OR c.ts >= ${null}::text::timestamptz)
+      AND (${null}::text IS NULL OR c.ts < ${null}::text::timestamptz)
+      AND (${after?.[1] ?? null}::text IS NULL
+           OR (c.ts, c.id) < (${after?.[1] ?? null}::text::timestamptz, ${after?.[2] ?? null}::bigint))
     ORDER BY c.ts DESC, c.id DESC
     LIMIT ${limit + 1}`.then(
     (rows) => {

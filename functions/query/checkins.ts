@@ -14,8 +14,10 @@ export interface CheckinPage {
  *  (username, ts DESC, id DESC) returns the rows in that order, so there is no sort and no OFFSET. One row more
  *  than the page tells whether another page follows. */
 export function pageQuery(sql: Sql, q: CheckinQuery) {
-  // Instants go over the wire as text: postgres.js would serialize a timestamptz parameter through a JS Date and
-  // drop the microseconds.
+  // One static statement: an absent filter is a NULL parameter. Statements are unnamed (prepare: false), so
+  // PostgreSQL plans each with its values, folds "NULL IS NULL OR …" away and keeps the keyset condition in the
+  // index scan. Instants go over the wire as text: postgres.js would serialize a timestamptz parameter through a JS
+  // Date and drop the microseconds.
   return sql<{ item: string; ts: string; id: string }[]>`
     SELECT row_to_json(r)::text AS item, r."timestamp" AS ts, c.id::text AS id
     FROM daily_checkins c
@@ -24,10 +26,11 @@ export function pageQuery(sql: Sql, q: CheckinQuery) {
              to_char(c.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp"
     ) r
     WHERE c.username = ${q.user}
-      ${q.project === undefined ? sql`` : sql`AND c.project = ${q.project}`}
-      ${q.from ? sql`AND c.ts >= ${q.from.iso}::text::timestamptz` : sql``}
-      ${q.to ? sql`AND c.ts < ${q.to.iso}::text::timestamptz` : sql``}
-      ${q.after ? sql`AND (c.ts, c.id) < (${q.after.ts}::text::timestamptz, ${q.after.id}::bigint)` : sql``}
+      AND (${q.project ?? null}::text IS NULL OR c.project = ${q.project ?? null}::text)
+      AND (${q.from?.iso ?? null}::text IS NULL OR c.ts >= ${q.from?.iso ?? null}::text::timestamptz)
+      AND (${q.to?.iso ?? null}::text IS NULL OR c.ts < ${q.to?.iso ?? null}::text::timestamptz)
+      AND (${q.after?.ts ?? null}::text IS NULL
+           OR (c.ts, c.id) < (${q.after?.ts ?? null}::text::timestamptz, ${q.after?.id ?? null}::bigint))
     ORDER BY c.ts DESC, c.id DESC
     LIMIT ${q.limit + 1}`;
 }
