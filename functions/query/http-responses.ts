@@ -5,7 +5,7 @@ import { DatabaseUnavailableError } from '../shared/db';
 import { BadRequestError } from './errors';
 
 /** Seconds a client should wait before retrying when the database is unavailable. */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 export const jsonResponse = (
   statusCode: number,

@@ -15,7 +15,7 @@ export interface CheckinQuery {
   after?: Position | undefined;
 }
 
-export const LIMIT = { default: 100, max: 1000 } as const;
+const LIMIT = { default: 100, max: 1000 } as const;
 
 // Control characters (C0, DEL, C1) have no place in a name and NUL cannot even reach PostgreSQL.
 const CONTROL = /\p{Cc}/u;

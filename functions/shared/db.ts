@@ -143,6 +143,8 @@ export class Database {
   }
 }
 
+// Parsed here with zod/mini rather than by config.ts's readConfig, which pulls zod's full build (~450 KB bundled)
+// into the query Lambda; the errors read the same.
 const positiveInt = (fallback: number) =>
   z._default(z.coerce.number().check(z.refine(Number.isInteger, 'must be an integer'), z.minimum(1)), fallback);
 
