@@ -41,6 +41,8 @@ const CLIENT_CONNECTION_CODES = new Set([
 // intervention (57014 = statement timeout, 57P01-3 = shutting down / starting up).
 const UNAVAILABLE_SQLSTATE_CLASSES = new Set(['08', '28', '53', '57']);
 const AUTH_FAILURES = new Set(['28P01', '28000']);
+// A connection that died while idle in the pool; postgres.js opens a new one for the next query.
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'CONNECTION_CLOSED', '57P01']);
 
 const errorCode = (e: unknown): string =>
   typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : '';
@@ -68,19 +70,27 @@ export class Database {
     private readonly settings: PoolSettings,
   ) {}
 
-  /** Runs `query` on the pool. An authentication failure re-reads the credentials once (a rotated password) and
-   *  retries; failures that mean "the database cannot answer now" become DatabaseUnavailableError. */
+  /** Runs a read-only `query` on the pool. A refused password re-reads the credentials once (a rotation) and
+   *  retries; a pooled connection the server already closed (a restart, a failover, a proxy's idle timeout) is
+   *  retried once on a fresh one. Failures that mean "the database cannot answer now" become
+   *  DatabaseUnavailableError. */
   async run<T>(query: (sql: Sql) => Promise<T>): Promise<T> {
-    const sql = await this.connection();
-    try {
-      return await query(sql);
-    } catch (e) {
-      if (!AUTH_FAILURES.has(errorCode(e))) throw classify(e);
-      this.discard(sql);
+    let credentialsReread = false;
+    let reconnected = false;
+    for (;;) {
+      const sql = await this.connection();
       try {
-        return await query(await this.connection());
-      } catch (retryError) {
-        throw classify(retryError);
+        return await query(sql);
+      } catch (e) {
+        const code = errorCode(e);
+        if (AUTH_FAILURES.has(code) && !credentialsReread) {
+          credentialsReread = true;
+          this.discard(sql);
+        } else if (STALE_CONNECTION.has(code) && !reconnected) {
+          reconnected = true;
+        } else {
+          throw classify(e);
+        }
       }
     }
   }

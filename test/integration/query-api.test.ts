@@ -421,6 +421,14 @@ describe('GET /get when the database cannot answer', () => {
     expect((await get({ user: 'ana' })).status).toBe(200);
   });
 
+  test('pooled connections the server closed (a restart, a failover) are replaced without an error', async () => {
+    expect((await get({ user: 'ana' })).status).toBe(200);
+    const [{ closed }] = await sql<[{ closed: number }]>`
+      SELECT count(pg_terminate_backend(pid))::int AS closed FROM pg_stat_activity WHERE application_name = 'landing-etl-query'`;
+    expect(closed).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) expect((await get({ user: 'ana' })).status).toBe(200);
+  });
+
   test('a stopped database is a 503 with nothing internal in the body; it serves again once back', async () => {
     await pg.stop();
     const logs = captureLogs();
