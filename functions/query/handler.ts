@@ -1,27 +1,33 @@
 import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { databaseFromEnv } from '../shared/db';
 import { logger } from '../shared/logger';
 import { findCheckins } from './checkins';
+import { encodeCursor } from './cursor';
+import { errorResponses, jsonResponse } from './http-responses';
+import { parseCheckinQuery } from './request';
 
-const querySchema = z.object({
-  user: z.string({ error: 'query parameter "user" is required' }).trim().min(1, 'query parameter "user" must not be empty'),
-});
+// Module scope: read once per container. The pool connects on the first request, not at init.
+const database = databaseFromEnv();
+const corsOrigins = z
+  .pipe(
+    z._default(z.string(), ''),
+    z.transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
+  )
+  .parse(process.env.CORS_ORIGINS);
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-
-/** GET /get?user=NAME → the user's check-ins. */
-export const handler = middy(async (event: APIGatewayProxyEventV2) => {
-  const query = querySchema.safeParse(event.queryStringParameters ?? {});
-  if (!query.success) return json(400, { error: 'bad_request', message: query.error.issues[0]!.message });
-  try {
-    return json(200, { response: await findCheckins(query.data.user, 100) });
-  } catch (e) {
-    logger.error('query failed', e as Error);
-    return json(500, { error: 'internal_error', message: 'internal error' });
-  }
-});
+/** GET /get?user=NAME[&from][&to][&project][&limit][&cursor] → a page of the user's check-ins, newest first. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>({
+  // No early-timeout timer per request: the statement and connect timeouts end a request well within the Lambda's.
+  timeoutEarlyInMillis: 0,
+})
+  .use(httpCors({ origins: corsOrigins }))
+  .use(errorResponses(logger))
+  .handler(async (event) => {
+    const query = parseCheckinQuery(event.queryStringParameters);
+    const page = await findCheckins(database, query);
+    const cursor = page.next && encodeCursor(page.next, { ...query, from: query.from?.iso, to: query.to?.iso });
+    return jsonResponse(200, `{"response":[${page.items.join(',')}],"nextCursor":${JSON.stringify(cursor)}}`);
+  });

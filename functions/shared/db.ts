@@ -1,19 +1,200 @@
 import postgres from 'postgres';
-import { z } from 'zod';
-import { readConfig } from './config';
+import * as z from 'zod/mini';
+import { secretCredentials, urlCredentials, type ConnectionTarget, type CredentialSource } from './db-credentials';
+import { SecretReadError } from './secrets';
 
-const config = readConfig({
-  DATABASE_URL: z.string().min(1),
-  DB_POOL_MAX: z.coerce.number().int().positive().default(4),
-  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+/** The one module that owns the serving database's connection pool. */
+
+export type Sql = postgres.Sql;
+
+/** The database cannot answer now (down, unreachable, overloaded, timed out, credentials unusable): worth a retry. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+export class DbConfigError extends Error {
+  override name = 'DbConfigError';
+}
+
+export interface PoolSettings {
+  poolMax: number;
+  statementTimeoutMs: number;
+  connectTimeoutS: number;
+}
+
+// Connection failures raised by Node or by postgres.js itself rather than by the server.
+const CLIENT_CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
+// SQLSTATE classes 08 connection exception, 28 invalid authorization, 53 insufficient resources, 57 operator
+// intervention (57014 = statement timeout, 57P01-3 = shutting down / starting up).
+const UNAVAILABLE_SQLSTATE_CLASSES = new Set(['08', '28', '53', '57']);
+const AUTH_FAILURES = new Set(['28P01', '28000']);
+// A connection that died while idle in the pool; postgres.js opens a new one for the next query.
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'CONNECTION_CLOSED', '57P01']);
+
+const errorCode = (e: unknown): string =>
+  typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : '';
+
+function isUnavailable(e: unknown): boolean {
+  if (e instanceof SecretReadError) return true;
+  const code = errorCode(e);
+  if (e instanceof postgres.PostgresError) return UNAVAILABLE_SQLSTATE_CLASSES.has(code.slice(0, 2));
+  return CLIENT_CONNECTION_CODES.has(code);
+}
+
+function classify(e: unknown): unknown {
+  if (e instanceof DatabaseUnavailableError || !isUnavailable(e)) return e;
+  const code = errorCode(e);
+  return new DatabaseUnavailableError(`${code ? `${code}: ` : ''}${(e as Error).message}`, { cause: e });
+}
+
+export class Database {
+  private pool: Promise<Sql> | undefined;
+  private current: Sql | undefined;
+  private credentialsStale = false;
+
+  constructor(
+    private readonly credentials: CredentialSource,
+    private readonly settings: PoolSettings,
+  ) {}
+
+  /** Runs a read-only `query` on the pool. A refused password re-reads the credentials once (a rotation) and
+   *  retries; a pooled connection the server already closed (a restart, a failover, a proxy's idle timeout) is
+   *  retried once on a fresh one. Failures that mean "the database cannot answer now" become
+   *  DatabaseUnavailableError. */
+  async run<T>(query: (sql: Sql) => Promise<T>): Promise<T> {
+    let credentialsReread = false;
+    let reconnected = false;
+    for (;;) {
+      const sql = await this.connection();
+      try {
+        return await query(sql);
+      } catch (e) {
+        const code = errorCode(e);
+        if (AUTH_FAILURES.has(code) && !credentialsReread) {
+          credentialsReread = true;
+          this.discard(sql);
+        } else if (STALE_CONNECTION.has(code) && !reconnected) {
+          reconnected = true;
+        } else {
+          throw classify(e);
+        }
+      }
+    }
+  }
+
+  async end(): Promise<void> {
+    const sql = this.current;
+    this.pool = this.current = undefined;
+    await sql?.end({ timeout: 5 });
+  }
+
+  private async connection(): Promise<Sql> {
+    if (!this.pool) {
+      const fresh = this.credentialsStale;
+      this.credentialsStale = false;
+      const pool = this.credentials.read(fresh).then((target) => (this.current = this.createPool(target)));
+      // A failed credentials read is not kept: the next request tries again.
+      pool.catch(() => {
+        if (this.pool === pool) this.pool = undefined;
+      });
+      this.pool = pool;
+    }
+    try {
+      return await this.pool;
+    } catch (e) {
+      throw classify(e);
+    }
+  }
+
+  /** Drops a pool whose credentials were refused so the next connection re-reads them, unless a concurrent request
+   *  already replaced it. */
+  private discard(failed: Sql): void {
+    if (this.current !== failed) return;
+    this.pool = this.current = undefined;
+    this.credentialsStale = true;
+    void failed.end({ timeout: 5 });
+  }
+
+  private createPool(target: ConnectionTarget): Sql {
+    const options = {
+      max: this.settings.poolMax,
+      // Unnamed statements only: RDS Proxy multiplexes connections, server-side prepared statements would pin them.
+      prepare: false,
+      fetch_types: false,
+      idle_timeout: 60,
+      connect_timeout: this.settings.connectTimeoutS,
+      connection: { statement_timeout: this.settings.statementTimeoutMs, application_name: 'landing-etl-query' },
+      onnotice: () => {},
+    };
+    if ('url' in target) return postgres(target.url, options);
+    return postgres({
+      ...options,
+      host: target.host,
+      port: target.port,
+      user: target.username,
+      password: target.password,
+      database: target.database,
+      // TLS whenever the server offers it, as RDS, Aurora and RDS Proxy do.
+      ssl: 'prefer',
+    });
+  }
+}
+
+// Parsed here with zod/mini rather than by config.ts's readConfig, which pulls zod's full build (~450 KB bundled)
+// into the query Lambda; the errors read the same.
+const positiveInt = (fallback: number) =>
+  z._default(z.coerce.number().check(z.refine(Number.isInteger, 'must be an integer'), z.minimum(1)), fallback);
+
+const envSchema = z.object({
+  DATABASE_URL: z.optional(z.string()),
+  DB_SECRET_ARN: z.optional(z.string()),
+  DB_HOST: z.optional(z.string()),
+  // A Lambda container serves one request at a time: two connections are plenty and spare RDS Proxy / Aurora.
+  DB_POOL_MAX: positiveInt(2),
+  DB_STATEMENT_TIMEOUT_MS: positiveInt(3000),
+  AWS_REGION: z.optional(z.string()),
+  AWS_ACCESS_KEY_ID: z.optional(z.string()),
+  AWS_SECRET_ACCESS_KEY: z.optional(z.string()),
+  AWS_SESSION_TOKEN: z.optional(z.string()),
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: z.optional(z.string()),
 });
 
-/** The one module that owns the Postgres connection. `prepare: false` keeps it usable through RDS Proxy. */
-export const sql = postgres(config.DATABASE_URL, {
-  max: config.DB_POOL_MAX,
-  prepare: false,
-  idle_timeout: 60,
-  connect_timeout: 5,
-  connection: { statement_timeout: config.DB_STATEMENT_TIMEOUT_MS, application_name: 'landing-etl-query' },
-  types: { numeric: { to: 1700, from: [1700], serialize: String, parse: Number } },
-});
+/** Builds the pool's configuration from the environment: DATABASE_URL locally, DB_SECRET_ARN (+ DB_HOST) on AWS.
+ *  Nothing connects until the first query. */
+export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Database {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new DbConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const c = parsed.data;
+  const settings = { poolMax: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, connectTimeoutS: 5 };
+  if (c.DATABASE_URL) return new Database(urlCredentials(c.DATABASE_URL), settings);
+  if (!c.DB_SECRET_ARN) throw new DbConfigError('invalid configuration: set DATABASE_URL or DB_SECRET_ARN');
+  if (!c.AWS_REGION || !c.AWS_ACCESS_KEY_ID || !c.AWS_SECRET_ACCESS_KEY) {
+    throw new DbConfigError('invalid configuration: DB_SECRET_ARN needs AWS_REGION and AWS credentials in the environment');
+  }
+  const secrets = {
+    region: c.AWS_REGION,
+    credentials: {
+      accessKeyId: c.AWS_ACCESS_KEY_ID,
+      secretAccessKey: c.AWS_SECRET_ACCESS_KEY,
+      sessionToken: c.AWS_SESSION_TOKEN,
+    },
+    endpoint: c.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+  };
+  return new Database(secretCredentials(c.DB_SECRET_ARN, secrets, c.DB_HOST), settings);
+}

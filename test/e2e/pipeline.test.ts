@@ -37,8 +37,8 @@ test('the first start loads the bundled sample and serves it over HTTP', async (
   const { status, body } = await get('user=boris');
   expect(status).toBe(200);
   expect(body.response).toEqual([
-    { user: 'boris', project: 'gemini', hours: 7.25, timestamp: '2019-09-26T00:00:00.000Z' },
-    { user: 'boris', project: 'gemini', hours: 1, timestamp: '2018-11-27T09:00:00.000Z' },
+    { user: 'boris', project: 'gemini', hours: 7.25, timestamp: '2019-09-26T00:00:00.000000Z' },
+    { user: 'boris', project: 'gemini', hours: 1, timestamp: '2018-11-27T09:00:00.000000Z' },
   ]);
 });
 
@@ -58,9 +58,9 @@ test('a dropped file flows through transform, test and load, recorded stage by s
 
   const { body } = await get('user=e2e-user');
   expect(body.response).toEqual([
-    { user: 'e2e-user', project: 'mercury', hours: 0.25, timestamp: '2020-01-05T18:30:00.000Z' },
-    { user: 'e2e-user', project: 'gemini, phase 2', hours: 2, timestamp: '2020-01-03T00:15:00.000Z' },
-    { user: 'e2e-user', project: 'apollo', hours: 1.5, timestamp: '2020-01-02T03:04:05.000Z' },
+    { user: 'e2e-user', project: 'mercury', hours: 0.25, timestamp: '2020-01-05T18:30:00.000000Z' },
+    { user: 'e2e-user', project: 'gemini, phase 2', hours: 2, timestamp: '2020-01-03T00:15:00.000000Z' },
+    { user: 'e2e-user', project: 'apollo', hours: 1.5, timestamp: '2020-01-02T03:04:05.000000Z' },
   ]);
 
   const id = /ingestion (\S+)/.exec(run.stdout)![1]!;
@@ -95,7 +95,7 @@ test('a file over the reject ratio halts at test with the reason, loading nothin
 test('a missing user parameter is a 400 that says so', async () => {
   const { status, body } = await get('');
   expect(status).toBe(400);
-  expect(body.error).toBe('bad_request');
+  expect(body.error).toBe('invalid_user');
 });
 
 test('a run that fails at load is retried to success with one command, loading its rows exactly once', async () => {

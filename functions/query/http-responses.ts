@@ -1,0 +1,45 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DatabaseUnavailableError } from '../shared/db';
+import { BadRequestError } from './errors';
+
+/** Seconds a client should wait before retrying when the database is unavailable. */
+const RETRY_AFTER_SECONDS = 5;
+
+export const jsonResponse = (
+  statusCode: number,
+  body: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  body,
+});
+
+const errorBody = (error: string, message: string) => JSON.stringify({ error, message });
+
+/** middy error mapping: 400 with the validation problem, 503 + Retry-After when the database cannot answer (logged
+ *  with the cause), 500 otherwise. Only 400 bodies carry details; nothing internal ever reaches a client. */
+export function errorResponses(
+  logger: Logger,
+): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      if (error instanceof BadRequestError) {
+        request.response = jsonResponse(400, errorBody(error.code, error.message));
+      } else if (error instanceof DatabaseUnavailableError) {
+        logger.error('database unavailable', { error });
+        request.response = jsonResponse(
+          503,
+          errorBody('service_unavailable', 'the database is unavailable, retry later'),
+          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        );
+      } else {
+        logger.error('request failed', { error: error ?? undefined });
+        request.response = jsonResponse(500, errorBody('internal_error', 'internal error'));
+      }
+    },
+  };
+}
