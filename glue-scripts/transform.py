@@ -17,6 +17,8 @@ def main(argv: list[str]) -> None:
     spec = contract.load(args["datasets_uri"], args["dataset"])
     version = source.version_or_none(args["source_version"])
     obj = source.stage(args["source_uri"], version, args["staging_uri"])
+    if obj.uri.endswith(".gz"):
+        source.verify_gzip(obj.uri)
     spark = session(f"transform-{args['ingestion_id']}")
     raw = transform.read_source(spark, storage.resolve(obj.uri))
     transform.check_header(raw, spec)

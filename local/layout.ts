@@ -36,7 +36,8 @@ export const paths = {
   sampleMarker: join(localDir, 'sample-ingested'),
   python: join(repoRoot, '.venv', 'bin', 'python'),
   glueScripts: join(repoRoot, 'glue-scripts'),
-  datasets: join(repoRoot, 'datasets'),
+  /** Dataset contracts: the project's, or another folder of them (LANDING_ETL_DATASETS_DIR). */
+  datasets: resolve(process.env.LANDING_ETL_DATASETS_DIR ?? join(repoRoot, 'datasets')),
   migrations: join(repoRoot, 'migrations'),
   stateMachine: join(repoRoot, 'statemachine', 'ingestion.asl.json'),
 };

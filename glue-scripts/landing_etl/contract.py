@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from . import storage
@@ -32,10 +33,11 @@ class Rule:
     column: str
     check: str
     on_fail: str = "quarantine"
-    min: float | None = None
-    min_exclusive: float | None = None
-    max: float | None = None
-    max_exclusive: float | None = None
+    # Numbers, or for timestamp columns zone-aware datetimes.
+    min: float | datetime | None = None
+    min_exclusive: float | datetime | None = None
+    max: float | datetime | None = None
+    max_exclusive: float | datetime | None = None
     regex: str | None = None
     values: tuple[str, ...] = ()
 
@@ -141,6 +143,17 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 _NUMBER = (int, float)
 
 
+def _instant(r: _Reader, text: str, field: str) -> datetime:
+    """A timestamp range bound: ISO-8601 with its zone, so a bound never depends on where the job runs."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise r.fail(field, f"must be an ISO-8601 time with a zone, e.g. 2000-01-01T00:00:00Z, got {text!r}")
+    return value
+
+
 def _rule(r: _Reader, raw: Any, where: str, column: dict, ctype: str) -> Rule:
     if not isinstance(raw, dict):
         raise r.fail(where.rstrip("."), "must be an object")
@@ -151,9 +164,12 @@ def _rule(r: _Reader, raw: Any, where: str, column: dict, ctype: str) -> Rule:
     if check == "format" and ctype == "string":
         raise r.fail(f"{where}check", "format applies to timestamp, decimal and integer columns only")
     if check == "range":
-        if ctype not in ("decimal", "integer"):
-            raise r.fail(f"{where}check", "range applies to decimal and integer columns only")
-        bounds = {k: r.get(raw, k, where, _NUMBER, None) for k in ("min", "min_exclusive", "max", "max_exclusive")}
+        if ctype not in ("decimal", "integer", "timestamp"):
+            raise r.fail(f"{where}check", "range applies to decimal, integer and timestamp columns only")
+        kind = str if ctype == "timestamp" else _NUMBER
+        bounds = {k: r.get(raw, k, where, kind, None) for k in ("min", "min_exclusive", "max", "max_exclusive")}
+        if ctype == "timestamp":
+            bounds = {k: v if v is None else _instant(r, v, f"{where}{k}") for k, v in bounds.items()}
         if all(v is None for v in bounds.values()):
             raise r.fail(where.rstrip("."), "range needs at least one of min, min_exclusive, max, max_exclusive")
         known |= set(bounds)
@@ -214,6 +230,8 @@ def _column(r: _Reader, c: Any, i: int) -> Column:
     # A value that does not parse can never be loaded: its format rule exists even when the contract omits it.
     if ctype != "string" and "format" not in checks:
         rules.append(Rule(column=name, check="format"))
+    # Bytes that are not UTF-8 reach Spark as U+FFFD: such a value is refused rather than loaded garbled.
+    rules.append(Rule(column=name, check="encoding"))
     mask_keep = r.get(c, "mask_keep", where, int, 0)
     if mask_keep < 0 or (mask_keep and privacy != "mask"):
         raise r.fail(f"{where}mask_keep", "must be a non-negative number of trailing characters, with privacy mask")

@@ -4,6 +4,7 @@ reports per rule and applies the quality gate (hard/soft mode, max_reject_ratio,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, Window
@@ -39,6 +40,8 @@ def _failed(rule: Rule, c: Column) -> SparkColumn:
         ):
             if bound is not None:
                 failed = failed | op(F.lit(bound))
+    elif rule.check == "encoding":
+        failed = raw.contains("\ufffd")
     elif rule.check == "pattern":
         failed = ~typed.cast("string").rlike(f"^(?:{rule.regex})$")
     else:  # allowed
@@ -54,7 +57,7 @@ def _describe(rule: Rule, c: Column) -> SparkColumn:
         return F.col(f"{c.key}_error")
     if rule.check == "range":
         bounds = [
-            f"{label} {bound:g}"
+            f"{label} {bound.isoformat() if isinstance(bound, datetime) else f'{bound:g}'}"
             for label, bound in (
                 (">=", rule.min),
                 (">", rule.min_exclusive),
@@ -64,6 +67,8 @@ def _describe(rule: Rule, c: Column) -> SparkColumn:
             if bound is not None
         ]
         return F.lit(f"value must be {' and '.join(bounds)}")
+    if rule.check == "encoding":
+        return F.lit("value is not valid UTF-8: is the file in another encoding?")
     if rule.check == "pattern":
         return F.lit(f"value does not match the pattern {rule.regex}")
     return F.lit(f"value is not one of {list(rule.values)}")

@@ -7,6 +7,7 @@ version's LastModified is what orders two versions of one object when their load
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlparse
@@ -15,6 +16,10 @@ from . import storage
 
 
 class SourceNotFound(FileNotFoundError):
+    pass
+
+
+class CorruptSource(ValueError):
     pass
 
 
@@ -70,3 +75,36 @@ def stage(source_uri: str, version: str | None, staging_uri: str) -> SourceObjec
         target.path.lstrip("/"),
     )
     return SourceObject(f"s3://{target.netloc}{target.path}", found.size, found.modified)
+
+
+def verify_gzip(uri: str) -> None:
+    """Reads a .gz object through to its end. Spark's gzip reader stops quietly at a truncated stream, which would
+    load part of a file as if it were all of it; this refuses the file instead. Streamed: memory stays flat."""
+    path = storage.local_path(uri)
+    if path is not None:
+        chunks = _file_chunks(path)
+    else:
+        import boto3
+
+        parsed = urlparse(uri)
+        body = boto3.client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"]
+        chunks = body.iter_chunks(1 << 20)
+    stream = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        for chunk in chunks:
+            while chunk:
+                stream.decompress(chunk)
+                # Concatenated gzip members are one valid file: start again on what follows a finished member.
+                chunk = stream.unused_data if stream.eof else b""
+                if stream.eof and chunk:
+                    stream = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    except zlib.error as e:
+        raise CorruptSource(f"{uri} is not a valid gzip file ({e})") from e
+    if not stream.eof:
+        raise CorruptSource(f"{uri} is a truncated gzip file: it ends before its last block")
+
+
+def _file_chunks(path: str):
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            yield chunk

@@ -34,20 +34,27 @@ def test_the_dailycheckin_contract_reads_as_the_issue_describes_it():
     assert spec.dedup == ("username", "ts", "hours", "project")
     assert {(r.name, r.on_fail) for r in spec.rules} == {
         ("user.required", "quarantine"),
+        ("user.pattern", "quarantine"),
         ("timestamp.required", "quarantine"),
         ("timestamp.format", "quarantine"),
+        ("timestamp.range", "quarantine"),
         ("hours.required", "quarantine"),
         ("hours.format", "quarantine"),
         ("hours.range", "quarantine"),
         ("project.required", "quarantine"),
-    }
+    } | {(f"{c}.encoding", "quarantine") for c in ("user", "timestamp", "hours", "project")}
     hours = next(r for r in spec.rules if r.name == "hours.range")
     assert (hours.min_exclusive, hours.max) == (0, 24)
+    when = next(r for r in spec.rules if r.name == "timestamp.range")
+    assert (when.min.isoformat(), when.max_exclusive.isoformat()) == (
+        "2000-01-01T00:00:00+00:00",
+        "2100-01-01T00:00:00+00:00",
+    )
 
 
-def test_a_typed_column_always_has_a_format_rule():
+def test_a_typed_column_always_has_a_format_rule_and_every_column_an_encoding_rule():
     spec = contract.parse(BASE, "x.json")
-    assert [r.name for r in spec.rules] == ["a.required", "n.range", "n.format"]
+    assert [r.name for r in spec.rules] == ["a.required", "a.encoding", "n.range", "n.format", "n.encoding"]
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,12 @@ def test_warn_counts_quarantine_rejects_and_fail_stops_the_run_after_the_outputs
         (6, "n.format"),
     ]
     counts = quality.count(rows, SEVERITIES)
-    assert counts.failed_by_rule == {"code.pattern": 1, "colour.allowed": 1, "n.range": 1, "n.format": 1}
+    assert {rule: n for rule, n in counts.failed_by_rule.items() if n} == {
+        "code.pattern": 1,
+        "colour.allowed": 1,
+        "n.range": 1,
+        "n.format": 1,
+    }
     with pytest.raises(quality.QualityGateFailed, match=r"on_fail=fail failed: n.range \(1 rows\); 5 rows checked"):
         quality.gate(counts, SEVERITIES, "soft")
 
@@ -142,3 +147,30 @@ def test_privacy_hashes_with_the_key_masks_and_drops_before_anything_leaves_the_
     (bad,) = quality.rejected(rows, PRIVATE, key).collect()
     assert "note" not in bad.asDict() and bad.email == hmac.new(key, b"bob@x.org", hashlib.sha256).hexdigest()
     assert (bad.phone, bad.failures[0].rule, bad.failures[0].value) == ("12", "n.format", "bad")
+
+
+def test_dailycheckin_quarantines_implausible_dates_users_the_api_could_not_serve_and_bytes_not_utf8(spark, tmp_path):
+    text = (
+        "user,timestamp,hours,project\n"
+        "ana,1999-12-31 23:59:59 UTC,1,apollo\n"  # 2 before 2000
+        "ana,2100-01-01 00:00:00 UTC,1,apollo\n"  # 3 far future
+        f"{'x' * 101},2020-01-01 00:00:00 UTC,1,apollo\n"  # 4 longer than the API accepts
+        "ana\u0007bell,2020-01-01 00:00:00 UTC,1,apollo\n"  # 5 a control character
+        "ana,2000-01-01 00:00:00 UTC,1,apollo\n"  # 6 the first accepted instant
+        f"{'y' * 100},2099-12-31 23:59:59 UTC,1,apollo\n"  # 7
+    )
+    path = write_csv(tmp_path, text)
+    with open(path, "ab") as f:
+        f.write("Jos\xe9,2020-01-01 00:00:00 UTC,1,apollo\n".encode("latin-1"))  # 8 Latin-1, not UTF-8
+    rows = checked(spark, path, DAILYCHECKIN).cache()
+    refused = sorted(
+        (r.source_line, [f.rule for f in r.failures]) for r in quality.rejected(rows, DAILYCHECKIN, None).collect()
+    )
+    assert refused == [
+        (2, ["timestamp.range"]),
+        (3, ["timestamp.range"]),
+        (4, ["user.pattern"]),
+        (5, ["user.pattern"]),
+        (8, ["user.encoding"]),
+    ]
+    assert sorted(r.source_line for r in quality.accepted(rows, DAILYCHECKIN, None).collect()) == [6, 7]

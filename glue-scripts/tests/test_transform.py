@@ -1,9 +1,10 @@
+import gzip
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
-from landing_etl import transform
+from landing_etl import source, transform
 
 from .pipeline import DAILYCHECKIN, transformed, write_csv
 
@@ -71,3 +72,15 @@ def test_an_empty_file_fails_naming_every_column_as_missing(spark, tmp_path):
         transform.HeaderMismatch, match=r"missing column\(s\) \['user', 'timestamp', 'hours', 'project'\]"
     ):
         transform.check_header(df, DAILYCHECKIN)
+
+
+def test_a_truncated_gzip_is_refused_before_spark_reads_part_of_it(tmp_path):
+    whole = gzip.compress(("user,timestamp,hours,project\n" + "a,b,1,c\n" * 5000).encode())
+    (tmp_path / "ok.csv.gz").write_bytes(whole + gzip.compress(b"a,b,2,c\n"))  # two members: still one valid file
+    (tmp_path / "cut.csv.gz").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "fake.csv.gz").write_bytes(b"user,timestamp,hours,project\n")
+    source.verify_gzip(f"file://{tmp_path / 'ok.csv.gz'}")
+    with pytest.raises(source.CorruptSource, match="is a truncated gzip file"):
+        source.verify_gzip(f"file://{tmp_path / 'cut.csv.gz'}")
+    with pytest.raises(source.CorruptSource, match="is not a valid gzip file"):
+        source.verify_gzip(f"file://{tmp_path / 'fake.csv.gz'}")

@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { RunLog, type IngestionRecord } from '../../functions/shared/run-log';
@@ -15,7 +16,12 @@ let runLog: RunLog;
 let sql: postgres.Sql;
 
 beforeAll(async () => {
-  stack = await startLocalStack();
+  // The project's contracts plus a hard-mode twin of dailycheckin, for the one-bad-row-in-a-million case.
+  const datasets = mkdtempSync(join(tmpdir(), 'landing-etl-datasets-'));
+  const contract = JSON.parse(readFileSync('datasets/dailycheckin.json', 'utf8'));
+  writeFileSync(join(datasets, 'dailycheckin.json'), JSON.stringify(contract));
+  writeFileSync(join(datasets, 'dailycheckin_hard.json'), JSON.stringify({ ...contract, name: 'dailycheckin_hard', quality: { ...contract.quality, mode: 'hard' } }));
+  stack = await startLocalStack({ env: { LANDING_ETL_DATASETS_DIR: datasets } });
   runLog = new RunLog(
     DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
@@ -30,7 +36,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const key = (c: BadInputCase) => `dailycheckin/bad-input/${c.name}${c.ext ?? '.csv'}`;
+const key = (c: BadInputCase) => `${c.dataset ?? 'dailycheckin'}/bad-input/${c.name}${c.ext ?? '.csv'}`;
 
 /** Lands a file the way S3 does: it appears complete. */
 function land(c: BadInputCase): void {
@@ -75,7 +81,8 @@ test(`every kind of bad input (${CASES.length} cases) ends as expected and leave
       const n = count!.n;
       const rejected = (stages.find((s) => s.stage === 'test')?.metrics?.rejectedByRule ?? {}) as Record<string, number>;
       if (summary.status !== 'SUCCEEDED' || n !== e.loaded) failures.push(`${c.name}: expected ${e.loaded} rows loaded, got ${n} (${describe})`);
-      if (e.quarantined && JSON.stringify(rejected) !== JSON.stringify(e.quarantined)) {
+      const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).filter(([, n]) => n).sort());
+      if (e.quarantined && sorted(rejected) !== sorted(e.quarantined)) {
         failures.push(`${c.name}: expected quarantined ${JSON.stringify(e.quarantined)}, got ${JSON.stringify(rejected)}`);
       }
     }
@@ -92,4 +99,24 @@ test(`every kind of bad input (${CASES.length} cases) ends as expected and leave
   // Nothing already stored was changed by any of it.
   const after = await sql`SELECT * FROM daily_checkins WHERE id <= ${before.at(-1)!.id} ORDER BY id`;
   expect(after).toEqual(before);
+});
+
+test('one bad row in a million in hard mode halts at test, with that row written to the rejected rows and nothing loaded', async () => {
+  const rows = 1_000_000;
+  const lines = ['user,timestamp,hours,project'];
+  for (let i = 0; i < rows; i++) {
+    const ts = new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString().replace('T', ' ').slice(0, 19);
+    lines.push(i === 654_321 ? `u-million-${i % 1000},${ts} UTC,twelve,apollo` : `u-million-${i % 1000},${ts} UTC,1.5,apollo`);
+  }
+  const c: BadInputCase = { name: 'one-in-a-million', dataset: 'dailycheckin_hard', body: Buffer.from(`${lines.join('\n')}\n`), expect: { loaded: 0 } };
+  const since = new Date().toISOString();
+  land(c);
+  const { summary, stages } = await outcomeOf(c, since, Date.now() + 600_000);
+  expect(summary).toMatchObject({ status: 'FAILED', state: 'TEST' });
+  expect(summary.cause).toMatch(/hard mode: 1 of 1000000 rows rejected/);
+  expect(stages.find((s) => s.stage === 'test')?.metrics).toMatchObject({ rejected: 1, rejectedByRule: { 'hours.format': 1 } });
+  const rejectedDir = join(stack.info.dataFolder, 'staging', 'dailycheckin_hard', summary.ingestionId, 'rejected');
+  expect(existsSync(rejectedDir) && readdirSync(rejectedDir).some((f) => f.endsWith('.parquet'))).toBe(true);
+  const [count] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM daily_checkins WHERE source_object = ${summary.sourceUri}`;
+  expect(count!.n).toBe(0);
 });

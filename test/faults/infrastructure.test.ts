@@ -79,7 +79,12 @@ const rowsOf = (sourceUri: string) =>
     SELECT username, project, hours::text, ts, source_line FROM daily_checkins WHERE source_object = ${sourceUri}
     ORDER BY source_line`;
 
-const notifications = () => readFileSync(stack.info.notificationsFile, 'utf8');
+/** The messages published to the local SNS topic. */
+const notifications = () =>
+  readFileSync(stack.info.notificationsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(JSON.parse(line).message) as Record<string, unknown>);
 
 test('the database stops during load: FAILED at load with the reason and an alert, table unchanged, a retry loads once', async () => {
   const before = await sql`SELECT * FROM daily_checkins ORDER BY id`;
@@ -94,7 +99,7 @@ test('the database stops during load: FAILED at load with the reason and an aler
 
   expect(failed).toMatchObject({ status: 'FAILED', state: 'LOAD' });
   expect(failed.cause).toMatch(/connect|server closed|terminat|shut ?down|refused/i);
-  expect(notifications()).toContain(`"ingestionId":"${failed.ingestionId}"`);
+  expect(notifications()).toContainEqual(expect.objectContaining({ event: 'INGESTION_FAILED', ingestionId: failed.ingestionId, stage: 'load' }));
   expect(await sql`SELECT * FROM daily_checkins ORDER BY id`).toEqual(before);
 
   const retry = await cli(stack.dir, ['retry', failed.ingestionId]);
