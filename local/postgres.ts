@@ -24,7 +24,8 @@ export async function startPostgres(log: (line: string) => void): Promise<Databa
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a 'postgres' system user that owns the folder.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    // Sized like a small server rather than the stock 128 MB: a million-row load checkpoints less and keeps its indexes cached.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'shared_buffers=512MB', '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=15min'],
     onLog: () => {},
     onError: (e) => log(`postgres: ${String(e)}`.trim()),
   });
