@@ -1,11 +1,10 @@
 import { jest } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import postgres from 'postgres';
-import { RunLog, type IngestionRecord } from '../../functions/shared/run-log';
+import type { IngestionRecord, RunLog } from '../../functions/shared/run-log';
+import { land, runLogOf, waitForIngestion } from '../support/landing';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { CASES, type BadInputCase } from './bad-input-cases';
 
@@ -22,12 +21,7 @@ beforeAll(async () => {
   writeFileSync(join(datasets, 'dailycheckin.json'), JSON.stringify(contract));
   writeFileSync(join(datasets, 'dailycheckin_hard.json'), JSON.stringify({ ...contract, name: 'dailycheckin_hard', quality: { ...contract.quality, mode: 'hard' } }));
   stack = await startLocalStack({ env: { LANDING_ETL_DATASETS_DIR: datasets } });
-  runLog = new RunLog(
-    DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
-    ),
-    stack.info.runLogTable,
-  );
+  runLog = runLogOf(stack.info);
   sql = postgres(stack.info.databaseUrl, { max: 2 });
 });
 
@@ -38,22 +32,11 @@ afterAll(async () => {
 
 const key = (c: BadInputCase) => `${c.dataset ?? 'dailycheckin'}/bad-input/${c.name}${c.ext ?? '.csv'}`;
 
-/** Lands a file the way S3 does: it appears complete. */
-function land(c: BadInputCase): void {
-  const target = join(stack.info.landingFolder, key(c));
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(join(dirname(target), `.${c.name}.part`), c.body);
-  renameSync(join(dirname(target), `.${c.name}.part`), target);
-}
+const landCase = (c: BadInputCase) => land(stack.info, key(c), c.body);
 
-async function outcomeOf(c: BadInputCase, since: string, deadline: number): Promise<IngestionRecord> {
-  const uri = `s3://${stack.info.landingBucket}/${key(c)}`;
-  for (;;) {
-    const summary = (await runLog.forObject(uri, { since, limit: 1 }))[0];
-    if (summary && ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(summary.status)) return (await runLog.get(summary.ingestionId))!;
-    if (Date.now() > deadline) throw new Error(`${c.name}: no final outcome before the deadline (${summary?.status ?? 'nothing recorded'})`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+async function outcomeOf(c: BadInputCase, since: string, deadlineMs: number): Promise<IngestionRecord> {
+  const summary = await waitForIngestion(runLog, `s3://${stack.info.landingBucket}/${key(c)}`, since, undefined, deadlineMs);
+  return (await runLog.get(summary.ingestionId))!;
 }
 
 test(`every kind of bad input (${CASES.length} cases) ends as expected and leaves stored rows untouched`, async () => {
@@ -61,9 +44,8 @@ test(`every kind of bad input (${CASES.length} cases) ends as expected and leave
   expect(before.length).toBeGreaterThan(0); // the bundled sample
 
   const since = new Date().toISOString();
-  for (const c of CASES) land(c);
-  const deadline = Date.now() + 600_000;
-  const results = await Promise.all(CASES.map(async (c) => [c, await outcomeOf(c, since, deadline)] as const));
+  for (const c of CASES) landCase(c);
+  const results = await Promise.all(CASES.map(async (c) => [c, await outcomeOf(c, since, 600_000)] as const));
 
   const failures: string[] = [];
   for (const [c, record] of results) {
@@ -110,8 +92,8 @@ test('one bad row in a million in hard mode halts at test, with that row written
   }
   const c: BadInputCase = { name: 'one-in-a-million', dataset: 'dailycheckin_hard', body: Buffer.from(`${lines.join('\n')}\n`), expect: { loaded: 0 } };
   const since = new Date().toISOString();
-  land(c);
-  const { summary, stages } = await outcomeOf(c, since, Date.now() + 600_000);
+  landCase(c);
+  const { summary, stages } = await outcomeOf(c, since, 600_000);
   expect(summary).toMatchObject({ status: 'FAILED', state: 'TEST' });
   expect(summary.cause).toMatch(/hard mode: 1 of 1000000 rows rejected/);
   expect(stages.find((s) => s.stage === 'test')?.metrics).toMatchObject({ rejected: 1, rejectedByRule: { 'hours.format': 1 } });

