@@ -3,15 +3,14 @@
  *  file, follows the ingestion to the end, checks the rows are queryable over HTTP, then prints per-stage seconds,
  *  rows/s, the peak RSS of the stack's whole process tree and the load's ratio to a plain COPY of the same rows.
  *  Appends a line to bench/results.md. A benchmark, not a test: it fails only when the run itself fails. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
+import type { IngestionRecord } from '../functions/shared/run-log';
+import { runLogFor } from '../cli/follow';
 import { startLocalStack, type RunningStack } from '../test/support/local-stack';
 import { generate } from './generate';
 
@@ -84,12 +83,7 @@ async function main() {
     peak = treeRss(stackPid);
     sampler = setInterval(() => (peak = Math.max(peak, treeRss(stackPid))), 250);
 
-    const runLog = new RunLog(
-      DynamoDBDocumentClient.from(
-        new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-      ),
-      stack.info.runLogTable,
-    );
+    const runLog = runLogFor(stack.info);
     const key = `dailycheckin/2026-11-21/bench-${rows}.csv`;
     const target = join(stack.info.landingFolder, key);
     mkdirSync(dirname(target), { recursive: true });

@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog } from '../functions/shared/run-log';
 import { localAws, names } from '../local/layout';
+import { runLogFor } from './follow';
 import { runningStack } from './stack-file';
 
 /** Where the CLI reads the run log and starts executions: the local stack, or a deployed stage. */
@@ -54,7 +55,7 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
   const stack = runningStack();
   return {
     label: 'the local stack',
-    runLog: new RunLog(documentClient(new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, ...localAws })), stack.runLogTable),
+    runLog: runLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
     stateMachineArn: names.stateMachineArn,
   };

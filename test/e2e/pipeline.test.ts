@@ -1,10 +1,9 @@
 import { jest } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { RunLog } from '../../functions/shared/run-log';
+import type { RunLog } from '../../functions/shared/run-log';
+import { runLogFor } from '../../cli/follow';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 
 jest.setTimeout(300_000);
@@ -14,12 +13,7 @@ let runLog: RunLog;
 
 beforeAll(async () => {
   stack = await startLocalStack();
-  const client = new DynamoDBClient({
-    endpoint: stack.info.dynamodbEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  runLog = new RunLog(DynamoDBDocumentClient.from(client), stack.info.runLogTable);
+  runLog = runLogFor(stack.info);
 });
 
 afterAll(async () => {

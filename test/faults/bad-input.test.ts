@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { IngestionRecord, RunLog } from '../../functions/shared/run-log';
-import { land, runLogOf, waitForIngestion } from '../support/landing';
+import { land, waitForIngestion } from '../support/landing';
+import { runLogFor } from '../../cli/follow';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { CASES, type BadInputCase } from './bad-input-cases';
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
   writeFileSync(join(datasets, 'dailycheckin.json'), JSON.stringify(contract));
   writeFileSync(join(datasets, 'dailycheckin_hard.json'), JSON.stringify({ ...contract, name: 'dailycheckin_hard', quality: { ...contract.quality, mode: 'hard' } }));
   stack = await startLocalStack({ env: { LANDING_ETL_DATASETS_DIR: datasets } });
-  runLog = runLogOf(stack.info);
+  runLog = runLogFor(stack.info);
   sql = postgres(stack.info.databaseUrl, { max: 2 });
 });
 

@@ -5,7 +5,8 @@ import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
 import { invokeAsync } from '../../local/async-invoke';
 import { names } from '../../local/layout';
-import { land as landIn, runLogOf, waitForIngestion } from '../support/landing';
+import { land as landIn, waitForIngestion } from '../support/landing';
+import { runLogFor } from '../../cli/follow';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { startTcpProxy } from '../support/tcp-proxy';
 
@@ -20,7 +21,7 @@ let executor: Handler;
 
 beforeAll(async () => {
   stack = await startLocalStack();
-  runLog = runLogOf(stack.info);
+  runLog = runLogFor(stack.info);
   sql = postgres(stack.info.databaseUrl, { max: 2 });
   // The executor handler, in this process, wired to the running stack like Lambda is on AWS, its DynamoDB reached
   // through a proxy the tests can switch off.

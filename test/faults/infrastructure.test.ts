@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
 import { freePort } from '../../local/ports';
-import { finished, land as landIn, runLogOf, waitForIngestion as waitFor } from '../support/landing';
+import { finished, land as landIn, waitForIngestion as waitFor } from '../support/landing';
+import { runLogFor } from '../../cli/follow';
 import { cli, newStackDir, startLocalStack, type RunningStack } from '../support/local-stack';
 
 jest.setTimeout(900_000);
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await database.createDatabase('landing');
   databaseUrl = `postgres://postgres:postgres@127.0.0.1:${port}/landing`;
   stack = await startLocalStack({ env: { DATABASE_URL: databaseUrl } });
-  runLog = runLogOf(stack.info);
+  runLog = runLogFor(stack.info);
   sql = postgres(databaseUrl, { max: 1, idle_timeout: 1 });
 });
 

@@ -1,16 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { documentClient } from '../../functions/shared/document-client';
-import { RunLog, type IngestionSummary } from '../../functions/shared/run-log';
+import type { IngestionSummary, RunLog } from '../../functions/shared/run-log';
 import type { StackInfo } from '../../local/layout';
-
-/** The run log of a running local stack. */
-export const runLogOf = (info: StackInfo) =>
-  new RunLog(
-    documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } })),
-    info.runLogTable,
-  );
 
 /** Lands a file in the stack's landing bucket the way S3 does: it appears complete (dot-files are skipped). */
 export function land(info: StackInfo, key: string, body: string | Buffer): string {
