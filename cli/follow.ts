@@ -3,16 +3,16 @@ import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
-import { localAws, names, paths, type StackInfo } from '../local/layout';
+import { localAws, type StackInfo } from '../local/layout';
 
 export const runLogFor = (info: StackInfo) =>
   new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 
-export const landingUri = (key: string) => `s3://${names.landingBucket}/${key}`;
+export const landingUri = (info: StackInfo, key: string) => `s3://${info.landingBucket}/${key}`;
 
-/** Copies a file into the local landing bucket under `key`, atomically: it appears complete or not at all. */
-export async function dropIntoLanding(file: string, key: string): Promise<void> {
-  const target = join(paths.landing, key);
+/** Copies a file into the local landing folder under `key`, atomically: it appears complete or not at all. */
+export async function dropIntoLanding(info: StackInfo, file: string, key: string): Promise<void> {
+  const target = join(info.landingFolder, key);
   await mkdir(dirname(target), { recursive: true });
   const partial = join(dirname(target), `.${Date.now()}.part`);
   await copyFile(file, partial);

@@ -6,7 +6,6 @@ import { loadContracts } from '../functions/shared/contracts';
 import { ingestionView, summaryView } from '../functions/shared/ingestion-view';
 import { retryIngestion, IngestionNotFound } from '../functions/shared/retry';
 import { INGESTION_STATUSES, InvalidCursor, type IngestionStatus } from '../functions/shared/run-log';
-import { paths } from '../local/layout';
 import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from './follow';
 import { formatIngestion, formatRuns } from './format';
 import { runningStack, StackNotRunning } from './stack-file';
@@ -90,9 +89,9 @@ async function ingest(file: string | undefined, dataset: string | undefined, dat
   const stack = runningStack();
   const key = [dataset, date, basename(file)].filter(Boolean).join('/');
   const since = new Date().toISOString();
-  await dropIntoLanding(resolve(file), key);
-  console.log(`landed ${file} as ${landingUri(key)}`);
-  const result = await followIngestion(runLogFor(stack), { sourceUri: landingUri(key), since, print: console.log });
+  await dropIntoLanding(stack, resolve(file), key);
+  console.log(`landed ${file} as ${landingUri(stack, key)}`);
+  const result = await followIngestion(runLogFor(stack), { sourceUri: landingUri(stack, key), since, print: console.log });
   if (result.status === 'SUCCEEDED') {
     console.log(`done: ${result.ingestionId} loaded`);
     return 0;
@@ -128,7 +127,7 @@ async function runs(
   } else {
     // Every dataset with a contract, merged newest first.
     const pages = await Promise.all(
-      [...loadContracts(paths.datasets).keys()].map((d) => target.runLog.recent(d, { limit: o.limit, status: o.status })),
+      [...loadContracts().keys()].map((d) => target.runLog.recent(d, { limit: o.limit, status: o.status })),
     );
     items = pages
       .flatMap((p) => p.items)

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog } from '../functions/shared/run-log';
-import { localAws, names } from '../local/layout';
+import { localAws } from '../local/layout';
 import { runLogFor } from './follow';
 import { runningStack } from './stack-file';
 
@@ -57,6 +57,6 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
     label: 'the local stack',
     runLog: runLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
-    stateMachineArn: names.stateMachineArn,
+    stateMachineArn: stack.stateMachineArn,
   };
 }

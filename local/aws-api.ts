@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Execution, LocalStepFunctions, Notification } from './stepfunctions';
+import type { JobRun } from './glue';
+import type { Execution, GlueApi, LocalStepFunctions, Notification } from './stepfunctions';
 import { freePort } from './ports';
 
-/** One loopback endpoint that speaks the two AWS APIs the Lambdas and the CLI call outside DynamoDB:
- *  Step Functions (JSON 1.0: StartExecution, DescribeExecution) and SNS (Query: Publish). The code under test uses
- *  the real @aws-sdk clients pointed here through AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_SNS. */
+/** One loopback endpoint that speaks the AWS APIs of the local stand-ins: Step Functions (JSON 1.0:
+ *  StartExecution, DescribeExecution), Glue (JSON 1.1: StartJobRun, GetJobRun) and SNS (Query: Publish). Callers use
+ *  the real @aws-sdk clients, through the local AWS gateway (local/aws-gateway.ts) that routes here. */
 export async function startAwsApi(
   stepFunctions: LocalStepFunctions,
+  glue: GlueApi,
   onNotification: (n: Notification) => void,
   port?: number,
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
@@ -17,6 +19,9 @@ export async function startAwsApi(
         const target = req.headers['x-amz-target'];
         if (typeof target === 'string' && target.startsWith('AWSStepFunctions.')) {
           return sfn(stepFunctions, target.slice('AWSStepFunctions.'.length), JSON.parse(body || '{}'), res);
+        }
+        if (typeof target === 'string' && target.startsWith('AWSGlue.')) {
+          return glueApi(glue, target.slice('AWSGlue.'.length), JSON.parse(body || '{}'), res);
         }
         return sns(new URLSearchParams(body), res, onNotification);
       })
@@ -47,6 +52,25 @@ async function sfn(local: LocalStepFunctions, action: string, body: Record<strin
 }
 
 const epoch = (iso: string) => Date.parse(iso) / 1000;
+
+async function glueApi(glue: GlueApi, action: string, body: { JobName: string; RunId: string }, res: ServerResponse) {
+  const reply = (status: number, payload: unknown) => send(res, status, 'application/x-amz-json-1.1', JSON.stringify(payload));
+  try {
+    if (action === 'StartJobRun') return reply(200, await glue.startJobRun(body));
+    if (action === 'GetJobRun') return reply(200, { JobRun: jobRunOnTheWire((await glue.getJobRun(body)).JobRun) });
+    return reply(400, { __type: 'UnknownOperationException', message: `local stack does not implement ${action}` });
+  } catch (e) {
+    const error = e as Error;
+    return reply(400, { __type: error.name.replace(/^Glue\./, ''), message: error.message });
+  }
+}
+
+/** JSON-protocol timestamps are epoch seconds. */
+const jobRunOnTheWire = (run: JobRun) => ({
+  ...run,
+  StartedOn: epoch(run.StartedOn),
+  ...(run.CompletedOn ? { CompletedOn: epoch(run.CompletedOn) } : {}),
+});
 
 function describe(e: Execution) {
   return {

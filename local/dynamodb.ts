@@ -1,10 +1,15 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 // @ts-expect-error dynalite ships no types
 import dynalite from 'dynalite';
-import { RUN_LOG_INDEXES } from '../functions/shared/run-log';
-import { localAws, names, paths } from './layout';
+import { localAws } from './layout';
 import { freePort } from './ports';
 
 export interface LocalDynamo {
@@ -12,52 +17,30 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-/** A DynamoDB-API server (dynalite) persisting to .local/ (in memory when `path` is null), with the run-log table
- *  as serverless.yml declares it. */
-export async function startDynamo(path: string | null = paths.dynamodb): Promise<LocalDynamo> {
+/** The table definitions a template creates, as CreateTable input. */
+export type TableDefinition = CreateTableCommandInput;
+
+/** A DynamoDB-API server (dynalite) persisting to `path` (in memory when null), with the given tables created as
+ *  the template declares them (its key schema, attributes and indexes). */
+export async function startDynamo(path: string | null, tables: TableDefinition[]): Promise<LocalDynamo> {
   if (path) await mkdir(path, { recursive: true });
   const server: Server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${port}`;
-  await ensureRunLogTable(new DynamoDBClient({ endpoint, ...localAws }));
+  const client = new DynamoDBClient({ endpoint, ...localAws });
+  for (const table of tables) await ensureTable(client, table);
   return {
     endpoint,
     stop: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
   };
 }
 
-async function ensureRunLogTable(client: DynamoDBClient): Promise<void> {
+async function ensureTable(client: DynamoDBClient, table: TableDefinition): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: names.runLogTable }));
-    return;
+    await client.send(new DescribeTableCommand({ TableName: table.TableName }));
   } catch (e) {
     if (!(e instanceof ResourceNotFoundException)) throw e;
+    await client.send(new CreateTableCommand(table));
   }
-  const index = (name: string, pk: string, sk: string) => ({
-    IndexName: name,
-    KeySchema: [
-      { AttributeName: pk, KeyType: 'HASH' as const },
-      { AttributeName: sk, KeyType: 'RANGE' as const },
-    ],
-    Projection: { ProjectionType: 'ALL' as const },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.runLogTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'datasetKey', 'objectKey', 'recentKey'].map((n) => ({
-        AttributeName: n,
-        AttributeType: 'S' as const,
-      })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        index(RUN_LOG_INDEXES.byDataset, 'datasetKey', 'recentKey'),
-        index(RUN_LOG_INDEXES.byObject, 'objectKey', 'recentKey'),
-      ],
-    }),
-  );
 }

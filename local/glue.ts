@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { paths, repoRoot } from './layout';
 
@@ -28,6 +28,18 @@ export class GlueApiError extends Error {
   }
 }
 
+/** A Glue job as the packaged template defines it, with its artifacts found on this machine. */
+export interface LocalJob {
+  name: string;
+  /** The job's entry script (its Command.ScriptLocation, as built in .build/glue-artifacts/). */
+  script: string;
+  /** Its --extra-py-files, as built. */
+  pyFiles: string[];
+  defaultArguments: Record<string, string>;
+  /** The process environment of the job's driver: its role's credentials, region, endpoints. */
+  env: NodeJS.ProcessEnv;
+}
+
 interface WorkerReply {
   id?: string;
   ready?: boolean;
@@ -41,27 +53,48 @@ interface Worker {
   ready: Promise<void>;
 }
 
-/** Glue on this machine: StartJobRun/GetJobRun over the glue-scripts, run by one warm Spark driver
- *  (local/glue_worker.py) so a stage does not pay a JVM start. Runs beyond `maxConcurrent` wait in a queue, like
- *  Glue job-run queuing; a driver that dies fails its running runs, and the next run starts a new one. */
+/** Arguments Glue consumes as flags: it hands them to the script with no value of their own, so the next token
+ *  is another key (see landing_etl/jobargs.py). */
+const KEY_ONLY = /^--enable-/;
+
+/** The job's argv as Glue builds it: the job's DefaultArguments overridden by the run's Arguments, Glue's own
+ *  `--JOB_ID`, `--JOB_RUN_ID` and `--JOB_NAME`, flags without values, in no fixed order. */
+export function glueArgv(jobName: string, runId: string, args: Record<string, string>, shuffle = true): string[] {
+  const pairs: string[][] = [
+    ['--JOB_ID', `j_${randomBytes(32).toString('hex')}`],
+    ['--JOB_RUN_ID', runId],
+    ['--JOB_NAME', jobName],
+    ...Object.entries(args).map(([k, v]) => (KEY_ONLY.test(k) ? [k] : [k, v])),
+  ];
+  if (shuffle) {
+    for (let i = pairs.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [pairs[i], pairs[j]] = [pairs[j]!, pairs[i]!];
+    }
+  }
+  return pairs.flat();
+}
+
+/** Glue on this machine: StartJobRun/GetJobRun over the built Glue artifacts. Each job runs in a warm Spark driver
+ *  of its own (local/glue_worker.py), as each job runs with its own role on AWS, so a stage does not pay a JVM
+ *  start. Runs beyond `maxConcurrent` wait in a queue, like Glue job-run queuing; a driver that dies fails its
+ *  running runs, and the next run starts a new one. */
 export class LocalGlue {
   private readonly runs = new Map<string, JobRun & { started: number }>();
   private readonly queue: string[] = [];
   private running = 0;
-  private worker: Worker | undefined;
+  private readonly workers = new Map<string, Worker>();
   private stopping = false;
 
   constructor(
-    /** Job name → entry script (relative to glue-scripts/) and the job's DefaultArguments. */
-    private readonly jobs: Record<string, { script: string; defaultArguments?: Record<string, string> }>,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly jobs: Record<string, LocalJob>,
     private readonly maxConcurrent = 2,
   ) {}
 
   async startJobRun(params: { JobName: string; Arguments?: Record<string, string> }): Promise<{ JobRunId: string }> {
     const job = this.jobs[params.JobName];
     if (!job) throw new GlueApiError('EntityNotFoundException', `Job ${params.JobName} not found`);
-    const id = `jr_${randomUUID().replaceAll('-', '')}`;
+    const id = `jr_${randomUUID().replaceAll('-', '')}${randomUUID().replaceAll('-', '')}`;
     this.runs.set(id, {
       Id: id,
       JobName: params.JobName,
@@ -85,40 +118,37 @@ export class LocalGlue {
     return { JobRun: jobRun };
   }
 
-  /** Starts the Spark driver ahead of the first run. */
+  /** Starts every job's driver ahead of its first run. */
   async warmUp(): Promise<void> {
-    await this.ensureWorker().ready;
+    await Promise.all(Object.keys(this.jobs).map((name) => this.ensureWorker(name).ready));
   }
 
-  /** Kills the Spark driver as a crash would (fault tests): its running runs fail. */
-  killWorker(signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.worker?.process.kill(signal);
-  }
-
-  /** Stops the driver at shutdown; running runs end STOPPED, queued ones never start. */
+  /** Stops the drivers at shutdown; running runs end STOPPED, queued ones never start. */
   async stopAll(): Promise<void> {
     this.stopping = true;
     this.queue.length = 0;
-    const child = this.worker?.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    await Promise.all(
+      [...this.workers.values()].map(({ process: child }) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        return new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
+      }),
+    );
   }
 
   private drain(): void {
     while (!this.stopping && this.running < this.maxConcurrent && this.queue.length > 0) {
       const id = this.queue.shift()!;
       const run = this.runs.get(id)!;
+      const job = this.jobs[run.JobName]!;
       run.JobRunState = 'RUNNING';
       this.running++;
-      const worker = this.ensureWorker();
+      const worker = this.ensureWorker(run.JobName);
       void worker.ready.then(() => {
-        const args = Object.entries(run.Arguments).flatMap(([k, v]) => [k, v]);
-        (worker.process.stdin as Writable).write(
-          `${JSON.stringify({ id, script: this.jobs[run.JobName]!.script, args: ['--JOB_NAME', run.JobName, '--JOB_RUN_ID', id, ...args] })}\n`,
-        );
+        const request = { id, script: job.script, pyFiles: job.pyFiles, args: glueArgv(run.JobName, id, run.Arguments) };
+        (worker.process.stdin as Writable).write(`${JSON.stringify(request)}\n`);
       }, () => {});
     }
   }
@@ -135,12 +165,17 @@ export class LocalGlue {
     this.drain();
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const log = createWriteStream(join(paths.glueLogs, 'driver.log'), { flags: 'a' });
-    const child = spawn(paths.python, [join(repoRoot, 'local', 'glue_worker.py')], {
-      cwd: paths.glueScripts,
-      env: this.env,
+  private ensureWorker(jobName: string): Worker {
+    const existing = this.workers.get(jobName);
+    if (existing) return existing;
+    const job = this.jobs[jobName]!;
+    const logFile = join(paths.glueLogs, `${jobName}-driver.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    // A job whose script never starts Spark (the load streams with pyarrow) does not get a JVM ahead of time.
+    const warmSpark = /\bsession\(/.test(readFileSync(job.script, 'utf8'));
+    const child = spawn(paths.python, [join(repoRoot, 'local', 'glue_worker.py'), ...job.pyFiles], {
+      cwd: paths.glueLogs,
+      env: { ...job.env, LANDING_ETL_WARM_SPARK: warmSpark ? '1' : '' },
       // Its own process group: a Ctrl-C in the terminal reaches the stack, which then stops the driver in order.
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -156,17 +191,18 @@ export class LocalGlue {
       else if (reply.id) this.finish(reply.id, reply.state ?? 'FAILED', reply.error, reply.trace);
     });
     child.on('exit', (code, signal) => {
-      this.worker = undefined;
+      if (this.workers.get(jobName)?.process === child) this.workers.delete(jobName);
       log.end();
-      const cause = `the job's Spark driver exited (${signal ?? `code ${code}`}); log: ${join(paths.glueLogs, 'driver.log')}`;
+      const cause = `the job's Spark driver exited (${signal ?? `code ${code}`}); log: ${logFile}`;
       markFailed(new Error(cause));
       for (const run of this.runs.values()) {
-        if (run.JobRunState === 'RUNNING') {
+        if (run.JobName === jobName && run.JobRunState === 'RUNNING') {
           this.finish(run.Id, this.stopping ? 'STOPPED' : 'FAILED', this.stopping ? 'Job run was stopped' : `GlueWorkerDied: ${cause}`);
         }
       }
     });
-    this.worker = { process: child, ready };
-    return this.worker;
+    const worker = { process: child, ready };
+    this.workers.set(jobName, worker);
+    return worker;
   }
 }

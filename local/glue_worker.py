@@ -1,9 +1,10 @@
-"""The local stand-in for Glue's job runners: one warm Python + Spark driver that runs the glue-scripts entry points.
+"""The local stand-in for one Glue job's runners: a warm Python + Spark driver that runs the job's built entry script.
 
-Glue keeps workers warm between runs; locally a fresh JVM per job would cost ~6 s a stage, so this process starts
+Glue keeps workers warm between runs; locally a fresh JVM per run would cost ~6 s a stage, so this process starts
 Spark once and runs each job run's `main(argv)` in its own thread (with its own Spark job group, so runs can be
-cancelled). Requests arrive as JSON lines on stdin; results go out as JSON lines on file descriptor 3, because the
-jobs themselves may print to stdout."""
+cancelled). Like Glue, it puts the job's --extra-py-files (given as arguments: the built landing_etl.zip) on the
+Python path and passes the arguments as Glue does. Requests arrive as JSON lines on stdin; results go out as JSON
+lines on file descriptor 3, because the jobs themselves may print to stdout."""
 
 import importlib.util
 import json
@@ -12,10 +13,8 @@ import sys
 import threading
 import traceback
 
-SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "glue-scripts")
-sys.path.insert(0, SCRIPTS)
-
-from landing_etl.spark import session  # noqa: E402  (needs the path above)
+# Glue adds --extra-py-files to the path ahead of the job's own imports: the package comes from the zip that ships.
+sys.path[:0] = sys.argv[1:]
 
 _out = os.fdopen(3, "w", buffering=1)
 _lock = threading.Lock()
@@ -29,9 +28,11 @@ def reply(message: dict) -> None:
 def run(request: dict) -> None:
     run_id = request["id"]
     try:
-        spark = session("landing-etl-local-glue")
-        spark.sparkContext.setJobGroup(run_id, request["script"], interruptOnCancel=True)
-        spec = importlib.util.spec_from_file_location(f"glue_job_{run_id}", os.path.join(SCRIPTS, request["script"]))
+        if os.environ.get("LANDING_ETL_WARM_SPARK"):
+            from landing_etl.spark import session
+
+            session("landing-etl-local-glue").sparkContext.setJobGroup(run_id, request["script"], interruptOnCancel=True)
+        spec = importlib.util.spec_from_file_location(f"glue_job_{run_id}", request["script"])
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         module.main(request["args"])
@@ -41,7 +42,12 @@ def run(request: dict) -> None:
 
 
 def main() -> None:
-    session("landing-etl-local-glue")  # start the JVM now, not in the first run
+    import landing_etl  # noqa: F401  (fail at start, not in the first run, when the package cannot load)
+
+    if os.environ.get("LANDING_ETL_WARM_SPARK"):
+        from landing_etl.spark import session
+
+        session("landing-etl-local-glue")  # start the JVM now, not in the first run
     reply({"ready": True})
     for line in sys.stdin:
         threading.Thread(target=run, args=(json.loads(line),), daemon=True).start()

@@ -12,8 +12,48 @@ export interface S3EventRecord {
   s3: {
     s3SchemaVersion: '1.0';
     bucket: { name: string; arn: string };
-    object: { key: string; size: number; eTag: string; versionId: string; sequencer: string };
+    object: { key: string; size: number; eTag: string; versionId?: string; sequencer: string };
   };
+}
+
+/** A new object of a bucket, as an S3 event describes it. */
+export interface S3Object {
+  bucket: string;
+  key: string;
+  size: number;
+  eTag: string;
+  versionId: string | undefined;
+  sequencer: string;
+}
+
+/** The record S3 sends a notified function for a new object (the key URL-encoded, spaces as '+', as S3 does). */
+export function s3EventRecord(o: S3Object, region: string): S3EventRecord {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: region,
+    eventTime: new Date().toISOString(),
+    eventName: 'ObjectCreated:Put',
+    s3: {
+      s3SchemaVersion: '1.0',
+      bucket: { name: o.bucket, arn: `arn:aws:s3:::${o.bucket}` },
+      object: {
+        key: encodeURIComponent(o.key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+        size: o.size,
+        eTag: o.eTag,
+        ...(o.versionId ? { versionId: o.versionId } : {}),
+        sequencer: o.sequencer,
+      },
+    },
+  };
+}
+
+/** A complete file in a watched folder: its key (the path below the folder, with '/'), size and mtime. */
+export interface LandedFile {
+  path: string;
+  key: string;
+  size: number;
+  mtimeMs: number;
 }
 
 interface Seen {
@@ -23,10 +63,9 @@ interface Seen {
   emitted?: boolean;
 }
 
-/** The landing bucket on this machine is a folder. A file that appears or changes there, once its size and mtime
- *  have held still (it is completely written), becomes the S3 ObjectCreated record the executor receives on AWS.
- *  Dot-files are in-progress uploads and are skipped. Files already present at start are announced too: the
- *  executor's deterministic ingestion id turns a re-announced object into a duplicate, not a second run. */
+/** The landing folder, the friendly way into the local landing bucket. A file that appears or changes there is
+ *  announced once its size and mtime have held still (it is completely written). Dot-files are in-progress copies
+ *  and are skipped. Files already present at start are announced too. */
 export class LandingWatcher {
   private readonly seen = new Map<string, Seen>();
   private timer: NodeJS.Timeout | undefined;
@@ -34,8 +73,7 @@ export class LandingWatcher {
 
   constructor(
     private readonly folder: string,
-    private readonly bucket: string,
-    private readonly onObject: (record: S3EventRecord) => Promise<void>,
+    private readonly onFile: (file: LandedFile) => Promise<void>,
     private readonly settleMs = 300,
   ) {}
 
@@ -62,36 +100,20 @@ export class LandingWatcher {
       }
       if (prev.emitted || now - prev.stableSince! < this.settleMs) continue;
       prev.emitted = true;
-      await this.onObject(await this.record(path, info.size, info.mtimeMs));
+      const key = relative(this.folder, path).split(sep).join('/');
+      await this.onFile({ path, key, size: info.size, mtimeMs: info.mtimeMs }).catch(() => {});
     }
   }
+}
 
-  private async record(path: string, size: number, mtimeMs: number): Promise<S3EventRecord> {
-    const key = relative(this.folder, path).split(sep).join('/');
-    const md5 = createHash('md5');
-    for await (const chunk of createReadStream(path)) md5.update(chunk as Buffer);
-    const eTag = md5.digest('hex');
-    // A versioned bucket gives every write a new version id; content + mtime stands in for that here.
-    const versionId = createHash('sha256').update(`${eTag}:${mtimeMs}`).digest('base64url').slice(0, 32);
-    return {
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      awsRegion: 'us-east-1',
-      eventTime: new Date().toISOString(),
-      eventName: 'ObjectCreated:Put',
-      s3: {
-        s3SchemaVersion: '1.0',
-        bucket: { name: this.bucket, arn: `arn:aws:s3:::${this.bucket}` },
-        object: {
-          key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
-          size,
-          eTag,
-          versionId,
-          sequencer: Math.round(mtimeMs).toString(16).toUpperCase(),
-        },
-      },
-    };
-  }
+/** What S3 would say of a file of the landing folder when the folder is the bucket (folder mode): its MD5 as the
+ *  ETag and, since a versioned bucket gives every write a new version id, content + mtime standing in for one. */
+export async function folderObject(bucket: string, file: LandedFile): Promise<S3Object> {
+  const md5 = createHash('md5');
+  for await (const chunk of createReadStream(file.path)) md5.update(chunk as Buffer);
+  const eTag = md5.digest('hex');
+  const versionId = createHash('sha256').update(`${eTag}:${file.mtimeMs}`).digest('base64url').slice(0, 32);
+  return { bucket, key: file.key, size: file.size, eTag, versionId, sequencer: Math.round(file.mtimeMs).toString(16).toUpperCase() };
 }
 
 async function listFiles(dir: string): Promise<string[]> {

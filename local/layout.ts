@@ -1,45 +1,40 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the local stack keeps its state and what it calls things: the local stand-ins for the deployed names. */
+/** Where the local stack keeps its state. The names of its resources are those of the packaged dev stage
+ *  (local/deployment.ts); a running stack writes them to .local/stack.json for tools. */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const localDir = resolve(process.env.LOCAL_DIR ?? join(repoRoot, '.local'));
 
-const account = '000000000000';
-const region = 'us-east-1';
-export const names = {
-  region,
-  landingBucket: 'landing-etl-local-landing',
-  dataBucket: 'landing-etl-local-data',
-  runLogTable: 'landing-etl-local-runlog',
-  topicArn: `arn:aws:sns:${region}:${account}:landing-etl-local-alerts`,
-  stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:landing-etl-local-ingestion`,
-  jobs: { transform: 'landing-etl-local-transform', test: 'landing-etl-local-test', load: 'landing-etl-local-load' },
-};
-
 /** Every local AWS-API server accepts any credentials; the SDK clients still need some. */
-export const localAws = { region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+export const localAws = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
 export const paths = {
   stackFile: join(localDir, 'stack.json'),
   lockFile: join(localDir, 'stack.lock'),
   postgres: join(localDir, 'postgres'),
   dynamodb: join(localDir, 'dynamodb'),
-  /** Local S3: one folder per bucket. */
+  /** Folder-mode S3: one folder per bucket. */
   s3: join(localDir, 's3'),
-  landing: join(localDir, 's3', names.landingBucket),
+  /** API-mode landing folder: what is dropped here is uploaded to the landing bucket, then removed. */
+  dropFolder: join(localDir, 'landing'),
   executions: join(localDir, 'stepfunctions'),
   glueLogs: join(localDir, 'glue'),
+  /** Each function's unzipped package and its log. */
+  lambdas: join(localDir, 'lambda'),
   notifications: join(localDir, 'notifications.jsonl'),
   /** The executor's on-failure destination: events it could not process after Lambda's retries. */
   executorFailures: join(localDir, 'executor-on-failure.jsonl'),
+  /** The privacy key the local secret holds, kept so pseudonyms survive a restart. */
+  privacyKey: join(localDir, 'privacy-key'),
+  /** Every AWS call of the stack's principals (LANDING_ETL_AWS_CALLS names another file). */
+  awsCalls: resolve(process.env.LANDING_ETL_AWS_CALLS ?? join(localDir, 'aws-calls.jsonl')),
   sampleMarker: join(localDir, 'sample-ingested'),
   python: join(repoRoot, '.venv', 'bin', 'python'),
   glueScripts: join(repoRoot, 'glue-scripts'),
-  /** Dataset contracts: the project's, or another folder of them (LANDING_ETL_DATASETS_DIR). */
-  datasets: resolve(process.env.LANDING_ETL_DATASETS_DIR ?? join(repoRoot, 'datasets')),
+  /** Spark's S3A connector and the AWS SDK it needs (scripts/setup-python.sh fetches them from Maven Central). */
+  sparkJars: join(repoRoot, '.venv', 'jars'),
   migrations: join(repoRoot, 'migrations'),
-  stateMachine: join(repoRoot, 'statemachine', 'ingestion.asl.json'),
 };
 
 /** What `npm start` writes to .local/stack.json for the CLI, the tests and other tools. */
@@ -48,10 +43,16 @@ export interface StackInfo {
   apiUrl: string;
   databaseUrl: string;
   dynamodbEndpoint: string;
+  /** The one AWS endpoint of the stack (S3, Step Functions, SNS, Glue, Secrets Manager, DynamoDB). */
   awsEndpoint: string;
+  /** `folder`: buckets are folders under .local/s3; `api`: buckets live in a local S3-API server. */
+  s3Mode: 'folder' | 'api';
   landingFolder: string;
   landingBucket: string;
-  dataFolder: string;
+  dataBucket: string;
+  /** The data bucket's folder in folder mode. */
+  dataFolder?: string;
   runLogTable: string;
+  stateMachineArn: string;
   notificationsFile: string;
 }

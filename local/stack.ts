@@ -1,17 +1,28 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
+import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { execFile } from 'node:child_process';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { invokeAsync } from './async-invoke';
 import { startAwsApi } from './aws-api';
+import { startAwsGateway } from './aws-gateway';
+import { CallRecorder } from './calls';
+import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployment';
 import { startDynamo } from './dynamodb';
-import { LocalGlue } from './glue';
+import { LocalGlue, type LocalJob } from './glue';
 import { startHttpApi } from './http-api';
-import { LandingWatcher, type S3EventRecord } from './landing-watcher';
-import { localAws, names, paths, type StackInfo } from './layout';
+import { folderObject, LandingWatcher, s3EventRecord, type S3Object } from './landing-watcher';
+import { LocalLambdas } from './lambdas';
+import { paths, repoRoot, type StackInfo } from './layout';
+import { startMoto } from './moto';
+import { packagedStage } from './packaged';
+import { freePort } from './ports';
 import { startPostgres } from './postgres';
-import { appendNotification, LocalStepFunctions, type Notification } from './stepfunctions';
+import { LocalS3, localArtifactPath } from './s3';
+import { createSecrets } from './secrets';
+import { LocalStepFunctions, type Notification } from './stepfunctions';
 
 export interface Stack {
   info: StackInfo;
@@ -23,91 +34,159 @@ export interface StackOptions {
   log(line: string): void;
 }
 
-/** Starts every part of the local stack and wires the real handlers, definition and Glue scripts to them. */
+/** The credentials and endpoint a principal of the deployment calls AWS with: its role's logical id as the key id,
+ *  so the gateway can attribute every call to the role that makes it on AWS. */
+function principalEnv(role: string, endpoint: string): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: role,
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ENDPOINT_URL: endpoint,
+  };
+}
+
+/** Starts every part of the local stack and runs the packaged dev stage on it: the Lambda bundles, the state
+ *  machine definition and the Glue artifacts `sls package` built, with the names and settings of its template. */
 export async function startStack({ port, log }: StackOptions): Promise<Stack> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((e: Error) => log(`shutdown: ${e.message}`));
   };
   try {
-    await mkdir(paths.landing, { recursive: true });
-    await mkdir(join(paths.s3, names.dataBucket), { recursive: true });
+    const s3Mode = process.env.LOCAL_S3 === 'api' ? 'api' : 'folder';
+    let deployment = Deployment.load(await packagedStage(LOCAL_STAGE, log));
+    const { names } = deployment;
 
     const db = await startPostgres(log);
     stops.push(db.stop);
     await migrate(db.url);
 
-    const dynamo = await startDynamo();
+    const dynamo = await startDynamo(paths.dynamodb, deployment.tables());
     stops.push(dynamo.stop);
 
-    const awsEnv = {
-      AWS_REGION: names.region,
-      AWS_DEFAULT_REGION: names.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    };
-    const secretArgs = { '--privacy_key_secret_arn': 'local' };
+    const moto = await startMoto({ account: LOCAL_ACCOUNT });
+    stops.push(moto.stop);
+    // What CloudFormation creates on AWS: the secrets (their ARNs end in a random suffix, so they are created first
+    // and then resolved into the template) and, in API mode, the buckets and the uploaded Glue artifacts.
+    const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret, privacyKey: names.privacyKeySecret }, db.url);
+    const database = new URL(db.url);
+    deployment = deployment.withOverrides({
+      DatabaseSecret: { ref: secrets.database },
+      PrivacyKeySecret: { ref: secrets.privacyKey },
+      DatabaseCluster: { attributes: { 'Endpoint.Address': database.hostname, 'Endpoint.Port': database.port } },
+    });
+    const artifacts = deployment.glueArtifactsDir(repoRoot);
+    const s3 = new LocalS3(s3Mode, moto.endpoint);
+    await s3.createBuckets([names.landingBucket, names.dataBucket, names.deploymentBucket]);
+    await s3.publishArtifacts(names.deploymentBucket, artifacts);
+
+    // Every principal's AWS calls go through one gateway, which records them for the IAM check.
+    const recorder = new CallRecorder(paths.awsCalls, process.env.LANDING_ETL_TEST);
+    const awsApiPort = await freePort();
+    const awsApi = `http://127.0.0.1:${awsApiPort}`;
+    let onLanded: (o: S3Object) => Promise<void> = async () => {};
+    const gateway = await startAwsGateway({
+      backends: { s3: moto.endpoint, secretsmanager: moto.endpoint, dynamodb: dynamo.endpoint, states: awsApi, sns: awsApi, glue: awsApi },
+      account: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+      record: recorder.record,
+      onS3Write: (o) => (o.bucket === names.landingBucket ? onLanded(o) : undefined),
+      log,
+    });
+    stops.push(gateway.stop);
+
+    const datasetsOverride = process.env.LANDING_ETL_DATASETS_DIR;
     const glue = new LocalGlue(
-      {
-        [names.jobs.transform]: { script: 'transform.py', defaultArguments: secretArgs },
-        [names.jobs.test]: { script: 'quality.py', defaultArguments: secretArgs },
-        // Locally the load job reads DATABASE_URL and the jobs LANDING_ETL_PRIVACY_KEY; on AWS these name secrets.
-        [names.jobs.load]: { script: 'load.py', defaultArguments: { ...secretArgs, '--db_secret_arn': 'local', '--migrations_uri': `file://${paths.migrations}` } },
-      },
-      { ...process.env, ...awsEnv, DATABASE_URL: db.url, LANDING_ETL_LOCAL_S3: paths.s3, PYSPARK_PYTHON: paths.python, SPARK_LOCAL_IP: '127.0.0.1', LANDING_ETL_PRIVACY_KEY: process.env.LANDING_ETL_PRIVACY_KEY ?? 'landing-etl-local-privacy-key' },
+      Object.fromEntries(
+        deployment.glueJobs().map((job): [string, LocalJob] => [
+          job.name,
+          {
+            name: job.name,
+            script: localArtifactPath(job.scriptLocation, names.deploymentBucket, artifacts),
+            pyFiles: (job.defaultArguments['--extra-py-files'] ?? '').split(',').filter(Boolean).map((f) => localArtifactPath(f, names.deploymentBucket, artifacts)),
+            defaultArguments: job.defaultArguments,
+            env: {
+              PATH: process.env.PATH,
+              HOME: process.env.HOME,
+              JAVA_HOME: process.env.JAVA_HOME,
+              ...principalEnv(job.role, gateway.endpoint),
+              ...s3.sparkEnv(gateway.endpoint),
+              LANDING_ETL_SPARK_MASTER: process.env.LANDING_ETL_SPARK_MASTER ?? 'local[*]',
+              ...(process.env.LANDING_ETL_SPARK_MEMORY ? { LANDING_ETL_SPARK_MEMORY: process.env.LANDING_ETL_SPARK_MEMORY } : {}),
+              PYSPARK_PYTHON: paths.python,
+              SPARK_LOCAL_IP: '127.0.0.1',
+            },
+          },
+        ]),
+      ),
       Number(process.env.LOCAL_GLUE_CONCURRENCY ?? 2),
     );
     await mkdir(paths.glueLogs, { recursive: true });
     const warming = glue.warmUp();
     stops.push(() => glue.stopAll());
 
-    const notify = (n: Notification) => {
-      log(`notification: ${n.subject ?? ''} ${n.message}`);
-      void appendNotification(n);
+    // The state machine calls DynamoDB, Glue and SNS as its role, through the gateway.
+    const asStateMachine = {
+      endpoint: gateway.endpoint,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'StateMachineRole', secretAccessKey: 'local' },
     };
+    const glueClient = new GlueClient(asStateMachine);
+    const snsClient = new SNSClient(asStateMachine);
+    const definition = deployment.stateMachineDefinition();
     const stepFunctions = await LocalStepFunctions.create({
-      glue,
-      dynamodb: new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws }),
+      definition: datasetsOverride ? withDatasetsUri(deployment, `file://${datasetsOverride}`) : definition,
+      stateMachineArn: names.stateMachineArn,
+      runLogTable: names.runLogTable,
+      executionsDir: paths.executions,
+      services: {
+        dynamodb: new DynamoDBClient(asStateMachine),
+        glue: {
+          startJobRun: (p) => glueClient.send(new StartJobRunCommand(p)) as Promise<{ JobRunId: string }>,
+          getJobRun: (p) => glueClient.send(new GetJobRunCommand(p)) as never,
+        },
+        publish: (p) => snsClient.send(new PublishCommand(p)),
+      },
       pollMs: Number(process.env.LOCAL_POLL_MS ?? 1000),
       retryMs: process.env.LOCAL_RETRY_MS ? Number(process.env.LOCAL_RETRY_MS) : undefined,
-      onNotification: notify,
     });
     // Let running executions record how they ended once their Glue jobs are stopped.
     stops.push(() => stepFunctions.settle(10_000));
-    const awsApi = await startAwsApi(stepFunctions, notify);
-    stops.push(awsApi.stop);
+    const notify = (n: Notification) => {
+      log(`notification: ${n.subject ?? ''} ${n.message}`);
+      void appendFile(paths.notifications, `${JSON.stringify(n)}\n`);
+    };
+    const api = await startAwsApi(stepFunctions, glue, notify, awsApiPort);
+    stops.push(api.stop);
 
-    // The handlers read their configuration at import time, exactly as in Lambda: set it, then import them.
-    Object.assign(process.env, awsEnv, {
-      AWS_ENDPOINT_URL_SFN: awsApi.endpoint,
-      AWS_ENDPOINT_URL_SNS: awsApi.endpoint,
-      STATE_MACHINE_ARN: names.stateMachineArn,
-      RUN_LOG_TABLE: names.runLogTable,
-      TOPIC_ARN: names.topicArn,
-      DATA_BUCKET: names.dataBucket,
-      DATASETS_DIR: paths.datasets,
-      DATABASE_URL: db.url,
+    const lambdas = new LocalLambdas(deployment.functions(), paths.lambdas, (fn) => ({
+      ...principalEnv(fn.role, gateway.endpoint),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    });
-    const executor = await import('../functions/executor/handler');
-    const query = await import('../functions/query/handler');
-    const ingestions = await import('../functions/ingestions/handler');
+      // A test hook (the fault suite's extra contracts): the bundles otherwise read the contracts they ship with.
+      ...(datasetsOverride ? { DATASETS_DIR: datasetsOverride } : {}),
+    }), log);
+    await lambdas.start();
+    stops.push(() => lambdas.stop());
 
     let ready = false;
     const http = await startHttpApi(
-      [
-        { routeKey: 'GET /get', handler: query.handler },
-        { routeKey: 'GET /ingestions', handler: ingestions.handler },
-        { routeKey: 'GET /ingestions/{id}', handler: ingestions.handler },
-      ],
+      deployment.routes().map((r) => ({ routeKey: r.routeKey, handler: lambdas.handler(r.functionLogicalId) })),
       port,
       () => ready,
     );
     stops.push(http.stop);
 
-    const watcher = new LandingWatcher(paths.landing, names.landingBucket, (record) =>
-      invokeExecutor(executor.handler, record, log),
+    // S3 notifies the functions the landing bucket's NotificationConfiguration names, for the keys it filters.
+    onLanded = async (object) => {
+      for (const n of deployment.landingNotifications().filter((n) => n.matches(object.key))) {
+        await invokeNotified(lambdas.handler(n.functionLogicalId), s3EventRecord(object, LOCAL_REGION), object.key, log);
+      }
+    };
+    const landingFolder = s3Mode === 'api' ? paths.dropFolder : join(paths.s3, names.landingBucket);
+    await mkdir(landingFolder, { recursive: true });
+    const watcher = new LandingWatcher(landingFolder, async (file) =>
+      s3Mode === 'api' ? s3.upload(names.landingBucket, file, gateway.endpoint) : onLanded(await folderObject(names.landingBucket, file)),
     );
     await warming;
     watcher.start();
@@ -120,11 +199,14 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
         apiUrl: http.url,
         databaseUrl: db.url,
         dynamodbEndpoint: dynamo.endpoint,
-        awsEndpoint: awsApi.endpoint,
-        landingFolder: paths.landing,
+        awsEndpoint: gateway.endpoint,
+        s3Mode,
+        landingFolder,
         landingBucket: names.landingBucket,
-        dataFolder: join(paths.s3, names.dataBucket),
+        dataBucket: names.dataBucket,
+        ...(s3Mode === 'folder' ? { dataFolder: join(paths.s3, names.dataBucket) } : {}),
         runLogTable: names.runLogTable,
+        stateMachineArn: names.stateMachineArn,
         notificationsFile: paths.notifications,
       },
       stop: stopAll,
@@ -135,6 +217,12 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
   }
 }
 
+/** The definition with another DatasetsUri (the test hook LANDING_ETL_DATASETS_DIR). */
+function withDatasetsUri(deployment: Deployment, uri: string): string {
+  const shipped = deployment.template.property<Record<string, string>>('IngestionStateMachine', 'DefinitionSubstitutions').DatasetsUri!;
+  return deployment.stateMachineDefinition().replaceAll(JSON.stringify(shipped).slice(1, -1), uri);
+}
+
 /** Applies migrations/ with the same runner the load job uses. */
 async function migrate(databaseUrl: string): Promise<void> {
   await promisify(execFile)(paths.python, ['-m', 'landing_etl.migrations', paths.migrations], {
@@ -143,15 +231,14 @@ async function migrate(databaseUrl: string): Promise<void> {
   });
 }
 
-type ExecutorHandler = (event: unknown, context: never) => Promise<Array<Record<string, string>>>;
-
-async function invokeExecutor(handler: ExecutorHandler, record: S3EventRecord, log: (line: string) => void) {
-  const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-  const outcomes = await invokeAsync(handler, { Records: [record] }, {
+/** An S3 notification: Lambda's asynchronous invocation, retried, then the on-failure destination. */
+async function invokeNotified(handler: (event: unknown) => Promise<unknown>, record: ReturnType<typeof s3EventRecord>, key: string, log: (line: string) => void) {
+  const outcomes = (await invokeAsync(handler as never, { Records: [record] }, {
     async onFailure(event, error) {
       log(`executor failed for ${key} after its retries: ${error.message}; the event is in ${paths.executorFailures}`);
       await appendFile(paths.executorFailures, `${JSON.stringify({ time: new Date().toISOString(), key, error: error.message, event })}\n`);
     },
-  });
+  })) as Array<Record<string, string>> | undefined;
   for (const o of outcomes ?? []) log(`landed ${key}: ${o.outcome} ${o.ingestionId ?? ''} ${o.reason ?? ''}`.trim());
 }
+

@@ -57,9 +57,9 @@ async function ingestSample(info: StackInfo) {
   const runLog = runLogFor(info);
   const key = 'dailycheckin/2018-11-26/sample.csv';
   const since = new Date().toISOString();
-  await dropIntoLanding(join(repoRoot, 'samples', 'dailycheckin-sample.csv'), key);
+  await dropIntoLanding(info, join(repoRoot, 'samples', 'dailycheckin-sample.csv'), key);
   log(`first start: ingesting the bundled sample as ${key}`);
-  const result = await followIngestion(runLog, { sourceUri: landingUri(key), since, print: log });
+  const result = await followIngestion(runLog, { sourceUri: landingUri(info, key), since, print: log });
   if (result.status === 'SUCCEEDED') {
     await writeFile(paths.sampleMarker, `${result.ingestionId}\n`);
     log(`sample loaded. Try:  curl '${info.apiUrl}/get?user=ana'`);

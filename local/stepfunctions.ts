@@ -1,12 +1,11 @@
-import * as ddb from '@aws-sdk/client-dynamodb';
-import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { documentClient } from '../functions/shared/document-client';
 import { executionInputSchema } from '../functions/shared/execution';
 import { RunLog } from '../functions/shared/run-log';
 import type { JobRun } from './glue';
-import { names, paths } from './layout';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
@@ -37,22 +36,32 @@ interface TaskState {
   Resource?: string;
 }
 
-/** The two Glue API calls the state machine makes: LocalGlue runs the real jobs, the ASL tests fake them. */
+/** The two Glue API calls the state machine makes: the Glue API of the local stack, or fake jobs in the ASL tests. */
 export interface GlueApi {
   startJobRun(params: { JobName: string; Arguments?: Record<string, string> }): Promise<{ JobRunId: string }>;
-  getJobRun(params: { JobName: string; RunId: string }): Promise<{ JobRun: Omit<JobRun, 'LogFile'> }>;
+  getJobRun(params: { JobName: string; RunId: string }): Promise<{ JobRun: JobRun }>;
+}
+
+/** The services the definition's Task states call, as the state machine's role calls them on AWS. */
+export interface TaskServices {
+  dynamodb: DynamoDBClient;
+  glue: GlueApi;
+  publish(input: { TopicArn: string; Message: string; Subject?: string }): Promise<{ MessageId?: string }>;
 }
 
 export interface LocalStepFunctionsOptions {
-  glue: GlueApi;
-  dynamodb: ddb.DynamoDBClient;
-  /** Where executions persist (default .local/stepfunctions). */
-  executionsDir?: string;
+  /** The definition as deployed: the packaged template's, with its DefinitionSubstitutions applied. */
+  definition: string;
+  stateMachineArn: string;
+  /** The run log the definition writes (crash recovery marks aborted executions in it). */
+  runLogTable: string;
+  services: TaskServices;
+  /** Where executions persist. */
+  executionsDir: string;
   /** Glue polls wait this long locally instead of the definition's Seconds. */
   pollMs: number;
   /** Optional override of every Retry interval (tests use it to keep retry scenarios fast). */
   retryMs?: number | undefined;
-  onNotification(n: Notification): void;
 }
 
 export interface Notification {
@@ -60,23 +69,6 @@ export interface Notification {
   topicArn: string;
   subject?: string;
   message: string;
-}
-
-/** The deployed definition, with DefinitionSubstitutions resolved to the local names. */
-export async function loadDefinition(): Promise<StateMachineDefinition> {
-  const substitutions: Record<string, string> = {
-    RunLogTable: names.runLogTable,
-    TopicArn: names.topicArn,
-    TransformJobName: names.jobs.transform,
-    TestJobName: names.jobs.test,
-    LoadJobName: names.jobs.load,
-    DatasetsUri: `file://${paths.datasets}`,
-  };
-  const text = (await readFile(paths.stateMachine, 'utf8')).replace(/\$\{(\w+)\}/g, (whole, key: string) => {
-    if (!(key in substitutions)) throw new Error(`statemachine: no local value for substitution ${whole}`);
-    return substitutions[key]!;
-  });
-  return JSON.parse(text);
 }
 
 /** Step Functions on this machine: the real ASL run by aws-local-stepfunctions, with each Task's Resource served
@@ -92,7 +84,7 @@ export class LocalStepFunctions {
   ) {}
 
   static async create(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
-    const definition = await loadDefinition();
+    const definition = JSON.parse(options.definition) as StateMachineDefinition;
     const local = new LocalStepFunctions(definition as unknown as { States: Record<string, TaskState> }, new StateMachine(definition), options);
     await local.restore();
     return local;
@@ -106,8 +98,8 @@ export class LocalStepFunctions {
       throw new ExecutionAlreadyExists(`Execution Already Exists: '${existing.executionArn}'`);
     }
     const execution: Execution = {
-      executionArn: `${names.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
-      stateMachineArn: names.stateMachineArn,
+      executionArn: `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: this.options.stateMachineArn,
       name,
       input,
       status: 'RUNNING',
@@ -149,7 +141,7 @@ export class LocalStepFunctions {
       },
       context: {
         Execution: { Id: execution.executionArn, Name: execution.name, StartTime: execution.startDate },
-        StateMachine: { Id: names.stateMachineArn },
+        StateMachine: { Id: this.options.stateMachineArn },
         // $$.State.EnteredTime: evaluated when a state reads it, which is when it is entered.
         State: {
           get EnteredTime() {
@@ -180,42 +172,32 @@ export class LocalStepFunctions {
     return handlers;
   }
 
+  /** Each Task resource the definition may name, and the call it makes with the state's parameters. An error is
+   *  named as Step Functions names it (`DynamoDB.ConditionalCheckFailedException`, `Glue.…`, `SNS.…`). */
   private handlerFor(resource: string): TaskHandler {
-    const m = /^arn:aws:states:::(?:aws-sdk:)?(\w+):(\w+)$/.exec(resource);
-    if (!m) throw new Error(`local stack: no local stand-in for Task resource ${resource}`);
-    const [, service, action] = m as unknown as [string, string, string];
-    if (service === 'glue' && (action === 'startJobRun' || action === 'getJobRun')) {
-      const glue = this.options.glue;
-      return (input) => glue[action](input as never) as Promise<never>;
-    }
-    if (service === 'dynamodb') return (input) => this.dynamodb(action, input as TaskInput) as Promise<never>;
-    if (service === 'sns' && action === 'publish') return (input) => this.publish(input as TaskInput) as Promise<never>;
-    throw new Error(`local stack: no local stand-in for Task resource ${resource}`);
-  }
-
-  private async dynamodb(action: string, input: TaskInput): Promise<unknown> {
-    const commandName = `${action[0]!.toUpperCase()}${action.slice(1)}Command` as keyof typeof ddb;
-    const Command = ddb[commandName] as unknown as new (input: unknown) => ddb.PutItemCommand;
-    if (typeof Command !== 'function') throw new Error(`local stack: DynamoDB action ${action} is not supported`);
-    try {
-      const { $metadata: _, ...result } = await this.options.dynamodb.send(new Command(input));
-      return result;
-    } catch (e) {
-      const error = e as Error;
-      error.name = `DynamoDB.${error.name}`;
-      throw error;
-    }
-  }
-
-  private async publish(input: TaskInput): Promise<unknown> {
-    const message = typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message);
-    this.options.onNotification({
-      time: new Date().toISOString(),
-      topicArn: String(input.TopicArn),
-      ...(input.Subject ? { subject: String(input.Subject) } : {}),
-      message,
-    });
-    return { MessageId: crypto.randomUUID() };
+    const { dynamodb, glue, publish } = this.options.services;
+    const tasks: Record<string, [prefix: string, call: (input: TaskInput) => Promise<unknown>]> = {
+      'arn:aws:states:::dynamodb:putItem': ['DynamoDB', (i) => dynamodb.send(new PutItemCommand(i as never))],
+      'arn:aws:states:::dynamodb:updateItem': ['DynamoDB', (i) => dynamodb.send(new UpdateItemCommand(i as never))],
+      'arn:aws:states:::dynamodb:getItem': ['DynamoDB', (i) => dynamodb.send(new GetItemCommand(i as never))],
+      'arn:aws:states:::aws-sdk:glue:startJobRun': ['Glue', (i) => glue.startJobRun(i as never)],
+      'arn:aws:states:::aws-sdk:glue:getJobRun': ['Glue', (i) => glue.getJobRun(i as never)],
+      'arn:aws:states:::sns:publish': ['SNS', (i) => publish(snsInput(i))],
+    };
+    const task = tasks[resource];
+    if (!task) throw new Error(`local stack: no local stand-in for Task resource ${resource}`);
+    const [prefix, call] = task;
+    return async (input) => {
+      try {
+        // What the integration returns is JSON: the SDK's Dates become ISO strings, its $metadata is not part of it.
+        const { $metadata: _, ...result } = JSON.parse(JSON.stringify(await call(input as TaskInput))) as Record<string, unknown>;
+        return result as never;
+      } catch (e) {
+        const error = e as Error;
+        if (!error.name.startsWith(`${prefix}.`)) error.name = `${prefix}.${error.name}`;
+        throw error;
+      }
+    };
   }
 
   private async persist(execution: Execution): Promise<void> {
@@ -224,14 +206,14 @@ export class LocalStepFunctions {
   }
 
   private get executionsDir(): string {
-    return this.options.executionsDir ?? paths.executions;
+    return this.options.executionsDir;
   }
 
   /** Executions that were running when the stack stopped cannot resume: they are recorded as ABORTED, and their
    *  ingestion FAILED in the run log with what to do about it, so nothing is left RUNNING forever. */
   private async restore(): Promise<void> {
     await mkdir(this.executionsDir, { recursive: true });
-    const runLog = new RunLog(documentClient(this.options.dynamodb), names.runLogTable);
+    const runLog = new RunLog(documentClient(this.options.services.dynamodb), this.options.runLogTable);
     for (const file of (await readdir(this.executionsDir)).filter((f) => f.endsWith('.json'))) {
       const execution = JSON.parse(await readFile(join(this.executionsDir, file), 'utf8')) as Execution;
       if (execution.status === 'RUNNING') {
@@ -256,7 +238,8 @@ export class LocalStepFunctions {
   }
 }
 
-/** The local SNS topic: every message is appended to .local/notifications.jsonl. */
-export async function appendNotification(n: Notification): Promise<void> {
-  await appendFile(paths.notifications, `${JSON.stringify(n)}\n`);
-}
+const snsInput = (input: TaskInput) => ({
+  TopicArn: String(input.TopicArn),
+  Message: typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message),
+  ...(input.Subject ? { Subject: String(input.Subject) } : {}),
+});

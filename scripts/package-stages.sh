@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packages every stage offline (no AWS credentials needed) into .build/package/<stage>/, where the template tests,
 # cfn-lint and checkov read the CloudFormation. The parameters are examples of the shape a real deploy passes
-# (README: Deployment); they name no real account. Extra arguments go to every `sls package`.
+# (README: Deployment); they name no real account. `package-stages.sh [STAGE…]` packages only those stages (the
+# local stack repackages dev when its sources changed). Each package is stamped with the digest of its inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 network=(
@@ -20,7 +21,11 @@ prod=(
   --param="jwtAudience=landing-etl-clients"
 )
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-for stage in dev prod; do
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(dev prod)
+for stage in "${stages[@]}"; do
   extra="${stage}[@]"
-  npx sls package --stage "$stage" --region us-east-1 "${network[@]}" "${!extra}" --package ".build/package/$stage" "$@"
+  digest=$(node scripts/package-inputs.mjs)
+  npx sls package --stage "$stage" --region us-east-1 "${network[@]}" "${!extra}" --package ".build/package/$stage"
+  echo "$digest" > ".build/package/$stage/.inputs-digest"
 done

@@ -9,10 +9,12 @@ from pyspark.sql import SparkSession
 
 def session(app_name: str) -> SparkSession:
     builder = SparkSession.builder.appName(app_name)
-    if os.environ.get("LANDING_ETL_LOCAL_S3"):
-        # Local runs are small and short: no UI, few shuffle partitions (2 cores), a bounded heap.
+    master = os.environ.get("LANDING_ETL_SPARK_MASTER")
+    if master:
+        # Local runs (the local stack, the tests) are small and short: no UI, few shuffle partitions (2 cores), a
+        # bounded heap. On Glue the variable is unset and Glue's own cluster settings apply.
         builder = (
-            builder.master(os.environ.get("LANDING_ETL_SPARK_MASTER", "local[*]"))
+            builder.master(master)
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")

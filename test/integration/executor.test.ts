@@ -1,6 +1,5 @@
 import { jest } from '@jest/globals';
 import { startAwsApi } from '../../local/aws-api';
-import { names, paths } from '../../local/layout';
 import type { Notification } from '../../local/stepfunctions';
 import { startOrchestration, healthyJobs } from '../support/orchestration';
 
@@ -15,20 +14,20 @@ const notify = (n: Notification) => alerts.push(n);
 beforeAll(async () => {
   env = await startOrchestration();
   env.glue.jobs = healthyJobs();
-  api = await startAwsApi(env.stepFunctions, notify);
+  api = await startAwsApi(env.stepFunctions, env.glue, notify);
   // The handler reads its configuration at import, as in Lambda.
   Object.assign(process.env, {
-    AWS_REGION: names.region,
+    AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: env.dynamo.endpoint,
     AWS_ENDPOINT_URL_SFN: api.endpoint,
     AWS_ENDPOINT_URL_SNS: api.endpoint,
-    STATE_MACHINE_ARN: names.stateMachineArn,
-    RUN_LOG_TABLE: names.runLogTable,
-    TOPIC_ARN: names.topicArn,
+    STATE_MACHINE_ARN: env.names.stateMachineArn,
+    RUN_LOG_TABLE: env.names.runLogTable,
+    TOPIC_ARN: env.names.topicArn,
     DATA_BUCKET: 'data',
-    DATASETS_DIR: paths.datasets,
+    DATASETS_DIR: 'datasets',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   ({ handler } = (await import('../../functions/executor/handler')) as unknown as { handler: typeof handler });
@@ -127,7 +126,7 @@ test('Step Functions unavailable: the handler throws so Lambda retries, and the 
   try {
     await expect(deliver(record)).rejects.toThrow(/LandedObjectsFailed|1 landed object\(s\) not handled: dailycheckin\/2026-11-21\/outage.csv/);
   } finally {
-    api = await startAwsApi(env.stepFunctions, notify, port);
+    api = await startAwsApi(env.stepFunctions, env.glue, notify, port);
   }
   const [outcome] = await deliver(record);
   expect(outcome!.outcome).toBe('started');

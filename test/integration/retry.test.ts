@@ -8,7 +8,7 @@ import { executionArn } from '../../functions/shared/execution';
 import { retryIngestion, RetryRefused } from '../../functions/shared/retry';
 import { RetryConflict } from '../../functions/shared/run-log';
 import { startAwsApi } from '../../local/aws-api';
-import { localAws, names } from '../../local/layout';
+import { localAws } from '../../local/layout';
 import { LocalStepFunctions } from '../../local/stepfunctions';
 import type { FakeJob } from '../support/fake-glue';
 import { healthyJobs, receivedIngestion, startOrchestration } from '../support/orchestration';
@@ -21,7 +21,7 @@ let loads: string[];
 
 beforeAll(async () => {
   env = await startOrchestration();
-  api = await startAwsApi(env.stepFunctions, () => {});
+  api = await startAwsApi(env.stepFunctions, env.glue, () => {});
   sfn = new SFNClient({ endpoint: api.endpoint, ...localAws, maxAttempts: 1 });
 });
 afterAll(async () => {
@@ -52,10 +52,10 @@ function loadFailingUntilFixed(): { job: FakeJob; fixed(): void } {
 const retry = (id: string) =>
   retryIngestion(id, {
     runLog: env.runLog,
-    stateMachineArn: names.stateMachineArn,
+    stateMachineArn: env.names.stateMachineArn,
     now: () => new Date(),
     async start(name, input) {
-      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: names.stateMachineArn, name, input: JSON.stringify(input) }));
+      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: env.names.stateMachineArn, name, input: JSON.stringify(input) }));
       return out.executionArn!;
     },
   });
@@ -75,7 +75,7 @@ test('a failed ingestion, once its cause is fixed, is retried to success as atte
 
   const { attempt, executionArn } = await retry(input.ingestionId);
   expect(attempt).toBe(2);
-  expect(executionArn).toBe(`${names.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.ingestionId}-a2`);
+  expect(executionArn).toBe(`${env.names.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.ingestionId}-a2`);
   expect((await env.finished(`${input.ingestionId}-a2`)).status).toBe('SUCCEEDED');
 
   const record = (await env.runLog.get(input.ingestionId))!;
@@ -134,7 +134,7 @@ test('a retry whose start fails leaves the ingestion FAILED and retryable', asyn
   try {
     await expect(retry(input.ingestionId)).rejects.toThrow();
   } finally {
-    api = await startAwsApi(env.stepFunctions, () => {}, port);
+    api = await startAwsApi(env.stepFunctions, env.glue, () => {}, port);
   }
   expect(await env.runLog.getSummary(input.ingestionId)).toMatchObject({ status: 'FAILED', attempt: 1, state: 'LOAD' });
   expect((await retry(input.ingestionId)).attempt).toBe(2);
@@ -148,11 +148,11 @@ test('an execution left RUNNING by a stopped local stack is ABORTED at restart, 
   const doc = documentClient(env.dynamodb);
   const pk = `ING#${input.ingestionId}`;
   const now = new Date().toISOString();
-  await doc.send(new PutCommand({ TableName: names.runLogTable, Item: { pk, sk: 'STAGE#transform', stage: 'transform', status: 'SUCCEEDED', attempt: 1, startedAt: now, endedAt: now } }));
-  await doc.send(new PutCommand({ TableName: names.runLogTable, Item: { pk, sk: 'STAGE#test', stage: 'test', status: 'RUNNING', attempt: 1, startedAt: now } }));
+  await doc.send(new PutCommand({ TableName: env.names.runLogTable, Item: { pk, sk: 'STAGE#transform', stage: 'transform', status: 'SUCCEEDED', attempt: 1, startedAt: now, endedAt: now } }));
+  await doc.send(new PutCommand({ TableName: env.names.runLogTable, Item: { pk, sk: 'STAGE#test', stage: 'test', status: 'RUNNING', attempt: 1, startedAt: now } }));
   await doc.send(
     new UpdateCommand({
-      TableName: names.runLogTable,
+      TableName: env.names.runLogTable,
       Key: { pk, sk: 'SUMMARY' },
       UpdateExpression: 'SET #status = :running, #state = :test, stage = :stage',
       ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
@@ -160,13 +160,13 @@ test('an execution left RUNNING by a stopped local stack is ABORTED at restart, 
     }),
   );
   const dir = mkdtempSync(join(tmpdir(), 'landing-etl-restart-'));
-  const arn = executionArn(names.stateMachineArn, input.ingestionId);
+  const arn = executionArn(env.names.stateMachineArn, input.ingestionId);
   writeFileSync(
     join(dir, `${input.ingestionId}.json`),
-    JSON.stringify({ executionArn: arn, stateMachineArn: names.stateMachineArn, name: input.ingestionId, input: JSON.stringify(input), status: 'RUNNING', startDate: now }),
+    JSON.stringify({ executionArn: arn, stateMachineArn: env.names.stateMachineArn, name: input.ingestionId, input: JSON.stringify(input), status: 'RUNNING', startDate: now }),
   );
 
-  const restarted = await LocalStepFunctions.create({ glue: env.glue, dynamodb: env.dynamodb, executionsDir: dir, pollMs: 5, retryMs: 5, onNotification: () => {} });
+  const restarted = await env.restart(dir);
 
   expect(restarted.describeExecution(arn).status).toBe('ABORTED');
   const cause = `the local stack stopped while execution ${input.ingestionId} was running, so it was aborted; run \`landing-etl retry ${input.ingestionId}\` to run the ingestion again`;
@@ -179,7 +179,7 @@ test('an execution left RUNNING by a stopped local stack is ABORTED at restart, 
 
   const { attempt } = await retryIngestion(input.ingestionId, {
     runLog: env.runLog,
-    stateMachineArn: names.stateMachineArn,
+    stateMachineArn: env.names.stateMachineArn,
     now: () => new Date(),
     start: async (name, retried) => (await restarted.startExecution(name, JSON.stringify(retried))).executionArn,
   });

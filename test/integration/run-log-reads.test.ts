@@ -6,7 +6,6 @@ import type { IngestionView } from '../../functions/shared/ingestion-view';
 import { InvalidCursor, type IngestionSummary, type NewIngestion } from '../../functions/shared/run-log';
 import { startAwsApi } from '../../local/aws-api';
 import { startHttpApi, type HttpHandler } from '../../local/http-api';
-import { names } from '../../local/layout';
 import { cli } from '../support/local-stack';
 import { healthyJobs, receivedIngestion, startOrchestration } from '../support/orchestration';
 
@@ -22,13 +21,13 @@ const seeded: string[] = [];
 
 beforeAll(async () => {
   env = await startOrchestration();
-  api = await startAwsApi(env.stepFunctions, () => {});
+  api = await startAwsApi(env.stepFunctions, env.glue, () => {});
   Object.assign(process.env, {
-    AWS_REGION: names.region,
+    AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: env.dynamo.endpoint,
-    RUN_LOG_TABLE: names.runLogTable,
+    RUN_LOG_TABLE: env.names.runLogTable,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   const { handler } = (await import('../../functions/ingestions/handler')) as unknown as { handler: HttpHandler };
@@ -44,7 +43,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'landing-etl-cli-'));
   writeFileSync(
     join(dir, 'stack.json'),
-    JSON.stringify({ pid: process.pid, dynamodbEndpoint: env.dynamo.endpoint, awsEndpoint: api.endpoint, runLogTable: names.runLogTable }),
+    JSON.stringify({ pid: process.pid, dynamodbEndpoint: env.dynamo.endpoint, awsEndpoint: api.endpoint, runLogTable: env.names.runLogTable }),
   );
 
   for (let i = 0; i < 10; i++) {

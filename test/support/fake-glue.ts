@@ -25,7 +25,7 @@ export class FakeGlue implements GlueApi {
     public jobs: Record<string, FakeJob>,
   ) {}
 
-  /** The job named like `landing-etl-local-<stage>`. */
+  /** The job named like `landing-etl-<stage name>-<job>`. */
   private jobFor(name: string): FakeJob {
     const stage = name.split('-').at(-1)!;
     const job = this.jobs[stage];

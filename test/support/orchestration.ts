@@ -5,29 +5,51 @@ import { join } from 'node:path';
 import { documentClient } from '../../functions/shared/document-client';
 import type { ExecutionInput } from '../../functions/shared/execution';
 import { RunLog } from '../../functions/shared/run-log';
+import { Deployment, LOCAL_STAGE } from '../../local/deployment';
 import { startDynamo } from '../../local/dynamodb';
-import { localAws, names } from '../../local/layout';
+import { localAws } from '../../local/layout';
+import { packagedStage } from '../../local/packaged';
 import { LocalStepFunctions, type Execution, type Notification } from '../../local/stepfunctions';
 import { FakeGlue, type FakeJob } from './fake-glue';
 
-/** The state machine as the local stack runs it (real ASL, aws-local-stepfunctions, a real dynalite run log)
- *  with fake Glue jobs instead of Spark, so every path through it runs in well under a second. */
+/** The packaged dev stage (packaged first when its sources changed): its names and its state machine definition. */
+export async function localDeployment(): Promise<Deployment> {
+  return Deployment.load(await packagedStage(LOCAL_STAGE, () => {}));
+}
+
+/** The state machine as the local stack runs it (the packaged definition, aws-local-stepfunctions, a real dynalite
+ *  run log) with fake Glue jobs instead of Spark, so every path through it runs in well under a second. */
 export async function startOrchestration(opts: { executionsDir?: string } = {}) {
-  const dynamo = await startDynamo(null);
+  const deployment = await localDeployment();
+  const { names } = deployment;
+  const dynamo = await startDynamo(null, deployment.tables());
   const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws });
   const runLog = new RunLog(documentClient(dynamodb), names.runLogTable);
   const glue = new FakeGlue(dynamodb, {});
   const notifications: Notification[] = [];
   const executionsDir = opts.executionsDir ?? mkdtempSync(join(tmpdir(), 'landing-etl-sfn-'));
-  const stepFunctions = await LocalStepFunctions.create({
-    glue,
-    dynamodb,
-    executionsDir,
-    pollMs: 5,
-    retryMs: 5,
-    onNotification: (n) => notifications.push(n),
-  });
+  const create = (dir: string) =>
+    LocalStepFunctions.create({
+      definition: deployment.stateMachineDefinition(),
+      stateMachineArn: names.stateMachineArn,
+      runLogTable: names.runLogTable,
+      services: {
+        dynamodb,
+        glue,
+        publish: async (p) => {
+          notifications.push({ time: new Date().toISOString(), topicArn: p.TopicArn, message: p.Message, ...(p.Subject ? { subject: p.Subject } : {}) });
+          return { MessageId: String(notifications.length) };
+        },
+      },
+      executionsDir: dir,
+      pollMs: 5,
+      retryMs: 5,
+    });
+  const stepFunctions = await create(executionsDir);
   return {
+    names,
+    /** Another LocalStepFunctions over the same run log, Glue and executions folder (a restarted stack). */
+    restart: (dir = executionsDir) => create(dir),
     dynamo,
     dynamodb,
     runLog,

@@ -1,0 +1,179 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { basename, join } from 'node:path';
+import type { Json, PhysicalOverride, ResolvedTemplate } from './template';
+import { logicalIdOfGetAtt, ResolvedTemplate as Resolved, readPackagedTemplate } from './template';
+
+/** The stage the local stack runs: its packaged template is what `npm start` resolves and runs. */
+export const LOCAL_STAGE = 'dev';
+/** A local account and the packaged region: the ARNs the local stack uses are the deployed stage's, in this account. */
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_REGION = 'us-east-1';
+
+export interface LambdaFunction {
+  logicalId: string;
+  name: string;
+  /** The zip CloudFormation deploys, as `sls package` wrote it. */
+  zip: string;
+  /** Module path inside the zip and the export, from `Handler` (`functions/x/handler.handler`). */
+  handlerModule: string;
+  handlerExport: string;
+  environment: Record<string, string>;
+  /** The logical id of the function's IAM role: the principal of its AWS calls. */
+  role: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+export interface GlueJob {
+  logicalId: string;
+  name: string;
+  role: string;
+  scriptLocation: string;
+  defaultArguments: Record<string, string>;
+}
+
+export interface Route {
+  routeKey: string;
+  functionLogicalId: string;
+}
+
+/** Everything the local stack takes from the packaged template of a stage. */
+export class Deployment {
+  constructor(
+    readonly template: ResolvedTemplate,
+    readonly packageDir: string,
+  ) {}
+
+  static load(packageDir: string, overrides: Record<string, PhysicalOverride> = {}): Deployment {
+    const template = readPackagedTemplate(packageDir);
+    const stage = basename(packageDir);
+    const resolved = new Resolved(template, {
+      account: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+      stackName: `landing-etl-${stage}`,
+      overrides,
+    });
+    return new Deployment(resolved, packageDir);
+  }
+
+  /** The same template with other physical values (e.g. once the local secrets exist and have ARNs). */
+  withOverrides(overrides: Record<string, PhysicalOverride>): Deployment {
+    return Deployment.load(this.packageDir, { ...this.template.options.overrides, ...overrides });
+  }
+
+  get names() {
+    const t = this.template;
+    return {
+      landingBucket: t.ref('LandingBucket'),
+      dataBucket: t.ref('DataBucket'),
+      deploymentBucket: t.ref('ServerlessDeploymentBucket'),
+      runLogTable: t.ref('RunLogTable'),
+      topicArn: t.ref('AlertsTopic'),
+      stateMachineArn: t.ref('IngestionStateMachine'),
+      privacyKeySecret: t.property<string>('PrivacyKeySecret', 'Name'),
+      databaseSecret: t.property<string>('DatabaseSecret', 'Name'),
+    };
+  }
+
+  functions(): LambdaFunction[] {
+    const t = this.template;
+    return t.ofType('AWS::Lambda::Function').map((logicalId) => {
+      const handler = t.property<string>(logicalId, 'Handler');
+      const dot = handler.lastIndexOf('.');
+      const role = logicalIdOfGetAtt(t.resource(logicalId).Properties?.Role);
+      if (!role) throw new Error(`${logicalId}: its Role is not a Fn::GetAtt of a role in the template`);
+      return {
+        logicalId,
+        name: t.property<string>(logicalId, 'FunctionName'),
+        zip: join(this.packageDir, basename(t.property<string>(logicalId, 'Code', 'S3Key'))),
+        handlerModule: `${handler.slice(0, dot)}.mjs`,
+        handlerExport: handler.slice(dot + 1),
+        environment: stringValues(t.property<Record<string, Json> | null>(logicalId, 'Environment', 'Variables') ?? {}),
+        role,
+        timeoutSeconds: t.property<number>(logicalId, 'Timeout'),
+        memoryMb: t.property<number>(logicalId, 'MemorySize'),
+      };
+    });
+  }
+
+  /** HTTP API routes and the function each integration invokes. */
+  routes(): Route[] {
+    const t = this.template;
+    return t.ofType('AWS::ApiGatewayV2::Route').map((id) => {
+      const target = t.property<string>(id, 'Target'); // integrations/<integration logical id's ref>
+      const integration = t
+        .ofType('AWS::ApiGatewayV2::Integration')
+        .find((i) => target === `integrations/${t.ref(i)}`);
+      const fn = integration && logicalIdOfGetAtt(t.resource(integration).Properties?.IntegrationUri);
+      if (!fn) throw new Error(`route ${id}: its integration does not invoke a function of the template`);
+      return { routeKey: t.property<string>(id, 'RouteKey'), functionLogicalId: fn };
+    });
+  }
+
+  /** The state machine definition with its DefinitionSubstitutions applied, as Step Functions runs it. */
+  stateMachineDefinition(): string {
+    const t = this.template;
+    const substitutions = stringValues(t.property<Record<string, Json>>('IngestionStateMachine', 'DefinitionSubstitutions'));
+    return t.property<string>('IngestionStateMachine', 'DefinitionString').replace(/\$\{(\w+)\}/g, (whole, key: string) => {
+      if (!(key in substitutions)) throw new Error(`state machine: DefinitionSubstitutions has no ${whole}`);
+      return substitutions[key]!;
+    });
+  }
+
+  glueJobs(): GlueJob[] {
+    const t = this.template;
+    return t.ofType('AWS::Glue::Job').map((logicalId) => {
+      const role = logicalIdOfGetAtt(t.resource(logicalId).Properties?.Role);
+      if (!role) throw new Error(`${logicalId}: its Role is not a Fn::GetAtt of a role in the template`);
+      return {
+        logicalId,
+        name: t.ref(logicalId),
+        role,
+        scriptLocation: t.property<string>(logicalId, 'Command', 'ScriptLocation'),
+        defaultArguments: stringValues(t.property<Record<string, Json>>(logicalId, 'DefaultArguments')),
+      };
+    });
+  }
+
+  /** The DynamoDB tables of the template as CreateTable input (the local server keeps no encryption or PITR). */
+  tables(): CreateTableCommandInput[] {
+    const t = this.template;
+    return t.ofType('AWS::DynamoDB::Table').map((id) => ({
+      TableName: t.ref(id),
+      BillingMode: t.property(id, 'BillingMode'),
+      AttributeDefinitions: t.property(id, 'AttributeDefinitions'),
+      KeySchema: t.property(id, 'KeySchema'),
+      GlobalSecondaryIndexes: t.property(id, 'GlobalSecondaryIndexes') ?? undefined,
+    }) as CreateTableCommandInput);
+  }
+
+  /** The functions the landing bucket notifies of a new object, each with the key filter of its notification. */
+  landingNotifications(): Array<{ functionLogicalId: string; matches(key: string): boolean }> {
+    type Rule = { Name: string; Value: string };
+    const raw = this.template.resource('LandingBucket').Properties?.NotificationConfiguration as
+      | { LambdaConfigurations?: Array<{ Function: Json; Filter?: { S3Key?: { Rules?: Rule[] } } }> }
+      | undefined;
+    return (raw?.LambdaConfigurations ?? []).map((c) => {
+      const functionLogicalId = logicalIdOfGetAtt(c.Function);
+      if (!functionLogicalId) throw new Error('LandingBucket: a notification does not name a function of the template');
+      const rules = c.Filter?.S3Key?.Rules ?? [];
+      return {
+        functionLogicalId,
+        matches: (key: string) =>
+          rules.every((r) => (r.Name.toLowerCase() === 'prefix' ? key.startsWith(r.Value) : key.endsWith(r.Value))),
+      };
+    });
+  }
+
+  /** The folder the Glue artifacts of this package were built in (the template names them by content hash). */
+  glueArtifactsDir(repoRoot: string): string {
+    const location = this.glueJobs()[0]!.scriptLocation;
+    const hash = /\/glue\/([0-9a-f]+)\//.exec(location)?.[1];
+    if (!hash) throw new Error(`cannot find the Glue artifacts' hash in ${location}`);
+    return join(repoRoot, '.build', 'glue-artifacts', hash);
+  }
+}
+
+function stringValues(map: Record<string, Json>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
