@@ -112,7 +112,7 @@ async function main() {
     clearInterval(sampler);
     sampler = undefined;
 
-    const accepted = join(stack.info.dataFolder, 'staging', 'dailycheckin', id, 'accepted');
+    const accepted = join(stack.info.dataFolder!, 'staging', 'dailycheckin', id, 'accepted');
     if (!existsSync(accepted)) throw new BenchmarkFailed(`no accepted rows at ${accepted}`);
     const { stdout } = await promisify(execFile)(join(repo, '.venv', 'bin', 'python'), [join(repo, 'bench', 'plain_copy.py'), accepted, 'daily_checkins'], {
       env: { ...process.env, DATABASE_URL: stack.info.databaseUrl },

@@ -15,7 +15,7 @@ import { LocalGlue, type LocalJob } from './glue';
 import { startHttpApi } from './http-api';
 import { folderObject, LandingWatcher, s3EventRecord, type S3Object } from './landing-watcher';
 import { LocalLambdas } from './lambdas';
-import { paths, repoRoot, type StackInfo } from './layout';
+import { localDir, paths, repoRoot, type StackInfo } from './layout';
 import { startMoto } from './moto';
 import { packagedStage } from './packaged';
 import { freePort } from './ports';
@@ -110,6 +110,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
               PATH: process.env.PATH,
               HOME: process.env.HOME,
               JAVA_HOME: process.env.JAVA_HOME,
+              LOCAL_DIR: localDir,
               ...principalEnv(job.role, gateway.endpoint),
               ...s3.sparkEnv(gateway.endpoint),
               LANDING_ETL_SPARK_MASTER: process.env.LANDING_ETL_SPARK_MASTER ?? 'local[*]',

@@ -4,15 +4,18 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
 import { runLogFor } from '../../cli/follow';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
+import { waitForIngestion } from '../support/landing';
 
 jest.setTimeout(300_000);
 
 let stack: RunningStack;
 let runLog: RunLog;
 
+// S3 through its API (LOCAL_S3=api): the jobs' boto3, pyarrow and Spark S3A calls all go to a local S3-API server.
 beforeAll(async () => {
-  stack = await startLocalStack();
+  stack = await startLocalStack({ env: { LOCAL_S3: 'api' } });
   runLog = runLogFor(stack.info);
 });
 
@@ -75,6 +78,40 @@ test('a dropped file flows through transform, test and load, recorded stage by s
   ]);
   for (const s of record!.stages) expect(Date.parse(s.endedAt!)).toBeGreaterThanOrEqual(Date.parse(s.startedAt!));
   expect(record!.stages[2]!.metrics).toMatchObject({ rowsOut: 3 });
+});
+
+test('an object uploaded with the S3 API is ingested by its version, and each stage leaves its output in the data bucket', async () => {
+  const s3 = new S3Client({
+    endpoint: stack.info.awsEndpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'e2e-user', secretAccessKey: 'local' },
+  });
+  const key = 'dailycheckin/2020-03-01/uploaded with sdk.csv';
+  const since = new Date().toISOString();
+  const put = await s3.send(
+    new PutObjectCommand({
+      Bucket: stack.info.landingBucket,
+      Key: key,
+      // 24 good rows, then one over the 24-hour limit on line 26 (1 in 25: under the 5 % reject ratio).
+      Body: ['user,timestamp,hours,project', ...Array.from({ length: 24 }, (_, h) => `sdk-user,2020-03-01 ${String(h).padStart(2, '0')}:00:00 UTC,2,apollo`), 'sdk-user,2020-03-02 08:00:00 UTC,30,apollo'].join('\n'),
+    }),
+  );
+  const summary = await waitForIngestion(runLog, `s3://${stack.info.landingBucket}/${key}`, since);
+  expect(summary).toMatchObject({ status: 'SUCCEEDED', sourceVersion: put.VersionId });
+  const served = (await get('user=sdk-user')).body.response!;
+  expect(served).toHaveLength(24);
+  expect(served[0]).toEqual({ user: 'sdk-user', project: 'apollo', hours: 2, timestamp: '2020-03-01T23:00:00.000000Z' });
+
+  const prefix = `staging/dailycheckin/${summary.ingestionId}/`;
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: stack.info.dataBucket, Prefix: prefix }));
+  const folders = new Set((listed.Contents ?? []).map((o) => o.Key!.slice(prefix.length).split('/')[0]));
+  expect([...folders].sort()).toEqual(['accepted', 'quality-report.json', 'rejected', 'source', 'transformed']);
+  const report = JSON.parse(
+    await (await s3.send(new GetObjectCommand({ Bucket: stack.info.dataBucket, Key: `${prefix}quality-report.json` }))).Body!.transformToString(),
+  ) as { rules: Array<{ rule: string; failed: number; examples: Array<{ line: number }> }> };
+  expect(report.rules.find((r) => r.rule === 'hours.range')).toMatchObject({ failed: 1, examples: [expect.objectContaining({ line: 26 })] });
+  s3.destroy();
 });
 
 test('a file over the reject ratio halts at test with the reason, loading nothing', async () => {

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
 import { invokeAsync } from '../../local/async-invoke';
-import { names } from '../../local/layout';
+import { LocalLambdas } from '../../local/lambdas';
+import { localDeployment } from '../support/orchestration';
 import { land as landIn, waitForIngestion } from '../support/landing';
 import { runLogFor } from '../../cli/follow';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
@@ -18,33 +19,31 @@ let sql: postgres.Sql;
 let dynamoProxy: Awaited<ReturnType<typeof startTcpProxy>>;
 type Handler = (event: unknown, context: never) => Promise<Array<{ outcome: string; ingestionId?: string }>>;
 let executor: Handler;
+let lambdas: LocalLambdas;
 
 beforeAll(async () => {
   stack = await startLocalStack();
   runLog = runLogFor(stack.info);
   sql = postgres(stack.info.databaseUrl, { max: 2 });
-  // The executor handler, in this process, wired to the running stack like Lambda is on AWS, its DynamoDB reached
-  // through a proxy the tests can switch off.
+  // The packaged executor, run as the stack runs it but by this test, wired to the running stack like Lambda is on
+  // AWS, its DynamoDB reached through a proxy the tests can switch off.
   dynamoProxy = await startTcpProxy(new URL(stack.info.dynamodbEndpoint));
-  Object.assign(process.env, {
-    AWS_REGION: names.region,
-    AWS_ACCESS_KEY_ID: 'local',
+  const fn = (await localDeployment()).functions().find((f) => f.logicalId === 'ExecutorLambdaFunction')!;
+  lambdas = new LocalLambdas([fn], join(stack.dir, 'test-lambda'), () => ({
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: fn.role,
     AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: stack.info.awsEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
-    AWS_ENDPOINT_URL_SFN: stack.info.awsEndpoint,
-    AWS_ENDPOINT_URL_SNS: stack.info.awsEndpoint,
     AWS_MAX_ATTEMPTS: '2',
-    STATE_MACHINE_ARN: names.stateMachineArn,
-    RUN_LOG_TABLE: stack.info.runLogTable,
-    TOPIC_ARN: names.topicArn,
-    DATA_BUCKET: names.dataBucket,
-    DATASETS_DIR: join(process.cwd(), 'datasets'),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
-  executor = (await import('../../functions/executor/handler')).handler as unknown as Handler;
+  }), () => {});
+  await lambdas.start();
+  executor = lambdas.handler(fn.logicalId) as Handler;
 });
 
 afterAll(async () => {
+  await lambdas?.stop();
   await dynamoProxy?.close();
   await sql?.end();
   await stack?.stop();

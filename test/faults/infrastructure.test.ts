@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
 import { freePort } from '../../local/ports';
+import { createTlsCertificate, TLS_FLAGS } from '../../local/postgres';
 import { finished, land as landIn, waitForIngestion as waitFor } from '../support/landing';
 import { runLogFor } from '../../cli/follow';
 import { cli, newStackDir, startLocalStack, type RunningStack } from '../support/local-stack';
@@ -22,6 +23,7 @@ beforeAll(async () => {
   // The database is this test's own, so it can stop and start it under the running stack.
   const dir = newStackDir();
   const port = await freePort();
+  // A server of the test's own, with TLS as Aurora has it (the load job connects with sslmode=require).
   database = new EmbeddedPostgres({
     databaseDir: join(dir, 'external-postgres'),
     user: 'postgres',
@@ -29,14 +31,16 @@ beforeAll(async () => {
     port,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: [...TLS_FLAGS, '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: () => {},
   });
   await database.initialise();
+  createTlsCertificate(join(dir, 'external-postgres'));
   await database.start();
   await database.createDatabase('landing');
   databaseUrl = `postgres://postgres:postgres@127.0.0.1:${port}/landing`;
-  stack = await startLocalStack({ env: { DATABASE_URL: databaseUrl } });
+  // S3 through its API here too: the stage outputs of a killed driver and of a failed load are S3 objects.
+  stack = await startLocalStack({ env: { DATABASE_URL: databaseUrl, LOCAL_S3: 'api' } });
   runLog = runLogFor(stack.info);
   sql = postgres(databaseUrl, { max: 1, idle_timeout: 1 });
 });
@@ -97,7 +101,9 @@ test('the Glue driver is killed mid-write: a retry produces the same result as a
   land(killedKey, body);
   await waitFor(runLog, uri(killedKey), since, (s) => s.state === 'TRANSFORM' || finished(s));
   const workers = execFileSync('pgrep', ['-f', 'glue_worker.py'], { encoding: 'utf8' }).trim().split('\n');
-  const ours = workers.filter((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`LOCAL_DIR=${stack.dir}`));
+  // The transform job's driver of this stack (each job runs in a driver of its own, with its role's credentials).
+  const environ = (pid: string) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  const ours = workers.filter((pid) => environ(pid).includes(`LOCAL_DIR=${stack.dir}`) && environ(pid).includes('AWS_ACCESS_KEY_ID=TransformJobRole'));
   expect(ours).toHaveLength(1);
   process.kill(Number(ours[0]), 'SIGKILL');
   const failed = await waitFor(runLog, uri(killedKey), since);
