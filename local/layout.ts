@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const localDir = resolve(process.env.LOCAL_DIR ?? join(repoRoot, '.local'));
 
-const account = '000000000000';
+export const account = '000000000000';
 const region = 'us-east-1';
 export const names = {
   region,
