@@ -185,6 +185,7 @@ export class LocalGlue {
     let markReady: () => void;
     let markFailed: (e: Error) => void;
     const ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (markFailed = reject)));
+    ready.catch(() => {}); // a driver that dies before it is ready fails the runs waiting for it, not the stack
     createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {
       const reply = JSON.parse(line) as WorkerReply;
       if (reply.ready) markReady();
