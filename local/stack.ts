@@ -47,13 +47,14 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     };
-    const secretArgs = { '--privacy_key_secret_arn': 'local' };
+    // The template's DefaultArguments that all three jobs share, with local values.
+    const commonArgs = { '--privacy_key_secret_arn': 'local', '--aws_region': names.region };
     const glue = new LocalGlue(
       {
-        [names.jobs.transform]: { script: 'transform.py', defaultArguments: secretArgs },
-        [names.jobs.test]: { script: 'quality.py', defaultArguments: secretArgs },
+        [names.jobs.transform]: { script: 'transform.py', defaultArguments: commonArgs },
+        [names.jobs.test]: { script: 'quality.py', defaultArguments: commonArgs },
         // Locally the load job reads DATABASE_URL and the jobs LANDING_ETL_PRIVACY_KEY; on AWS these name secrets.
-        [names.jobs.load]: { script: 'load.py', defaultArguments: { ...secretArgs, '--db_secret_arn': 'local', '--migrations_uri': `file://${paths.migrations}` } },
+        [names.jobs.load]: { script: 'load.py', defaultArguments: { ...commonArgs, '--db_secret_arn': 'local', '--migrations_uri': `file://${paths.migrations}` } },
       },
       { ...process.env, ...awsEnv, DATABASE_URL: db.url, LANDING_ETL_LOCAL_S3: paths.s3, PYSPARK_PYTHON: paths.python, SPARK_LOCAL_IP: '127.0.0.1', LANDING_ETL_PRIVACY_KEY: process.env.LANDING_ETL_PRIVACY_KEY ?? 'landing-etl-local-privacy-key' },
       Number(process.env.LOCAL_GLUE_CONCURRENCY ?? 2),
