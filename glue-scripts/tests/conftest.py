@@ -189,3 +189,12 @@ def aws_apis(moto_endpoint, monkeypatch):
     monkeypatch.setattr(botocore.session.Session, "create_client", recording_create_client)
     monkeypatch.setattr(fs, "S3FileSystem", recording_s3_filesystem)
     return Apis
+
+
+@pytest.fixture
+def bucket(aws_apis):
+    """A new versioned bucket on the moto server."""
+    name = f"landing-{os.urandom(6).hex()}"
+    aws_apis.s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": aws_apis.region})
+    aws_apis.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name

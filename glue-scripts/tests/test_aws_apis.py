@@ -2,16 +2,12 @@
 a versioned bucket, with no ambient region: only the job's --aws_region."""
 
 import gzip
-import io
 import json
 import random
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import psycopg
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -19,18 +15,10 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from landing_etl import db, load, migrations, privacy, runlog, source, storage
 
 from .conftest import REPO
+from .pipeline import DAILYCHECKIN, accepted_parquet
 
 V1 = b"user,timestamp,hours,project\nann,2020-01-02 03:04:05 UTC,1.5,apollo\n"
 V2 = b"user,timestamp,hours,project\nann,2020-01-02 03:04:05 UTC,3,apollo\nbob,2020-01-03 00:00:00 UTC,2,gemini\n"
-
-
-@pytest.fixture
-def bucket(aws_apis):
-    """A new versioned bucket."""
-    name = f"landing-{uuid.uuid4().hex[:12]}"
-    aws_apis.s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": aws_apis.region})
-    aws_apis.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    return name
 
 
 @pytest.fixture
@@ -132,35 +120,18 @@ def test_the_privacy_key_comes_from_secrets_manager_as_a_string_or_a_json_key_fi
         privacy.key(keyless)
 
 
-ACCEPTED = pa.table(
-    {
-        "username": ["ann", "bob"],
-        "ts": pa.array(
-            [datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2020, 1, 3, tzinfo=UTC)], pa.timestamp("us", "UTC")
-        ),
-        "hours": pa.array([Decimal("1.5"), Decimal("2")], pa.decimal128(10, 2)),
-        "project": ["apollo", "gemini"],
-        "ingestion_id": ["ing-1", "ing-1"],
-        "source_object": ["s3://landing/a.csv", "s3://landing/a.csv"],
-        "source_version": ["v1", "v1"],
-        "source_line": pa.array([2, 3], pa.int32()),
-    }
-)
+SOURCE = "s3://landing/a.csv"
+COLUMNS = [c.key for c in DAILYCHECKIN.loaded_columns] + load.LINEAGE
 
 
 def test_the_load_reads_staged_parquet_from_s3_with_pyarrow(aws_apis, bucket):
-    for part, rows in (("part-0.parquet", ACCEPTED.slice(0, 1)), ("part-1.parquet", ACCEPTED.slice(1))):
-        out = io.BytesIO()
-        pq.write_table(rows, out)
-        aws_apis.s3.put_object(Bucket=bucket, Key=f"staging/ing-1/accepted/{part}", Body=out.getvalue())
-    chunks = list(
-        load.accepted_batches(f"s3://{bucket}/staging/ing-1/accepted", ACCEPTED.column_names, "s3://landing/a.csv")
-    )
-    assert sum(n for n, _ in chunks) == 2
-    assert b"".join(c for _, c in chunks).decode().splitlines() == [
-        '"ann",2020-01-02 03:04:05.000000Z,1.50,"apollo","ing-1","s3://landing/a.csv","v1",2',
-        '"bob",2020-01-03 00:00:00.000000Z,2.00,"gemini","ing-1","s3://landing/a.csv","v1",3',
-    ]
+    parquet, csv_rows = accepted_parquet(SOURCE)
+    for part in ("part-0.parquet", "part-1.parquet"):
+        aws_apis.s3.put_object(Bucket=bucket, Key=f"staging/ing-1/accepted/{part}", Body=parquet)
+    aws_apis.s3.put_object(Bucket=bucket, Key="staging/ing-1/accepted/_SUCCESS", Body=b"")
+    chunks = list(load.accepted_batches(f"s3://{bucket}/staging/ing-1/accepted", COLUMNS, SOURCE))
+    assert sum(n for n, _ in chunks) == 4
+    assert b"".join(c for _, c in chunks).decode().splitlines() == csv_rows * 2
 
 
 def test_run_log_metrics_land_on_the_stage_item(aws_apis):
@@ -224,10 +195,8 @@ def test_every_client_the_jobs_make_is_in_the_jobs_region_though_no_region_is_co
     storage.read_text(f"s3://{bucket}/r.json")
     storage.size(f"s3://{bucket}/staging")
     storage.list_names(f"s3://{bucket}/staging")
-    out = io.BytesIO()
-    pq.write_table(ACCEPTED, out)
-    aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=out.getvalue())
-    list(load.accepted_batches(f"s3://{bucket}/accepted", ACCEPTED.column_names, "s3://landing/a.csv"))
+    aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=accepted_parquet(SOURCE)[0])
+    list(load.accepted_batches(f"s3://{bucket}/accepted", COLUMNS, SOURCE))
     secret = json.dumps({"username": "u", "password": "p", "host": "127.0.0.1"})
     db.dsn(aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=secret)["ARN"])
     privacy.key(aws_apis.secrets.create_secret(Name=f"k-{uuid.uuid4().hex}", SecretString="k")["ARN"])
@@ -247,10 +216,6 @@ def test_every_client_the_jobs_make_is_in_the_jobs_region_though_no_region_is_co
 def test_pyarrow_follows_the_s3_specific_endpoint_variable_over_the_general_one(aws_apis, bucket, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws_apis.endpoint)
-    out = io.BytesIO()
-    pq.write_table(ACCEPTED, out)
-    aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=out.getvalue())
-    rows = sum(
-        n for n, _ in load.accepted_batches(f"s3://{bucket}/accepted", ACCEPTED.column_names, "s3://landing/a.csv")
-    )
+    aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=accepted_parquet(SOURCE)[0])
+    rows = sum(n for n, _ in load.accepted_batches(f"s3://{bucket}/accepted", COLUMNS, SOURCE))
     assert rows == 2
