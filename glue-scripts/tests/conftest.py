@@ -198,3 +198,16 @@ def bucket(aws_apis):
     aws_apis.s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": aws_apis.region})
     aws_apis.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     return name
+
+
+@pytest.fixture
+def run_log_table(aws_apis):
+    """A new run-log table (the template's key schema) on the moto server."""
+    name = f"runlog-{os.urandom(4).hex()}"
+    aws_apis.dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+    )
+    return name

@@ -134,14 +134,8 @@ def test_the_load_reads_staged_parquet_from_s3_with_pyarrow(aws_apis, bucket):
     assert b"".join(c for _, c in chunks).decode().splitlines() == csv_rows * 2
 
 
-def test_run_log_metrics_land_on_the_stage_item(aws_apis):
-    table = f"runlog-{uuid.uuid4().hex[:8]}"
-    aws_apis.dynamodb.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-    )
+def test_run_log_metrics_land_on_the_stage_item(aws_apis, run_log_table):
+    table = run_log_table
     runlog.record_metrics(table, "ing-1", "load", {"rowsIn": 2, "seconds": 1.25, "table": "daily_checkins"})
     item = aws_apis.dynamodb.get_item(TableName=table, Key={"pk": {"S": "ING#ing-1"}, "sk": {"S": "STAGE#load"}})[
         "Item"

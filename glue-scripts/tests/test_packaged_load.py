@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import uuid
 import zipfile
 from pathlib import Path
 
@@ -121,7 +120,7 @@ finally:
 
 
 def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shipped_wheels(
-    aws_apis, bucket, db, database_url, tmp_path
+    aws_apis, bucket, run_log_table, db, database_url, tmp_path
 ):
     arguments = load_job_arguments()
     installer_options = arguments["--python-modules-installer-option"].split()
@@ -143,13 +142,6 @@ def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shippe
     staging = f"s3://{bucket}/staging/ing-packaged"
     parquet, _ = accepted_parquet(source_uri, version, "ing-packaged")
     aws_apis.s3.put_object(Bucket=bucket, Key="staging/ing-packaged/accepted/part-0.parquet", Body=parquet)
-    table = f"runlog-{uuid.uuid4().hex[:8]}"
-    aws_apis.dynamodb.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-    )
 
     argv = [
         # Glue's own parameters and key-only flags, then the job's defaults, then the state machine's arguments.
@@ -172,7 +164,7 @@ def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shippe
         "--source_version", version,
         "--staging_uri", staging,
         "--quality_mode", "soft",
-        "--run_log_table", table,
+        "--run_log_table", run_log_table,
         "--datasets_uri", f"s3://{bucket}/glue/{artifacts_hash}/datasets",
     ]  # fmt: skip
     report = tmp_path / "modules.json"
@@ -201,7 +193,9 @@ def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shippe
         ("ann", "1.50", "ing-packaged", source_uri, version),
         ("bob", "2.00", "ing-packaged", source_uri, version),
     ]
-    item = aws_apis.dynamodb.get_item(TableName=table, Key={"pk": {"S": "ING#ing-packaged"}, "sk": {"S": "STAGE#load"}})
+    item = aws_apis.dynamodb.get_item(
+        TableName=run_log_table, Key={"pk": {"S": "ING#ing-packaged"}, "sk": {"S": "STAGE#load"}}
+    )
     metrics = item["Item"]["metrics"]["M"]
     assert (metrics["rowsIn"], metrics["rowsOut"], metrics["table"]) == (
         {"N": "2"},
