@@ -71,6 +71,8 @@ function wheels(serviceDir, requirements) {
   const dir = join(serviceDir, '.build/wheels', digest);
   if (existsSync(join(dir, '.complete'))) return dir;
   rmSync(dir, { recursive: true, force: true });
+  // pip download fetches every dependency of the requirements too (psycopg's typing_extensions): the load job installs
+  // the wheels with --no-index (deploy/resources/glue.yml), so each dependency must be among them.
   python(['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', ...GLUE_PLATFORM, '--dest', dir, ...requirements]);
   execFileSync('touch', [join(dir, '.complete')]);
   return dir;

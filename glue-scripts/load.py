@@ -6,7 +6,7 @@ import time
 
 import psycopg
 
-from landing_etl import contract, db, load, migrations, runlog, source, storage
+from landing_etl import aws, contract, db, load, migrations, runlog, source, storage
 from landing_etl.jobargs import resolve_args
 
 ARGS = [
@@ -19,11 +19,13 @@ ARGS = [
     "datasets_uri",
     "db_secret_arn",
     "migrations_uri",
+    "aws_region",
 ]
 
 
 def main(argv: list[str]) -> None:
     args = resolve_args(argv, ARGS, optional=("db_host",))
+    aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
     version = source.version_or_none(args["source_version"])

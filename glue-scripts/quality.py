@@ -4,15 +4,16 @@ report, records the metrics, then applies the quality gate."""
 import sys
 import time
 
-from landing_etl import contract, privacy, quality, runlog, storage
+from landing_etl import aws, contract, privacy, quality, runlog, storage
 from landing_etl.jobargs import resolve_args
 from landing_etl.spark import session
 
-ARGS = ["ingestion_id", "dataset", "staging_uri", "quality_mode", "run_log_table", "datasets_uri"]
+ARGS = ["ingestion_id", "dataset", "staging_uri", "quality_mode", "run_log_table", "datasets_uri", "aws_region"]
 
 
 def main(argv: list[str]) -> None:
     args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn",))
+    aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
     # The deployment's mode (passed by the state machine) overrides the contract's.

@@ -4,15 +4,25 @@ to staging `transformed/` (replacing any earlier attempt of the same ingestion).
 import sys
 import time
 
-from landing_etl import contract, runlog, source, storage, transform
+from landing_etl import aws, contract, runlog, source, storage, transform
 from landing_etl.jobargs import resolve_args
 from landing_etl.spark import session
 
-ARGS = ["ingestion_id", "dataset", "source_uri", "source_version", "staging_uri", "run_log_table", "datasets_uri"]
+ARGS = [
+    "ingestion_id",
+    "dataset",
+    "source_uri",
+    "source_version",
+    "staging_uri",
+    "run_log_table",
+    "datasets_uri",
+    "aws_region",
+]
 
 
 def main(argv: list[str]) -> None:
     args = resolve_args(argv, ARGS)
+    aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
     version = source.version_or_none(args["source_version"])

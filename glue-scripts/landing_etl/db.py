@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from urllib.parse import quote
+
+from psycopg.conninfo import make_conninfo
+
+from . import aws
 
 
 class DatabaseConfigError(ValueError):
@@ -12,16 +15,21 @@ class DatabaseConfigError(ValueError):
 
 
 def dsn(secret_arn: str, host: str = "") -> str:
-    """`host` (the cluster or RDS Proxy endpoint) wins over the secret's: an RDS-managed secret holds none."""
+    """`host` (the cluster or RDS Proxy endpoint) wins over the secret's: an RDS-managed secret holds none.
+
+    On AWS the connection string is libpq's keyword form built by make_conninfo, which quotes every value, so any
+    password (with `/`, `@`, `:`, `%`, quotes or spaces) reaches the server as it is; TLS is required."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    import boto3
-
-    secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
+    secret = json.loads(aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
     host = host or secret.get("host", "")
     if not host:
         raise DatabaseConfigError(f"no database host: the secret {secret_arn} has none and --db_host is empty")
-    return (
-        f"postgresql://{quote(secret['username'])}:{quote(secret['password'])}@{host}:{secret.get('port', 5432)}"
-        f"/{secret.get('dbname', 'postgres')}?sslmode=require"
+    return make_conninfo(
+        host=host,
+        port=str(secret.get("port", 5432)),
+        dbname=secret.get("dbname", "postgres"),
+        user=secret["username"],
+        password=secret["password"],
+        sslmode="require",
     )

@@ -32,7 +32,7 @@ import pyarrow.dataset as pads
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
-from . import storage
+from . import aws, storage
 
 LINEAGE = ["ingestion_id", "source_object", "source_version", "source_line"]
 _BATCH_ROWS = 65_536
@@ -57,11 +57,9 @@ def accepted_batches(uri: str, columns: list[str], source_object: str) -> Iterat
     if path is not None:
         dataset = pads.dataset(path, format="parquet")
     else:
-        from pyarrow import fs
-
         parsed = urlparse(uri)
         dataset = pads.dataset(
-            f"{parsed.netloc}/{parsed.path.lstrip('/')}", format="parquet", filesystem=fs.S3FileSystem()
+            f"{parsed.netloc}/{parsed.path.lstrip('/')}", format="parquet", filesystem=aws.s3_filesystem()
         )
     missing = [c for c in columns if c not in dataset.schema.names]
     if missing:

@@ -13,6 +13,7 @@ import os
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import functions as F
 
+from . import aws
 from .contract import Column, Contract
 
 _BLOCK = 64  # SHA-256 block size in bytes
@@ -32,9 +33,7 @@ def key(secret_arn: str | None) -> bytes:
             "the contract hashes a column but no privacy key is configured "
             "(job argument --privacy_key_secret_arn, or LANDING_ETL_PRIVACY_KEY locally)"
         )
-    import boto3
-
-    value = boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
+    value = aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
-from . import storage
+from . import aws, storage
 
 
 class SourceNotFound(FileNotFoundError):
@@ -45,13 +45,12 @@ def describe(source_uri: str, version: str | None) -> SourceObject:
         except FileNotFoundError as e:
             raise SourceNotFound(f"source object {source_uri} does not exist") from e
         return SourceObject(target, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
-    import boto3
     from botocore.exceptions import ClientError
 
     parsed = urlparse(source_uri)
     params = {"Bucket": parsed.netloc, "Key": parsed.path.lstrip("/"), **({"VersionId": version} if version else {})}
     try:
-        head = boto3.client("s3").head_object(**params)
+        head = aws.client("s3").head_object(**params)
     except ClientError as e:
         raise SourceNotFound(f"source object {source_uri} version {version or '(none)'} is not readable: {e}") from e
     return SourceObject(source_uri, head["ContentLength"], head["LastModified"])
@@ -63,13 +62,11 @@ def stage(source_uri: str, version: str | None, staging_uri: str) -> SourceObjec
     found = describe(source_uri, version)
     if found.uri.startswith("file://") or not version:
         return found
-    import boto3
-
     name = urlparse(source_uri).path.rsplit("/", 1)[-1]
     target = urlparse(storage.join(staging_uri, "source", name))
     src = urlparse(source_uri)
     # Managed copy: server-side CopyObject, multipart for large objects; the bytes never pass through this process.
-    boto3.client("s3").copy(
+    aws.client("s3").copy(
         {"Bucket": src.netloc, "Key": src.path.lstrip("/"), "VersionId": version},
         target.netloc,
         target.path.lstrip("/"),
@@ -84,10 +81,8 @@ def verify_gzip(uri: str) -> None:
     if path is not None:
         chunks = _file_chunks(path)
     else:
-        import boto3
-
         parsed = urlparse(uri)
-        body = boto3.client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"]
+        body = aws.client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"]
         chunks = body.iter_chunks(1 << 20)
     stream = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
     try:

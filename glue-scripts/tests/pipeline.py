@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from landing_etl import contract, quality, transform
 
@@ -45,3 +51,29 @@ def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", versi
 
 def checked(spark, path: str, spec=DAILYCHECKIN, secret=None, **kw):
     return quality.mark_duplicates(quality.evaluate(transformed(spark, path, spec, **kw), spec, secret), spec)
+
+
+def accepted_parquet(source_object: str, version: str | None = "v1", ingestion_id: str = "ing-1") -> tuple[bytes, list]:
+    """Two accepted dailycheckin rows as the test stage writes them (loaded columns + lineage) as Parquet bytes, and
+    the rows as the load's COPY CSV spells them."""
+    table = pa.table(
+        {
+            "username": ["ann", "bob"],
+            "ts": pa.array(
+                [datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2020, 1, 3, tzinfo=UTC)], pa.timestamp("us", "UTC")
+            ),
+            "hours": pa.array([Decimal("1.5"), Decimal("2")], pa.decimal128(10, 2)),
+            "project": ["apollo", "gemini"],
+            "ingestion_id": [ingestion_id] * 2,
+            "source_object": [source_object] * 2,
+            "source_version": [version] * 2,
+            "source_line": pa.array([2, 3], pa.int32()),
+        }
+    )
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    lineage = f'"{ingestion_id}","{source_object}",' + (f'"{version}"' if version else "")
+    return out.getvalue(), [
+        f'"ann",2020-01-02 03:04:05.000000Z,1.50,"apollo",{lineage},2',
+        f'"bob",2020-01-03 00:00:00.000000Z,2.00,"gemini",{lineage},3',
+    ]

@@ -140,6 +140,18 @@ describe.each(STAGES)('the %s stack', (stage) => {
     }
   });
 
+  test('has pip install the load job\'s wheels with no package index, and gives every job the stack\'s region', () => {
+    const load = props(t, 'LoadJob', 'AWS::Glue::Job');
+    // The jobs' subnets may have no NAT: pip must find everything among the shipped wheels, never reach PyPI.
+    expect(text(at(load, 'DefaultArguments.--python-modules-installer-option')).split(/\s+/)).toContain('--no-index');
+    for (const module of text(at(load, 'DefaultArguments.--additional-python-modules.Fn::Sub')).split(',')) {
+      expect(module).toMatch(/^s3:\/\/\$\{ServerlessDeploymentBucket\}\/glue\/[0-9a-f]{16}\/wheels\/[^/]+\.whl$/);
+    }
+    for (const id of ['TransformJob', 'TestJob', 'LoadJob']) {
+      expect(at(props(t, id, 'AWS::Glue::Job'), 'DefaultArguments.--aws_region')).toEqual({ Ref: 'AWS::Region' });
+    }
+  });
+
   test('references the Glue scripts, package, contracts, migrations and wheels under one content hash', () => {
     const load = props(t, 'LoadJob', 'AWS::Glue::Job');
     const uris = [

@@ -1,0 +1,215 @@
+"""The jobs' S3, Secrets Manager and DynamoDB code paths through the services' real HTTP APIs (a moto server), against
+a versioned bucket, with no ambient region: only the job's --aws_region."""
+
+import gzip
+import json
+import random
+import uuid
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from landing_etl import db, load, migrations, privacy, runlog, source, storage
+
+from .conftest import REPO
+from .pipeline import DAILYCHECKIN, accepted_parquet
+
+V1 = b"user,timestamp,hours,project\nann,2020-01-02 03:04:05 UTC,1.5,apollo\n"
+V2 = b"user,timestamp,hours,project\nann,2020-01-02 03:04:05 UTC,3,apollo\nbob,2020-01-03 00:00:00 UTC,2,gemini\n"
+
+
+@pytest.fixture
+def two_versions(aws_apis, bucket):
+    """One key written twice: (uri, [(version id, LastModified, body) of v1, of v2])."""
+    key = "dailycheckin/2020-01-03/checkins.csv"
+    versions = []
+    for body in (V1, V2):
+        version = aws_apis.s3.put_object(Bucket=bucket, Key=key, Body=body)["VersionId"]
+        head = aws_apis.s3.head_object(Bucket=bucket, Key=key, VersionId=version)
+        versions.append((version, head["LastModified"], body))
+    return f"s3://{bucket}/{key}", versions
+
+
+def body(aws_apis, uri: str, **kw) -> bytes:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    return aws_apis.s3.get_object(Bucket=bucket, Key=key, **kw)["Body"].read()
+
+
+def test_describe_reads_the_size_and_time_of_exactly_the_version_asked_for(aws_apis, two_versions):
+    uri, [(v1, t1, b1), (v2, t2, b2)] = two_versions
+    assert source.describe(uri, v1) == source.SourceObject(uri, len(b1), t1)
+    assert source.describe(uri, v2) == source.SourceObject(uri, len(b2), t2)
+    assert source.describe(uri, None).size == len(b2)  # no version: the latest
+    with pytest.raises(source.SourceNotFound):
+        source.describe(uri, "no-such-version")
+
+
+def test_stage_copies_the_triggering_version_even_after_a_newer_one_replaced_the_key(aws_apis, bucket, two_versions):
+    uri, [(v1, t1, b1), _] = two_versions
+    staging = f"s3://{bucket}/staging/ing-1"
+    staged = source.stage(uri, v1, staging)
+    assert staged == source.SourceObject(f"{staging}/source/checkins.csv", len(b1), t1)
+    assert body(aws_apis, staged.uri) == V1
+    assert body(aws_apis, uri) == V2  # the key itself still holds the newer version
+
+
+def test_verify_gzip_reads_a_large_gzip_through_and_refuses_a_truncated_one(aws_apis, bucket):
+    # Two concatenated members over several 1 MiB chunks of the streamed GetObject: one valid file.
+    payload = gzip.compress(random.Random(7).randbytes(3 << 20), compresslevel=1) + gzip.compress(V1)
+    assert len(payload) > 2 * (1 << 20)
+    aws_apis.s3.put_object(Bucket=bucket, Key="in/whole.csv.gz", Body=payload)
+    aws_apis.s3.put_object(Bucket=bucket, Key="in/cut.csv.gz", Body=payload[: len(payload) - 4096])
+    aws_apis.s3.put_object(Bucket=bucket, Key="in/plain.csv.gz", Body=V1)
+    source.verify_gzip(f"s3://{bucket}/in/whole.csv.gz")
+    with pytest.raises(source.CorruptSource, match="truncated"):
+        source.verify_gzip(f"s3://{bucket}/in/cut.csv.gz")
+    with pytest.raises(source.CorruptSource, match="not a valid gzip"):
+        source.verify_gzip(f"s3://{bucket}/in/plain.csv.gz")
+
+
+def test_list_names_and_size_see_the_objects_directly_under_a_prefix(aws_apis, bucket):
+    for key, data in {
+        "out/accepted/part-0.parquet": b"x" * 10,
+        "out/accepted/part-1.parquet": b"y" * 32,
+        "out/accepted/_SUCCESS": b"",
+        "out/accepted/nested/part-2.parquet": b"z" * 5,
+        "out/accepted-old/part-9.parquet": b"w" * 100,
+    }.items():
+        aws_apis.s3.put_object(Bucket=bucket, Key=key, Body=data)
+    prefix = f"s3://{bucket}/out/accepted"
+    assert storage.list_names(prefix) == ["_SUCCESS", "part-0.parquet", "part-1.parquet"]
+    assert storage.list_names(prefix + "/") == ["_SUCCESS", "part-0.parquet", "part-1.parquet"]
+    assert storage.list_names(f"s3://{bucket}/nothing-here") == []
+    assert storage.size(prefix) == 10 + 32 + 5
+
+
+def test_write_json_puts_a_json_object_that_read_text_reads_back(aws_apis, bucket):
+    uri = f"s3://{bucket}/staging/ing-1/quality-report.json"
+    storage.write_json(uri, {"ingestionId": "ing-1", "rows": 3, "at": datetime(2026, 1, 2, tzinfo=UTC)})
+    bucket_name, key = uri.removeprefix("s3://").split("/", 1)
+    stored = aws_apis.s3.get_object(Bucket=bucket_name, Key=key)
+    assert stored["ContentType"] == "application/json"
+    assert json.loads(stored["Body"].read()) == {"ingestionId": "ing-1", "rows": 3, "at": "2026-01-02 00:00:00+00:00"}
+    assert json.loads(storage.read_text(uri))["rows"] == 3
+
+
+def test_migrations_apply_from_an_s3_prefix_into_an_empty_database(aws_apis, bucket, database_url):
+    for path in sorted((REPO / "migrations").glob("*.sql")):
+        aws_apis.s3.put_object(Bucket=bucket, Key=f"glue/abc/migrations/{path.name}", Body=path.read_bytes())
+    aws_apis.s3.put_object(Bucket=bucket, Key="glue/abc/migrations/README.txt", Body=b"not a migration")
+    name = f"migrate_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with psycopg.connect(make_conninfo(database_url, dbname=name)) as conn:
+        applied = migrations.apply(conn, f"s3://{bucket}/glue/abc/migrations")
+        assert applied == [p.stem for p in sorted((REPO / "migrations").glob("*.sql"))]
+        assert conn.execute("SELECT to_regclass('daily_checkins') IS NOT NULL").fetchone() == (True,)
+        assert migrations.apply(conn, f"s3://{bucket}/glue/abc/migrations") == []
+
+
+def test_the_privacy_key_comes_from_secrets_manager_as_a_string_or_a_json_key_field(aws_apis):
+    plain = aws_apis.secrets.create_secret(Name=f"k-{uuid.uuid4().hex}", SecretString="s3cr3t/key")["ARN"]
+    keyed = aws_apis.secrets.create_secret(Name=f"k-{uuid.uuid4().hex}", SecretString='{"key": "from-json"}')["ARN"]
+    keyless = aws_apis.secrets.create_secret(Name=f"k-{uuid.uuid4().hex}", SecretString='{"other": 1}')["ARN"]
+    assert privacy.key(plain) == b"s3cr3t/key"
+    assert privacy.key(keyed) == b"from-json"
+    with pytest.raises(privacy.PrivacyKeyMissing, match="without a string field 'key'"):
+        privacy.key(keyless)
+
+
+SOURCE = "s3://landing/a.csv"
+COLUMNS = [c.key for c in DAILYCHECKIN.loaded_columns] + load.LINEAGE
+
+
+def test_the_load_reads_staged_parquet_from_s3_with_pyarrow(aws_apis, bucket):
+    parquet, csv_rows = accepted_parquet(SOURCE)
+    for part in ("part-0.parquet", "part-1.parquet"):
+        aws_apis.s3.put_object(Bucket=bucket, Key=f"staging/ing-1/accepted/{part}", Body=parquet)
+    aws_apis.s3.put_object(Bucket=bucket, Key="staging/ing-1/accepted/_SUCCESS", Body=b"")
+    chunks = list(load.accepted_batches(f"s3://{bucket}/staging/ing-1/accepted", COLUMNS, SOURCE))
+    assert sum(n for n, _ in chunks) == 4
+    assert b"".join(c for _, c in chunks).decode().splitlines() == csv_rows * 2
+
+
+def test_run_log_metrics_land_on_the_stage_item(aws_apis, run_log_table):
+    table = run_log_table
+    runlog.record_metrics(table, "ing-1", "load", {"rowsIn": 2, "seconds": 1.25, "table": "daily_checkins"})
+    item = aws_apis.dynamodb.get_item(TableName=table, Key={"pk": {"S": "ING#ing-1"}, "sk": {"S": "STAGE#load"}})[
+        "Item"
+    ]
+    assert item["metrics"] == {"M": {"rowsIn": {"N": "2"}, "seconds": {"N": "1.25"}, "table": {"S": "daily_checkins"}}}
+
+
+PASSWORD = "p/ss@word: 100% 'quoted' \\ é"
+
+
+@pytest.fixture
+def password_role(database_url):
+    """A login role whose password has every character a URL or a conninfo string would have to escape; the
+    server checks it (the test server's pg_hba.conf asks members of password_checked for their password)."""
+    name = f"loader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'password_checked'").fetchone():
+            admin.execute("CREATE ROLE password_checked NOLOGIN")
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE password_checked").format(
+                sql.Identifier(name), sql.Literal(PASSWORD)
+            )
+        )
+    yield name
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_the_database_secret_connects_whatever_its_password_holds(aws_apis, database_url, password_role):
+    server = conninfo_to_dict(database_url)
+    secret = {"username": password_role, "password": PASSWORD, "port": int(server["port"]), "dbname": server["dbname"]}
+    arn = aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=json.dumps(secret))["ARN"]
+
+    dsn = db.dsn(arn, "127.0.0.1")  # the host comes from --db_host: an RDS-managed secret has none
+    assert conninfo_to_dict(dsn)["sslmode"] == "require"
+    # The test server has no TLS: the same connection info, TLS aside.
+    with psycopg.connect(dsn, sslmode="disable") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (password_role,)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(dsn, sslmode="disable", password=PASSWORD + "x")
+
+
+def test_every_client_the_jobs_make_is_in_the_jobs_region_though_no_region_is_configured(
+    aws_apis, bucket, two_versions
+):
+    uri, [(v1, _, _), _] = two_versions
+    source.stage(uri, v1, f"s3://{bucket}/staging/ing-1")
+    aws_apis.s3.put_object(Bucket=bucket, Key="in/x.csv.gz", Body=gzip.compress(V1))
+    source.verify_gzip(f"s3://{bucket}/in/x.csv.gz")
+    storage.write_json(f"s3://{bucket}/r.json", {})
+    storage.read_text(f"s3://{bucket}/r.json")
+    storage.size(f"s3://{bucket}/staging")
+    storage.list_names(f"s3://{bucket}/staging")
+    aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=accepted_parquet(SOURCE)[0])
+    list(load.accepted_batches(f"s3://{bucket}/accepted", COLUMNS, SOURCE))
+    secret = json.dumps({"username": "u", "password": "p", "host": "127.0.0.1"})
+    db.dsn(aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=secret)["ARN"])
+    privacy.key(aws_apis.secrets.create_secret(Name=f"k-{uuid.uuid4().hex}", SecretString="k")["ARN"])
+    with pytest.raises(Exception, match="ResourceNotFound"):
+        runlog.record_metrics("no-such-table", "ing-1", "load", {})
+
+    assert sorted(set(aws_apis.made)) == [
+        ("dynamodb", aws_apis.region),
+        ("pyarrow-s3", aws_apis.region),
+        ("s3", aws_apis.region),
+        ("secretsmanager", aws_apis.region),
+    ]
+    # One client per service per process, however many calls.
+    assert sorted(kind for kind, _ in aws_apis.made) == ["dynamodb", "pyarrow-s3", "s3", "secretsmanager"]
+
+
+def test_pyarrow_follows_the_s3_specific_endpoint_variable_over_the_general_one(aws_apis, bucket, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws_apis.endpoint)
+    aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=accepted_parquet(SOURCE)[0])
+    rows = sum(n for n, _ in load.accepted_batches(f"s3://{bucket}/accepted", COLUMNS, SOURCE))
+    assert rows == 2
