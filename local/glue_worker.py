@@ -31,7 +31,9 @@ def run(request: dict) -> None:
         if os.environ.get("LANDING_ETL_WARM_SPARK"):
             from landing_etl.spark import session
 
-            session("landing-etl-local-glue").sparkContext.setJobGroup(run_id, request["script"], interruptOnCancel=True)
+            session("landing-etl-local-glue").sparkContext.setJobGroup(
+                run_id, request["script"], interruptOnCancel=True
+            )
         spec = importlib.util.spec_from_file_location(f"glue_job_{run_id}", request["script"])
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

@@ -9,7 +9,6 @@ import { retryIngestion, RetryRefused } from '../../functions/shared/retry';
 import { RetryConflict } from '../../functions/shared/run-log';
 import { startAwsApi } from '../../local/aws-api';
 import { localAws } from '../../local/layout';
-import { LocalStepFunctions } from '../../local/stepfunctions';
 import type { FakeJob } from '../support/fake-glue';
 import { healthyJobs, receivedIngestion, startOrchestration } from '../support/orchestration';
 
