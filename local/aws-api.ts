@@ -3,11 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { Execution, LocalStepFunctions, Notification } from './stepfunctions';
 import { freePort } from './ports';
 
+/** What the endpoint serves of the local Step Functions. */
+export type StepFunctionsApi = Pick<LocalStepFunctions, 'startExecution' | 'describeExecution'>;
+
 /** One loopback endpoint that speaks the two AWS APIs the Lambdas and the CLI call outside DynamoDB:
  *  Step Functions (JSON 1.0: StartExecution, DescribeExecution) and SNS (Query: Publish). The code under test uses
  *  the real @aws-sdk clients pointed here through AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_SNS. */
 export async function startAwsApi(
-  stepFunctions: LocalStepFunctions,
+  stepFunctions: StepFunctionsApi,
   onNotification: (n: Notification) => void,
   port?: number,
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
@@ -30,7 +33,7 @@ export async function startAwsApi(
   };
 }
 
-async function sfn(local: LocalStepFunctions, action: string, body: Record<string, string>, res: ServerResponse) {
+async function sfn(local: StepFunctionsApi, action: string, body: Record<string, string>, res: ServerResponse) {
   const reply = (status: number, payload: unknown) =>
     send(res, status, 'application/x-amz-json-1.0', JSON.stringify(payload));
   try {
