@@ -4,6 +4,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSyn
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
+import { paths } from '../local/layout';
 
 /** npm run bench:lambda — every Lambda (executor, query, ingestions) bundled as serverless-esbuild bundles it, under
  *  each way of bundling the AWS SDK that serverless.yml custom.esbuild could take: its size, and how long a fresh
@@ -64,25 +65,23 @@ interface Measure {
 const probe = (file: string) =>
   `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
 
-function measureInit(dir: string, file: string, env: Record<string, string>): Measure['initMs'] {
-  const times = Array.from({ length: RUNS }, () =>
-    Number(
-      execFileSync(process.execPath, ['--input-type=module', '-e', probe(file)], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, ...aws, ...env },
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }).trim(),
-    ),
-  ).sort((a, b) => a - b);
-  return { median: +times[Math.floor(times.length / 2)]!.toFixed(1), max: +times.at(-1)!.toFixed(1) };
-}
+/** Milliseconds a fresh `node --input-type=module` process takes to import the bundle (cwd: its task root). */
+const importOnce = (dir: string, file: string, env: Record<string, string>) =>
+  Number(
+    execFileSync(process.execPath, ['--input-type=module', '-e', probe(file)], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ...aws, ...env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim(),
+  );
 
 /** The packaged handler of a function, when `npm run package` left one. */
 function packagedHandler(fn: string): Buffer | undefined {
   const zip = join(repo, '.build', 'package', 'dev', `${fn}.zip`);
   if (!existsSync(zip)) return undefined;
-  return execFileSync('unzip', ['-p', zip, `functions/${fn}/handler.mjs`], { maxBuffer: 64 * 1024 * 1024 });
+  const read = 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))';
+  return execFileSync(paths.python, ['-c', read, zip, `functions/${fn}/handler.mjs`], { maxBuffer: 64 * 1024 * 1024 });
 }
 
 // Inside the repository, so that a bare `@aws-sdk/…` import resolves from node_modules.
@@ -91,16 +90,18 @@ const root = mkdtempSync(join(repo, '.build', 'bench-lambda-'));
 const results: Record<string, Record<string, Measure>> = {};
 const shipped: Record<string, string | null> = {};
 try {
+  const importable: Array<{ fn: (typeof FUNCTIONS)[number]; dir: string; file: string; times: number[]; measure: Measure }> = [];
   for (const [variant, { options }] of Object.entries(VARIANTS)) {
     const dir = join(root, variant);
     cpSync(join(repo, 'datasets'), join(dir, 'datasets'), { recursive: true }); // as the zips carry them
     for (const fn of FUNCTIONS) {
-      const outfile = join(dir, 'functions', fn, 'handler.mjs');
-      await build({ ...options, entryPoints: [join(repo, 'functions', fn, 'handler.ts')], outfile });
-      const code = readFileSync(outfile);
+      const file = join(dir, 'functions', fn, 'handler.mjs');
+      await build({ ...options, entryPoints: [join(repo, 'functions', fn, 'handler.ts')], outfile: file });
+      const code = readFileSync(file);
       const measure: Measure = { bytes: code.length, deflatedBytes: deflateRawSync(code).length };
       try {
-        measure.initMs = measureInit(dir, outfile, ENV[fn]);
+        importOnce(dir, file, ENV[fn]);
+        importable.push({ fn, dir, file, times: [], measure });
       } catch (e) {
         const stderr = String((e as { stderr?: unknown }).stderr ?? (e as Error).message);
         measure.error = stderr.match(/^\w*Error[^\n]*/m)?.[0] ?? stderr.slice(0, 200);
@@ -110,6 +111,12 @@ try {
       if (packaged?.equals(code)) shipped[fn] = variant;
       else shipped[fn] ??= null;
     }
+  }
+  // Round-robin over every bundle, so that other load on the machine weighs on each variant alike.
+  for (let run = 0; run < RUNS; run++) for (const b of importable) b.times.push(importOnce(b.dir, b.file, ENV[b.fn]));
+  for (const { times, measure } of importable) {
+    times.sort((a, b) => a - b);
+    measure.initMs = { median: +times[Math.floor(times.length / 2)]!.toFixed(1), max: +times.at(-1)!.toFixed(1) };
   }
 
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -142,6 +149,8 @@ try {
     kind: 'lambda',
     at: new Date().toISOString(),
     commit: execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(),
+    // Bundled sources that differ from that commit.
+    uncommitted: execSync('git status --porcelain -- functions datasets serverless.yml', { encoding: 'utf8' }).trim().length > 0,
     node: process.version,
     runs: RUNS,
     functions: results,
