@@ -4,11 +4,14 @@ import type { JobRun } from './glue';
 import type { Execution, GlueApi, LocalStepFunctions, Notification } from './stepfunctions';
 import { freePort } from './ports';
 
+/** What the endpoint serves of the local Step Functions. */
+export type StepFunctionsApi = Pick<LocalStepFunctions, 'startExecution' | 'describeExecution'>;
+
 /** One loopback endpoint that speaks the AWS APIs of the local stand-ins: Step Functions (JSON 1.0:
  *  StartExecution, DescribeExecution), Glue (JSON 1.1: StartJobRun, GetJobRun) and SNS (Query: Publish). Callers use
  *  the real @aws-sdk clients, through the local AWS gateway (local/aws-gateway.ts) that routes here. */
 export async function startAwsApi(
-  stepFunctions: LocalStepFunctions,
+  stepFunctions: StepFunctionsApi,
   glue: GlueApi,
   onNotification: (n: Notification) => void,
   port?: number,
@@ -35,7 +38,7 @@ export async function startAwsApi(
   };
 }
 
-async function sfn(local: LocalStepFunctions, action: string, body: Record<string, string>, res: ServerResponse) {
+async function sfn(local: StepFunctionsApi, action: string, body: Record<string, string>, res: ServerResponse) {
   const reply = (status: number, payload: unknown) =>
     send(res, status, 'application/x-amz-json-1.0', JSON.stringify(payload));
   try {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { readSecretString, type SecretsConfig } from './secrets';
+import { readSecretString } from './secrets';
 
 /** Where the query Lambda's database connection comes from: a URL locally, a Secrets Manager secret on AWS. */
 export type ConnectionTarget =
@@ -50,12 +50,12 @@ export function parseRdsSecret(secretId: string, secretString: string, hostOverr
 }
 
 /** Reads the secret once and caches it for the container's life; a rotation is picked up by `read(true)`. */
-export function secretCredentials(secretId: string, secrets: SecretsConfig, hostOverride?: string): CredentialSource {
+export function secretCredentials(secretId: string, hostOverride?: string): CredentialSource {
   let cached: Promise<ConnectionTarget> | undefined;
   return {
     read(fresh) {
       if (!cached || fresh) {
-        const reading = readSecretString(secretId, secrets).then((s) => parseRdsSecret(secretId, s, hostOverride));
+        const reading = readSecretString(secretId).then((s) => parseRdsSecret(secretId, s, hostOverride));
         // A failed read is not cached: the next request tries again.
         reading.catch(() => {
           if (cached === reading) cached = undefined;

@@ -166,10 +166,6 @@ const envSchema = z.object({
   DB_POOL_MAX: positiveInt(2),
   DB_STATEMENT_TIMEOUT_MS: positiveInt(3000),
   AWS_REGION: z.optional(z.string()),
-  AWS_ACCESS_KEY_ID: z.optional(z.string()),
-  AWS_SECRET_ACCESS_KEY: z.optional(z.string()),
-  AWS_SESSION_TOKEN: z.optional(z.string()),
-  AWS_ENDPOINT_URL_SECRETS_MANAGER: z.optional(z.string()),
 });
 
 /** Builds the pool's configuration from the environment: DATABASE_URL locally, DB_SECRET_ARN (+ DB_HOST) on AWS.
@@ -184,17 +180,7 @@ export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Database 
   const settings = { poolMax: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, connectTimeoutS: 5 };
   if (c.DATABASE_URL) return new Database(urlCredentials(c.DATABASE_URL), settings);
   if (!c.DB_SECRET_ARN) throw new DbConfigError('invalid configuration: set DATABASE_URL or DB_SECRET_ARN');
-  if (!c.AWS_REGION || !c.AWS_ACCESS_KEY_ID || !c.AWS_SECRET_ACCESS_KEY) {
-    throw new DbConfigError('invalid configuration: DB_SECRET_ARN needs AWS_REGION and AWS credentials in the environment');
-  }
-  const secrets = {
-    region: c.AWS_REGION,
-    credentials: {
-      accessKeyId: c.AWS_ACCESS_KEY_ID,
-      secretAccessKey: c.AWS_SECRET_ACCESS_KEY,
-      sessionToken: c.AWS_SESSION_TOKEN,
-    },
-    endpoint: c.AWS_ENDPOINT_URL_SECRETS_MANAGER,
-  };
-  return new Database(secretCredentials(c.DB_SECRET_ARN, secrets, c.DB_HOST), settings);
+  // The Secrets Manager client takes its credentials from the SDK's chain (on Lambda, the role's) but needs a region.
+  if (!c.AWS_REGION) throw new DbConfigError('invalid configuration: DB_SECRET_ARN needs AWS_REGION');
+  return new Database(secretCredentials(c.DB_SECRET_ARN, c.DB_HOST), settings);
 }

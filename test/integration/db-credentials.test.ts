@@ -1,46 +1,73 @@
 import { jest } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createServer, request, type Server } from 'node:http';
 import postgres from 'postgres';
-import { databaseFromEnv, DatabaseUnavailableError, type Database } from '../../functions/shared/db';
+import type { Database } from '../../functions/shared/db';
+import { startMoto, type LocalMoto as Moto } from '../../local/moto';
+import { LOCAL_ACCOUNT } from '../../local/deployment';
 import { startTestPostgres, type TestPostgres } from '../support/test-postgres';
 
 jest.setTimeout(120_000);
 
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:landing-etl-db-AbCdEf';
-
 let pg: TestPostgres;
 let admin: postgres.Sql;
-let server: Server;
-let endpoint: string;
-/** The Secrets Manager stand-in: what the secret holds now, and every request it answered. */
-const secret = { value: '', requests: [] as Array<{ target: string; authorization: string; secretId: string }>, down: false };
+let moto: Moto;
+let secretsAdmin: SecretsManagerClient;
+let SECRET_ARN: string;
+let dbModule: typeof import('../../functions/shared/db');
+let proxy: Server;
+/** What reached Secrets Manager (moto, behind a loopback proxy that can be switched off): every request's target,
+ *  signature and secret id. */
+const secretsManager = { requests: [] as Array<{ target: string; authorization: string; secretId: string }>, down: false };
+
+/** Forwards each request to moto unchanged, recording it; while `down`, drops the connection instead. */
+function startRecordingProxy(target: URL): Promise<string> {
+  proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => {
+      if (secretsManager.down) return void res.destroy();
+      const body = Buffer.concat(chunks);
+      secretsManager.requests.push({
+        target: String(req.headers['x-amz-target']),
+        authorization: String(req.headers.authorization),
+        secretId: (JSON.parse(body.toString('utf8')) as { SecretId: string }).SecretId,
+      });
+      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(proxy.address() as { port: number }).port}`)));
+}
 
 beforeAll(async () => {
   pg = await startTestPostgres();
   admin = postgres(pg.url, { onnotice: () => {} });
   await admin`CREATE ROLE api LOGIN PASSWORD 'first-password'`;
   await admin`GRANT SELECT ON daily_checkins TO api`;
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      if (secret.down) return void res.destroy();
-      secret.requests.push({
-        target: String(req.headers['x-amz-target']),
-        authorization: String(req.headers.authorization),
-        secretId: (JSON.parse(body) as { SecretId: string }).SecretId,
-      });
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify({ ARN: SECRET_ARN, Name: 'landing-etl-db', SecretString: secret.value }));
-    });
+  moto = await startMoto({ account: LOCAL_ACCOUNT });
+  secretsAdmin = new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  ({ ARN: SECRET_ARN = '' } = await secretsAdmin.send(new CreateSecretCommand({ Name: 'landing-etl-db', SecretString: rdsSecret('first-password') })));
+  // As on Lambda: region and credentials in the environment, read by the module's one Secrets Manager client.
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_SESSION_TOKEN: 'session',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: await startRecordingProxy(new URL(moto.endpoint)),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  dbModule = await import('../../functions/shared/db');
 });
 
 afterAll(async () => {
-  server?.close();
+  secretsAdmin?.destroy();
+  proxy?.closeAllConnections(); // the SDK keeps its connections alive
+  proxy?.close();
+  await moto?.stop();
   await admin?.end();
   await pg?.destroy();
 });
@@ -52,69 +79,68 @@ const awsEnv = () => ({
   DB_SECRET_ARN: SECRET_ARN,
   DB_HOST: '127.0.0.1', // stands in for an RDS Proxy endpoint: overrides the secret's host
   AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_SESSION_TOKEN: 'session',
-  AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
 });
+
+/** Stores a new version of the secret, as a rotation does. */
+const putSecret = (password: string) => secretsAdmin.send(new PutSecretValueCommand({ SecretId: SECRET_ARN, SecretString: rdsSecret(password) }));
 
 const whoAmI = (db: Database) => db.run(async (sql) => (await sql<[{ user: string }]>`SELECT current_user AS user`)[0].user);
 
 test('reads the secret once, caches it, and re-reads it once when a rotated password is refused', async () => {
-  secret.value = rdsSecret('first-password');
-  secret.requests.length = 0;
-  const db = databaseFromEnv(awsEnv());
+  await putSecret('first-password');
+  secretsManager.requests.length = 0;
+  const db = dbModule.databaseFromEnv(awsEnv());
   try {
     expect(await whoAmI(db)).toBe('api');
     expect(await whoAmI(db)).toBe('api');
-    expect(secret.requests).toHaveLength(1);
-    expect(secret.requests[0]).toMatchObject({ target: 'secretsmanager.GetSecretValue', secretId: SECRET_ARN });
-    expect(secret.requests[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/us-east-1\/secretsmanager\/aws4_request, /);
+    expect(secretsManager.requests).toHaveLength(1);
+    expect(secretsManager.requests[0]).toMatchObject({ target: 'secretsmanager.GetSecretValue', secretId: SECRET_ARN });
+    expect(secretsManager.requests[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/us-east-1\/secretsmanager\/aws4_request, /);
 
     // Rotation: the password changes in the database and in the secret; open sessions end (a restart, a failover).
     await admin`ALTER ROLE api PASSWORD 'second-password'`;
-    secret.value = rdsSecret('second-password');
+    await putSecret('second-password');
     await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'api'`;
 
     expect(await whoAmI(db)).toBe('api');
-    expect(secret.requests).toHaveLength(2);
+    expect(secretsManager.requests).toHaveLength(2);
     expect(await whoAmI(db)).toBe('api');
-    expect(secret.requests).toHaveLength(2);
+    expect(secretsManager.requests).toHaveLength(2);
   } finally {
     await db.end();
   }
 });
 
 test('a password the database refuses even after a re-read is DatabaseUnavailableError, re-read once per request', async () => {
-  secret.value = rdsSecret('stale-password');
-  secret.requests.length = 0;
-  const db = databaseFromEnv(awsEnv());
+  await putSecret('stale-password');
+  secretsManager.requests.length = 0;
+  const db = dbModule.databaseFromEnv(awsEnv());
   try {
-    await expect(whoAmI(db)).rejects.toThrow(DatabaseUnavailableError);
+    await expect(whoAmI(db)).rejects.toThrow(dbModule.DatabaseUnavailableError);
     await expect(whoAmI(db)).rejects.toThrow(/28P01/);
-    expect(secret.requests).toHaveLength(3); // the first read, then one re-read per refused request
+    expect(secretsManager.requests).toHaveLength(3); // the first read, then one re-read per refused request
   } finally {
     await db.end();
   }
 });
 
 test('Secrets Manager unreachable is DatabaseUnavailableError, and the next request tries again', async () => {
-  secret.value = rdsSecret('second-password');
-  secret.requests.length = 0;
-  secret.down = true;
-  const db = databaseFromEnv(awsEnv());
+  await putSecret('second-password');
+  secretsManager.requests.length = 0;
+  secretsManager.down = true;
+  const db = dbModule.databaseFromEnv(awsEnv());
   try {
-    await expect(whoAmI(db)).rejects.toThrow(DatabaseUnavailableError);
-    secret.down = false;
+    await expect(whoAmI(db)).rejects.toThrow(dbModule.DatabaseUnavailableError);
+    secretsManager.down = false;
     expect(await whoAmI(db)).toBe('api');
-    expect(secret.requests).toHaveLength(1);
+    expect(secretsManager.requests).toHaveLength(1);
   } finally {
     await db.end();
   }
 });
 
 test('configuration problems name the missing variable', () => {
-  expect(() => databaseFromEnv({})).toThrow('set DATABASE_URL or DB_SECRET_ARN');
-  expect(() => databaseFromEnv({ DB_SECRET_ARN: SECRET_ARN })).toThrow(/AWS_REGION and AWS credentials/);
-  expect(() => databaseFromEnv({ DATABASE_URL: pg.url, DB_POOL_MAX: 'many' })).toThrow(/DB_POOL_MAX/);
+  expect(() => dbModule.databaseFromEnv({})).toThrow('set DATABASE_URL or DB_SECRET_ARN');
+  expect(() => dbModule.databaseFromEnv({ DB_SECRET_ARN: SECRET_ARN })).toThrow('DB_SECRET_ARN needs AWS_REGION');
+  expect(() => dbModule.databaseFromEnv({ DATABASE_URL: pg.url, DB_POOL_MAX: 'many' })).toThrow(/DB_POOL_MAX/);
 });

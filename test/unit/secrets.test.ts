@@ -1,55 +1,49 @@
-import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac } from 'node:crypto';
-import { signRequest } from '../../functions/shared/secrets';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseRdsSecret, CredentialsError } from '../../functions/shared/db-credentials';
+import { startMoto, type LocalMoto as Moto } from '../../local/moto';
+import { LOCAL_ACCOUNT } from '../../local/deployment';
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+let moto: Moto;
+let secrets: typeof import('../../functions/shared/secrets');
+let arn: string;
 
-test('signs the AWS SigV4 test suite request "get-vanilla" with its published signature', () => {
-  const headers = signRequest(
-    { method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {}, body: '' },
-    { region: 'us-east-1', service: 'service' },
-    credentials,
-    new Date('2015-08-30T12:36:00Z'),
-  );
-  expect(headers.authorization).toBe(
-    'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, ' +
-      'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
-  );
+beforeAll(async () => {
+  moto = await startMoto({ account: LOCAL_ACCOUNT });
+  // As on Lambda: region and credentials in the environment; the endpoint is moto's, a real Secrets Manager API.
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
+  });
+  secrets = await import('../../functions/shared/secrets');
+  const admin = new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  ({ ARN: arn = '' } = await admin.send(new CreateSecretCommand({ Name: 'landing-etl-db', SecretString: '{"username":"api","password":"p@ss"}' })));
+  await admin.send(new CreateSecretCommand({ Name: 'landing-etl-binary', SecretBinary: new Uint8Array([1, 2, 3]) }));
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
 });
 
-/** node:crypto behind the Checksum interface the SDK's signer expects. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    const key = typeof secret === 'string' || secret === undefined ? secret : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
-    this.hash = key ? createHmac('sha256', key) : createHash('sha256');
-  }
-  update(data: Uint8Array) {
-    this.hash.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset() {}
-}
+describe('GetSecretValue', () => {
+  test('reads the SecretString of a secret by its ARN and by its name', async () => {
+    expect(arn).toMatch(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:landing-etl-db-\w{6}$/);
+    expect(await secrets.readSecretString(arn)).toBe('{"username":"api","password":"p@ss"}');
+    expect(await secrets.readSecretString('landing-etl-db')).toBe('{"username":"api","password":"p@ss"}');
+  });
 
-test('signs GetSecretValue exactly as the AWS SDK signer does, session token included', async () => {
-  const now = new Date('2026-11-21T10:11:12Z');
-  const session = { ...credentials, sessionToken: 'token/with+chars=' };
-  const body = JSON.stringify({ SecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf' });
-  const url = new URL('https://secretsmanager.eu-west-1.amazonaws.com/');
-  const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' };
-  const ours = signRequest({ method: 'POST', url, headers, body }, { region: 'eu-west-1', service: 'secretsmanager' }, session, now);
+  test('a secret that does not exist is SecretReadError naming the secret and the service\'s error', async () => {
+    const reading = secrets.readSecretString('landing-etl-missing');
+    await expect(reading).rejects.toThrow(secrets.SecretReadError);
+    await expect(reading).rejects.toThrow(/^secret landing-etl-missing: ResourceNotFoundException \(/);
+  });
 
-  // x-amz-content-sha256 is an S3 header; Secrets Manager does not need it signed.
-  const sdk = new SignatureV4({ service: 'secretsmanager', region: 'eu-west-1', credentials: session, sha256: Sha256, applyChecksum: false });
-  const signed = await sdk.sign(
-    { method: 'POST', protocol: 'https:', hostname: url.hostname, path: '/', query: {}, headers: { ...headers, host: url.host }, body },
-    { signingDate: now },
-  );
-  expect(ours.authorization).toBe(signed.headers.authorization);
-  expect(ours['x-amz-security-token']).toBe('token/with+chars=');
+  test('a binary secret is refused: it has no SecretString', async () => {
+    await expect(secrets.readSecretString('landing-etl-binary')).rejects.toThrow(
+      'secret landing-etl-binary: has no SecretString (binary secrets are not supported)',
+    );
+  });
 });
 
 describe('RDS secret', () => {
