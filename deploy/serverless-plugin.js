@@ -10,7 +10,7 @@ import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sd
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGlueArtifacts } from './glue-artifacts.js';
-import { CHECKED_PARAMS, paramProblems } from './params.js';
+import { CHECKED_PARAMS, checkedValues, paramProblems } from './params.js';
 
 export default class LandingEtlDeploy {
   constructor(serverless, _options, { log }) {
@@ -25,7 +25,9 @@ export default class LandingEtlDeploy {
           const params = {};
           for (const name of CHECKED_PARAMS) params[name] = await resolveVariable(`param:${name}`);
           const problems = paramProblems(params);
-          if (!problems.length) return { value: params };
+          // Only what builds or deploys the stack needs them: `sls remove` and `sls info` need the stage alone.
+          const checked = ['package', 'deploy'].includes(serverless.processedInput?.commands?.[0]);
+          if (!problems.length || !checked) return { value: checkedValues(params) };
           const stage = await resolveVariable('sls:stage');
           throw new serverless.classes.Error(
             `Stage "${stage}" cannot be packaged: ${problems.join('; ')}. Pass them as --param="NAME=VALUE" or set ` +

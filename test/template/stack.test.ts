@@ -184,6 +184,12 @@ describe.each(STAGES)('the %s stack', (stage) => {
     ]);
   });
 
+  test('reserves no Lambda concurrency by default, so a deploy fits an account with a small concurrency quota', () => {
+    const functions = resourcesOfType(t, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(['ExecutorLambdaFunction', 'IngestionsLambdaFunction', 'QueryLambdaFunction']);
+    for (const [, fn] of functions) expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
   test('gives the query Lambda a secret ARN, never a password or connection string', () => {
     const env = Object.keys(record(at(props(t, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables')));
     expect(env).toEqual(expect.arrayContaining(['DB_SECRET_ARN', 'DB_HOST', 'CORS_ORIGINS']));
