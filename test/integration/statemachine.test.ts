@@ -165,18 +165,18 @@ test('every alert subject the state machine publishes fits SNS (printable ASCII,
   // The longest dataset name a contract may have, the longest stage name (transform) and a fixed-size business date.
   // ASL has no substring function, so the bound on the inputs is what keeps the Subject.$ formats valid.
   const dataset = `d${'x'.repeat(DATASET_NAME_MAX - 1)}`;
-  const subjects: string[] = [];
-  (await run({ dataset })).messages.forEach((m) => subjects.push(m.subject));
+  const subjects: Array<string | undefined> = [];
+  subjects.push(...(await run({ dataset })).messages.map((m) => m.subject));
   for (const stage of ['transform', 'test', 'load'] as const) {
     env.glue.jobs = healthyJobs();
     env.notifications.length = 0;
     env.glue.jobs[stage] = { run: () => ({ state: 'FAILED', errorMessage: `BoomError: ${stage}` }) };
-    (await run({ dataset })).messages.forEach((m) => subjects.push(m.subject));
+    subjects.push(...(await run({ dataset })).messages.map((m) => m.subject));
   }
   expect(subjects).toHaveLength(4);
   expect(subjects).toContain(`landing-etl: ${dataset} ingestion failed at transform (2026-01-21)`);
   for (const subject of subjects) {
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
-    expect(subject.length).toBeLessThan(100);
+    expect(subject!.length).toBeLessThan(100);
   }
 });
