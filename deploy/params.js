@@ -23,9 +23,16 @@ const POSITIVE_INTEGERS = [
   'apiThrottleBurstLimit',
 ];
 
+/** Opt-in settings: empty (the default) leaves them out of the template; otherwise a non-negative integer. Reserved
+ *  concurrency is opt-in because Lambda refuses a reservation that would leave the account fewer than 100
+ *  unreserved executions ("Configuring reserved concurrency for a function",
+ *  https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and new accounts have reduced
+ *  concurrency quotas ("Lambda quotas", https://docs.aws.amazon.com/lambda/latest/dg/limits.html). */
+const OPTIONAL_NON_NEGATIVE_INTEGERS = ['executorReservedConcurrency', 'queryReservedConcurrency'];
+
 /** Every parameter the checks read. */
 export const CHECKED_PARAMS = [
-  ...new Set([...REQUIRED.flatMap((r) => r.names), ...Object.keys(CHOICES), ...POSITIVE_INTEGERS]),
+  ...new Set([...REQUIRED.flatMap((r) => r.names), ...Object.keys(CHOICES), ...POSITIVE_INTEGERS, ...OPTIONAL_NON_NEGATIVE_INTEGERS]),
 ];
 
 const blank = (v) => v === undefined || v === null || String(v).trim() === '';
@@ -45,5 +52,21 @@ export function paramProblems(params) {
   for (const name of POSITIVE_INTEGERS) {
     if (!/^[1-9][0-9]*$/.test(String(params[name] ?? ''))) problems.push(`parameter ${name} must be a positive integer (got "${params[name] ?? ''}")`);
   }
+  for (const name of OPTIONAL_NON_NEGATIVE_INTEGERS) {
+    if (!blank(params[name]) && !/^(0|[1-9][0-9]*)$/.test(String(params[name]).trim())) {
+      problems.push(`parameter ${name} must be a non-negative integer or empty (got "${params[name]}")`);
+    }
+  }
   return problems;
+}
+
+/** The parameters as serverless.yml reads them from `custom.checkedParams`: an empty opt-in setting is null (so
+ *  `${self:custom.checkedParams.NAME, null}` leaves the property out), a set one is a number. */
+export function checkedValues(params) {
+  const values = { ...params };
+  for (const name of OPTIONAL_NON_NEGATIVE_INTEGERS) {
+    const raw = blank(params[name]) ? '' : String(params[name]).trim();
+    values[name] = raw === '' ? null : /^[0-9]+$/.test(raw) ? Number(raw) : raw;
+  }
+  return values;
 }

@@ -5,12 +5,20 @@
 //   configuration is resolved, so the template names them by content hash;
 // - `${checkedParams:}` checks the stage's parameters while serverless.yml is resolved, before anything is validated
 //   or built, and fails with the name of every missing or invalid one;
-// - on deploy, uploads the artifacts to the deployment bucket under glue/<hash>/ before the stack is updated.
-import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// - on deploy, uploads the artifacts to the deployment bucket under glue/<hash>/ before the stack is updated, and once
+//   the stack is updated prunes the glue/<hash>/ folders of old deploys (deploy/glue-bucket.js);
+// - on remove, deletes every version under glue/ before osls empties its own serverless/<service>/<stage>/ prefix
+//   and deletes the stack, which would otherwise stop at a deployment bucket that is not empty.
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGlueArtifacts } from './glue-artifacts.js';
-import { CHECKED_PARAMS, paramProblems } from './params.js';
+import { deleteGlueArtifacts, glueHashOfUri, pruneGlueArtifacts, uploadGlueArtifacts } from './glue-bucket.js';
+import { CHECKED_PARAMS, checkedValues, paramProblems } from './params.js';
+
+/** CloudFormation's answer when the stack, or a resource of it, is not there (osls: isCloudFormationMissing*Error). */
+const isMissing = (e) => e?.name === 'ValidationError' && /does not exist/.test(String(e.message));
 
 export default class LandingEtlDeploy {
   constructor(serverless, _options, { log }) {
@@ -25,7 +33,9 @@ export default class LandingEtlDeploy {
           const params = {};
           for (const name of CHECKED_PARAMS) params[name] = await resolveVariable(`param:${name}`);
           const problems = paramProblems(params);
-          if (!problems.length) return { value: params };
+          // Only what builds or deploys the stack needs them: `sls remove` and `sls info` need the stage alone.
+          const checked = ['package', 'deploy'].includes(serverless.processedInput?.commands?.[0]);
+          if (!problems.length || !checked) return { value: checkedValues(params) };
           const stage = await resolveVariable('sls:stage');
           throw new serverless.classes.Error(
             `Stage "${stage}" cannot be packaged: ${problems.join('; ')}. Pass them as --param="NAME=VALUE" or set ` +
@@ -56,25 +66,82 @@ export default class LandingEtlDeploy {
     };
     this.hooks = {
       'after:aws:deploy:deploy:uploadArtifacts': () => this.uploadGlueArtifacts(built()),
+      'after:aws:deploy:finalize:cleanup': () => this.pruneGlueArtifacts(built()),
+      'before:remove:remove': () => this.removeGlueArtifacts(),
     };
   }
 
-  async uploadGlueArtifacts({ hash, dir, files }) {
+  /** One client of each service per command, with the provider's credentials and region. */
+  async clients() {
+    this.sdkClients ??= this.provider.getAwsSdkV3Config().then((config) => ({
+      s3: new S3Client(config),
+      cloudFormation: new CloudFormationClient(config),
+    }));
+    return this.sdkClients;
+  }
+
+  /** The stack as DescribeStacks sees it, or null when it does not exist. */
+  async stack() {
+    const { cloudFormation } = await this.clients();
+    const StackName = this.provider.naming.getStackName();
+    return cloudFormation.send(new DescribeStacksCommand({ StackName })).then(
+      (r) => r.Stacks?.[0] ?? null,
+      (e) => (isMissing(e) ? null : Promise.reject(e)),
+    );
+  }
+
+  async uploadGlueArtifacts(build) {
     if (this.serverless.service.provider.shouldNotDeploy) return;
-    const s3 = new S3Client(await this.provider.getAwsSdkV3Config());
+    // Before the update: the Glue artifacts the stack runs now stay until the next deploy's pruning at the earliest.
+    const outputs = (await this.stack())?.Outputs ?? [];
+    this.previousGlueHash = glueHashOfUri(outputs.find((o) => o.OutputKey === 'GlueArtifactsUri')?.OutputValue);
+    const { s3 } = await this.clients();
     const bucket = await this.provider.getServerlessDeploymentBucketName();
-    let uploaded = 0;
-    for (const file of files) {
-      const key = `glue/${hash}/${file}`;
-      // Keys are content-addressed: an object that exists already holds exactly these bytes.
-      const exists = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
-        () => true,
-        (e) => (e instanceof NotFound ? false : Promise.reject(e)),
+    const uploaded = await uploadGlueArtifacts(s3, bucket, build);
+    this.log.notice(`Glue artifacts: ${uploaded} of ${build.files.length} files uploaded to s3://${bucket}/glue/${build.hash}/`);
+  }
+
+  /** After a successful update, as osls prunes its own artifacts: keeps as many glue/<hash>/ folders as it keeps
+   *  deployments (provider.deploymentBucket.maxPreviousDeploymentArtifacts, default 5), always the one just deployed
+   *  and the one the stack ran before. */
+  async pruneGlueArtifacts({ hash }) {
+    if (this.serverless.service.provider.shouldNotDeploy) return;
+    const keep = this.serverless.service.provider.deploymentBucketObject?.maxPreviousDeploymentArtifacts ?? 5;
+    const { s3 } = await this.clients();
+    const bucket = await this.provider.getServerlessDeploymentBucketName();
+    const { removed } = await pruneGlueArtifacts(s3, bucket, { keep: Math.max(keep, 1), protect: [hash, this.previousGlueHash] });
+    if (removed.length) this.log.info(`Glue artifacts: removed ${removed.map((h) => `glue/${h}/`).join(', ')} from s3://${bucket}`);
+  }
+
+  /** Before osls empties its own prefix and deletes the stack. A stack with termination protection is left whole:
+   *  osls refuses to remove it right after this hook, and its Glue jobs must keep their scripts. */
+  async removeGlueArtifacts() {
+    let stack;
+    try {
+      stack = await this.stack();
+    } catch (e) {
+      this.log.warning(
+        `Glue artifacts: could not check stack ${this.provider.naming.getStackName()} (${e.message}); glue/ left in the ` +
+          'deployment bucket, so the removal may stop at that bucket: empty its glue/ prefix (every version) and remove again.',
       );
-      if (exists) continue;
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(join(dir, file)) }));
-      uploaded += 1;
+      return;
     }
-    this.log.notice(`Glue artifacts: ${uploaded} of ${files.length} files uploaded to s3://${bucket}/glue/${hash}/`);
+    if (!stack) return;
+    if (stack.EnableTerminationProtection) return;
+    let bucket;
+    try {
+      bucket = await this.provider.getServerlessDeploymentBucketName();
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw e;
+    }
+    const { s3 } = await this.clients();
+    try {
+      const deleted = await deleteGlueArtifacts(s3, bucket);
+      this.log.notice(`Glue artifacts: deleted ${deleted} object versions and delete markers under s3://${bucket}/glue/`);
+    } catch (e) {
+      if (e?.name === 'NoSuchBucket') return;
+      throw e;
+    }
   }
 }

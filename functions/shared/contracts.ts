@@ -2,9 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
+/** The longest dataset name. The name heads the landing key, the ingestion id (a Step Functions execution name of
+ *  at most 80 characters) and the subject of the state machine's alerts, which SNS caps below 100 characters: the
+ *  longest subject is 56 characters plus the name (test/integration/statemachine.test.ts runs it).
+ *  glue-scripts/landing_etl/contract.py checks the same pattern and length. */
+export const DATASET_NAME_MAX = 40;
+
 /** The part of a dataset contract (datasets/NAME.json) the Lambdas use; the Glue jobs validate the whole file. */
 const contractSchema = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _')
+    .max(DATASET_NAME_MAX, `must be at most ${DATASET_NAME_MAX} characters`),
   target: z.object({ table: z.string().min(1) }),
   quality: z.object({ mode: z.enum(['hard', 'soft']) }),
 });

@@ -20,6 +20,11 @@ PRIVACY = ("drop", "hash", "mask")
 MODES = ("hard", "soft")
 CHECKS = ("required", "format", "range", "pattern", "allowed")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+# The dataset name heads the landing key, the ingestion id (a Step Functions execution name, at most 80 characters) and
+# the subject of the state machine's alerts, which SNS caps below 100 characters: the longest subject is 56 characters
+# plus the name. functions/shared/contracts.ts checks the same pattern and length.
+DATASET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+DATASET_NAME_MAX = 40
 
 
 class ContractError(ValueError):
@@ -255,6 +260,10 @@ def parse(raw: Any, source: str) -> Contract:
     if not isinstance(raw, dict):
         raise ContractError(f"{source}: must be a JSON object")
     name = r.get(raw, "name", "", str)
+    if not DATASET_NAME.match(name):
+        raise r.fail("name", f"must be lowercase letters, digits and _, starting with a letter, got {name!r}")
+    if len(name) > DATASET_NAME_MAX:
+        raise r.fail("name", f"must be at most {DATASET_NAME_MAX} characters, got {len(name)}")
     r.get(raw, "description", "", str, None)
     r.choice(raw, "format", "", ("csv",), "csv")
     unknown = sorted(set(raw) - {"name", "description", "format", "columns", "dedup", "target", "quality"})

@@ -87,11 +87,17 @@ def test_a_typed_column_always_has_a_format_rule_and_every_column_an_encoding_ru
         (["quality"], {"min_rows": True}, r"field quality.min_rows must be a number"),
         (["dedup"], {"columns": ["zz"]}, r"field dedup.columns must name target columns; unknown: \['zz'\]"),
         (["target"], {}, r"field target.table is required"),
+        (["name"], "Daily-Checkin", r"field name must be lowercase letters, digits and _, starting with a letter"),
+        (["name"], "d" * 41, r"field name must be at most 40 characters, got 41"),
     ],
 )
 def test_a_bad_contract_is_an_error_naming_the_file_and_the_field(path, value, message):
     with pytest.raises(contract.ContractError, match=r"^x\.json: " + message):
         contract.parse(with_change(path, value), "x.json")
+
+
+def test_a_dataset_name_of_the_maximum_length_is_accepted():
+    assert contract.parse(with_change(["name"], "d" * contract.DATASET_NAME_MAX), "x.json").name == "d" * 40
 
 
 def test_a_dropped_column_has_no_target_and_is_not_loaded():

@@ -1,4 +1,5 @@
 import { startOrchestration, receivedIngestion, healthyJobs, qualityJob } from '../support/orchestration';
+import { DATASET_NAME_MAX } from '../../functions/shared/contracts';
 import type { Stage } from '../../functions/shared/run-log';
 
 let env: Awaited<ReturnType<typeof startOrchestration>>;
@@ -158,4 +159,24 @@ test('an error that is not transient is not retried', async () => {
   const { record } = await run();
   expect(env.glue.startAttempts.get('landing-etl-local-load')).toBe(1);
   expect(record.summary).toMatchObject({ status: 'FAILED', stage: 'load', error: 'Glue.AccessDeniedException' });
+});
+
+test('every alert subject the state machine publishes fits SNS (printable ASCII, under 100 characters) for the longest inputs', async () => {
+  // The longest dataset name a contract may have, the longest stage name (transform) and a fixed-size business date.
+  // ASL has no substring function, so the bound on the inputs is what keeps the Subject.$ formats valid.
+  const dataset = `d${'x'.repeat(DATASET_NAME_MAX - 1)}`;
+  const subjects: Array<string | undefined> = [];
+  subjects.push(...(await run({ dataset })).messages.map((m) => m.subject));
+  for (const stage of ['transform', 'test', 'load'] as const) {
+    env.glue.jobs = healthyJobs();
+    env.notifications.length = 0;
+    env.glue.jobs[stage] = { run: () => ({ state: 'FAILED', errorMessage: `BoomError: ${stage}` }) };
+    subjects.push(...(await run({ dataset })).messages.map((m) => m.subject));
+  }
+  expect(subjects).toHaveLength(4);
+  expect(subjects).toContain(`landing-etl: ${dataset} ingestion failed at transform (2026-01-21)`);
+  for (const subject of subjects) {
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject!.length).toBeLessThan(100);
+  }
 });

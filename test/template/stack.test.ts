@@ -190,6 +190,12 @@ describe.each(STAGES)('the %s stack', (stage) => {
     ]);
   });
 
+  test('reserves no Lambda concurrency by default, so a deploy fits an account with a small concurrency quota', () => {
+    const functions = resourcesOfType(t, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(['ExecutorLambdaFunction', 'IngestionsLambdaFunction', 'QueryLambdaFunction']);
+    for (const [, fn] of functions) expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
   test('gives the query Lambda a secret ARN, never a password or connection string', () => {
     const env = Object.keys(record(at(props(t, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables')));
     expect(env).toEqual(expect.arrayContaining(['DB_SECRET_ARN', 'DB_HOST', 'CORS_ORIGINS']));
@@ -268,6 +274,27 @@ describe.each(STAGES)('the %s stack', (stage) => {
       ]),
     );
   });
+});
+
+test('the resources a removal keeps are the ones the README says how to delete or adopt before a redeploy', () => {
+  const teardown = readFileSync('README.md', 'utf8').split('**Tear down**')[1]!.split('**Cost of a daily run**')[0]!;
+  for (const stage of STAGES) {
+    const t = loadTemplate(stage);
+    const kept = Object.entries(t.Resources)
+      // Serverless retains Lambda versions, which go with their function.
+      .filter(([, r]) => r.Type !== 'AWS::Lambda::Version')
+      .filter(([, r]) => r.DeletionPolicy === 'Retain' || r.UpdateReplacePolicy === 'Retain')
+      .map(([id]) => id)
+      .sort();
+    expect(kept).toEqual(['Key', 'PrivacyKeySecret', 'RunLogTable']);
+    // The import template takes exactly these, and the change set names an identifier for each.
+    expect(teardown).toContain(`[${['Key', 'RunLogTable', 'PrivacyKeySecret'].map((id) => `"${id}"`).join(', ')}]`);
+    for (const id of kept) expect(teardown).toContain(`\\"LogicalResourceId\\": \\"${id}\\"`);
+    // Their fixed names, which a redeploy collides with, are the ones the commands delete or import.
+    expect(props(t, 'RunLogTable', 'AWS::DynamoDB::Table').TableName).toBe(`landing-etl-${stage}-runlog`);
+    expect(props(t, 'PrivacyKeySecret', 'AWS::SecretsManager::Secret').Name).toBe(`landing-etl/${stage}/privacy-key`);
+  }
+  expect(teardown).toContain('table="landing-etl-$stage-runlog"; secret="landing-etl/$stage/privacy-key"');
 });
 
 test('dev creates an Aurora Serverless v2 cluster with a generated secret; prod uses the given cluster', () => {

@@ -6,6 +6,8 @@ const resourceSchema = z.object({
   Properties: z.record(z.string(), z.unknown()).default({}),
   Condition: z.string().optional(),
   DependsOn: z.union([z.string(), z.array(z.string())]).optional(),
+  DeletionPolicy: z.string().optional(),
+  UpdateReplacePolicy: z.string().optional(),
   Metadata: z.record(z.string(), z.unknown()).optional(),
 });
 const templateSchema = z.object({
