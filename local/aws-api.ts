@@ -95,6 +95,10 @@ function sns(params: URLSearchParams, res: ServerResponse, onNotification: (n: N
     return send(res, 400, 'text/xml', errorXml('InvalidAction', `local stack does not implement ${params.get('Action')}`));
   }
   const subject = params.get('Subject');
+  // SNS's own rule: a subject is under 100 printable ASCII characters without line breaks, else InvalidParameter.
+  if (subject !== null && !/^[\x20-\x7e]{1,99}$/.test(subject)) {
+    return send(res, 400, 'text/xml', errorXml('InvalidParameter', `Invalid parameter: Subject (${subject.length} characters): ${subject}`));
+  }
   onNotification({
     time: new Date().toISOString(),
     topicArn: params.get('TopicArn') ?? '',
