@@ -28,6 +28,7 @@ export const DOCS = {
   lambdaDestinations: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html',
   glueServiceRole: 'https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html',
   glueEncryption: 'https://docs.aws.amazon.com/glue/latest/dg/encryption-at-rest.html',
+  glueArguments: 'https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html',
   sfnLogs: 'https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html',
   sfnXray: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-xray-tracing.html',
 } as const;
@@ -180,12 +181,7 @@ export function loadStage(template: Template, options: StageOptions): StageModel
 
   const handed = new Map<string, string>();
   const hand = (id: string, path: string[]) => {
-    const raw = rawProperty(t, id, path);
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return;
-    for (const [key, value] of Object.entries(raw)) {
-      const resolved = tryEvaluate(t, value);
-      if (typeof resolved === 'string') handed.set(`${id} ${key}`, resolved);
-    }
+    for (const [key, value] of Object.entries(stringsOf(t, id, path))) handed.set(`${id} ${key}`, value);
   };
   for (const id of t.ofType('AWS::Lambda::Function')) hand(id, ['Environment', 'Variables']);
   for (const id of t.ofType('AWS::Glue::Job')) hand(id, ['DefaultArguments']);
@@ -265,8 +261,8 @@ function platformNeeds(t: ResolvedTemplate, encryptedBy: Map<string, string>, ac
 
   for (const fn of t.ofType('AWS::Lambda::Function')) {
     const role = logicalIdOfGetAtt(rawProperty(t, fn, ['Role']) as Json);
-    const name = t.property<string>(fn, 'FunctionName');
-    need(role, ['logs:CreateLogStream', 'logs:PutLogEvents'], [`${logGroup(`/aws/lambda/${name}`)}:*`],
+    const name = fn; // reasons name logical ids, the same in every stage
+    need(role, ['logs:CreateLogStream', 'logs:PutLogEvents'], [`${logGroup(`/aws/lambda/${t.property<string>(fn, 'FunctionName')}`)}:*`],
       `Lambda writes ${name}'s logs with its execution role`, DOCS.lambdaLogs);
     if (t.property<string | null>(fn, 'TracingConfig', 'Mode') === 'Active') {
       need(role, ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*'], `${name} has active tracing: Lambda sends its segments`, DOCS.lambdaXray);
@@ -297,10 +293,20 @@ function platformNeeds(t: ResolvedTemplate, encryptedBy: Map<string, string>, ac
 
   for (const job of t.ofType('AWS::Glue::Job')) {
     const role = logicalIdOfGetAtt(rawProperty(t, job, ['Role']) as Json);
-    const name = t.ref(job);
-    const args = (tryEvaluate(t, rawProperty(t, job, ['DefaultArguments'])) ?? {}) as Record<string, Json>;
+    const name = job;
+    const args = stringsOf(t, job, ['DefaultArguments']);
     need(role, ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], [`${logGroup('/aws-glue/')}*`],
       `Glue writes ${name}'s driver, executor and continuous logs under /aws-glue/ with the job role`, DOCS.glueServiceRole);
+    // Glue fetches the job's script, --extra-py-files and --additional-python-modules from S3 with the job role.
+    const artifacts = [tryEvaluate(t, rawProperty(t, job, ['Command', 'ScriptLocation'])), args['--extra-py-files'], args['--additional-python-modules']]
+      .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
+      .map(s3UriAsArn)
+      .filter((v): v is string => v !== undefined);
+    if (artifacts.length) need(role, ['s3:GetObject'], artifacts, `Glue loads ${name}'s script and Python modules from S3 with the job role`, DOCS.glueArguments);
+    const tempDir = args['--TempDir'] ? s3UriAsArn(args['--TempDir']) : undefined;
+    if (tempDir) {
+      need(role, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [`${tempDir}/*`], `${name}'s temporary directory (--TempDir): Glue writes and removes temporary files there`, DOCS.glueArguments);
+    }
     if (args['--enable-metrics'] !== undefined || args['--enable-observability-metrics'] !== undefined) {
       need(role, ['cloudwatch:PutMetricData'], ['*'], `${name} publishes job metrics to the Glue namespace`, DOCS.glueServiceRole);
     }
@@ -337,7 +343,7 @@ function platformNeeds(t: ResolvedTemplate, encryptedBy: Map<string, string>, ac
 
   for (const sm of t.ofType('AWS::StepFunctions::StateMachine')) {
     const role = logicalIdOfGetAtt(rawProperty(t, sm, ['RoleArn']) as Json);
-    const name = t.property<string>(sm, 'StateMachineName');
+    const name = sm;
     if (asArray(rawProperty(t, sm, ['LoggingConfiguration', 'Destinations'])).length) {
       need(role, ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
         'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'], ['*'],
@@ -693,6 +699,19 @@ function rawProperty(t: ResolvedTemplate, id: string, path: string[]): Json | un
   let value: Json | undefined = t.resource(id).Properties ?? {};
   for (const key of path) value = value && typeof value === 'object' && !Array.isArray(value) ? value[key] : undefined;
   return value;
+}
+
+/** The string values of a map property (environment variables, job arguments), each evaluated on its own: one the
+ *  resolver has no local value for (an RDS endpoint) is left out, not the whole map. */
+function stringsOf(t: ResolvedTemplate, id: string, path: string[]): Record<string, string> {
+  const raw = rawProperty(t, id, path);
+  const out: Record<string, string> = {};
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  for (const [key, value] of Object.entries(raw)) {
+    const resolved = tryEvaluate(t, value);
+    if (typeof resolved === 'string') out[key] = resolved;
+  }
+  return out;
 }
 
 /** Evaluates a value, or undefined where it names something the resolver has no local value for (an RDS endpoint). */
