@@ -184,7 +184,7 @@ export function markdownReport(result: CheckResult, stages: StageModel[], files:
   const roles = [...new Set(stages.flatMap((s) => [...s.roles.keys()]))].sort();
   for (const role of roles) {
     out.push('', `## ${role}`, '');
-    const rows = new Map<string, { action: string; resource: string; cells: Map<string, string> }>();
+    const rows = new Map<string, { action: string; resource: string; cells: Map<string, Set<string>> }>();
     for (const s of result.stages) {
       const model = stages.find((m) => m.stage === s.stage)!;
       for (const v of s.verdicts.filter((x) => x.principal === role)) {
@@ -193,12 +193,11 @@ export function markdownReport(result: CheckResult, stages: StageModel[], files:
         const resourceLabel = label(recordedResource, recorded);
         const action = v.via ? `\`${v.action}\` (implied, via ${v.via})` : `\`${v.action}\``;
         const key = `${action}\0${resourceLabel}`;
-        const row = rows.get(key) ?? { action, resource: resourceLabel, cells: new Map<string, string>() };
+        const row = rows.get(key) ?? { action, resource: resourceLabel, cells: new Map<string, Set<string>>() };
         const here = label(v.resource, model);
         const by = v.allowed ? [...new Set(v.matched.map((m) => m.sid))].join(', ') : '**denied**';
         const cell = here === resourceLabel ? by : `${by} (on ${here})`;
-        const known = row.cells.get(s.stage);
-        row.cells.set(s.stage, known && known !== cell ? `${known}; ${cell}` : cell);
+        row.cells.set(s.stage, (row.cells.get(s.stage) ?? new Set<string>()).add(cell));
         rows.set(key, row);
       }
     }
@@ -207,7 +206,7 @@ export function markdownReport(result: CheckResult, stages: StageModel[], files:
       out.push(`| action | resource | ${result.stages.map((s) => `allowed by (${s.stage})`).join(' | ')} |`);
       out.push(`|---|---|${result.stages.map(() => '---').join('|')}|`);
       for (const row of [...rows.values()].sort((a, b) => a.action.localeCompare(b.action) || a.resource.localeCompare(b.resource))) {
-        out.push(`| ${row.action} | ${row.resource} | ${result.stages.map((s) => row.cells.get(s.stage) ?? '—').join(' | ')} |`);
+        out.push(`| ${row.action} | ${row.resource} | ${result.stages.map((s) => [...(row.cells.get(s.stage) ?? ['—'])].join('; ')).join(' | ')} |`);
       }
     }
     const platform = grantLines(result, stages, (s) => s.platform, role).map((l) => `- ${l.text}`);
