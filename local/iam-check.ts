@@ -1,5 +1,6 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { asArray, DOCS, physicalValues, platformNeeds, rawProperty, refOf, s3UriAsArn, stringsOf, tryEvaluate, type PlatformNeed } from './iam-platform';
+import { LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployment';
 import { ResolvedTemplate, type Json, type Template } from './template';
 
 export { DOCS, type PlatformNeed } from './iam-platform';
@@ -11,11 +12,11 @@ export { DOCS, type PlatformNeed } from './iam-platform';
  *  grants no call used are listed, split into what the platform needs (not observable locally) and candidates to
  *  remove. Pure functions here; scripts/check-iam.ts reads the files and prints (local/iam-report.ts). */
 
-/** The account and region the local stack records its ARNs in (local/deployment.ts), used for every stage. */
-export const CHECK_ACCOUNT = '123456789012';
-export const CHECK_REGION = 'us-east-1';
-/** The stage whose names the recorded calls use. */
-export const RECORDED_STAGE = 'dev';
+/** The account and region the local stack records its ARNs in, used for every stage, and the stage whose names the
+ *  recorded calls use. */
+export const CHECK_ACCOUNT = LOCAL_ACCOUNT;
+export const CHECK_REGION = LOCAL_REGION;
+export const RECORDED_STAGE = LOCAL_STAGE;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Recorded calls
