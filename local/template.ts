@@ -100,6 +100,15 @@ export class ResolvedTemplate {
     return value;
   }
 
+  /** Every physical value of a resource: its `Ref` and each attribute (overrides applied). The IAM check maps
+   *  these between stages to translate a recorded ARN of one stage into another's. */
+  physicalValues(logicalId: string): Record<string, string> {
+    const attributes = { ...this.physical(logicalId).attributes, ...this.options.overrides?.[logicalId]?.attributes };
+    const values: Record<string, string> = { Ref: this.ref(logicalId) };
+    for (const name of Object.keys(attributes)) values[name] = this.getAtt(logicalId, name);
+    return values;
+  }
+
   condition(name: string): boolean {
     const c = this.template.Conditions?.[name];
     if (c === undefined) throw new TemplateError(`the template has no condition ${name}`);
