@@ -26,6 +26,8 @@ export interface AwsCall {
   service: string;
   action: string;
   resource: string;
+  /** Request context keys a policy condition may test (`s3:prefix`). */
+  context?: Record<string, string>;
   /** The backend's HTTP status (502: it did not answer); 'unrouted': no backend serves the service; 'failed': the
    *  client went away before its request was sent on. */
   status: number | 'unrouted' | 'failed';

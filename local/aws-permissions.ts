@@ -13,6 +13,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 export interface Permission {
   action: string;
   resource: string;
+  /** Request context keys a policy condition may test, e.g. `s3:prefix` of a listing. */
+  context?: Record<string, string>;
 }
 
 export interface Scope {
@@ -268,7 +270,11 @@ export function s3Operation(request: AwsRequest): S3Operation {
       const row = BUCKET_SUBRESOURCES[subresource]?.[method];
       return row ? op(row[0], [row[1], bucketArn]) : unknown();
     }
-    if (method === 'GET') return op(query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', ['ListBucket', bucketArn]);
+    if (method === 'GET') {
+      const listing = op(query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', ['ListBucket', bucketArn]);
+      listing.permissions[0]!.context = { 's3:prefix': query.get('prefix') ?? '' };
+      return listing;
+    }
     if (method === 'HEAD') return op('HeadBucket', ['ListBucket', bucketArn]);
     if (method === 'PUT') return op('CreateBucket', ['CreateBucket', bucketArn]);
     if (method === 'DELETE') return op('DeleteBucket', ['DeleteBucket', bucketArn]);

@@ -16,7 +16,7 @@ export class CallRecorder {
   }
 
   readonly record = (call: AwsCall): void => {
-    const key = [call.principal, call.action, call.resource, call.caller ?? '', call.status].join('\0');
+    const key = [call.principal, call.action, call.resource, JSON.stringify(call.context ?? {}), call.caller ?? '', call.status].join('\0');
     if (this.seen.has(key)) return;
     this.seen.add(key);
     appendFileSync(this.file, `${JSON.stringify({ ...call, ...(this.context ? { test: this.context } : {}) })}\n`);

@@ -28,6 +28,8 @@ export interface RecordedCall {
   /** The ARN, in the recorded stage's names. */
   resource: string;
   status?: number | string;
+  /** Request context keys the call carried (`s3:prefix`). */
+  context?: Record<string, string>;
   caller?: string;
   test?: string;
   /** file:line it was read from. */
@@ -67,6 +69,7 @@ export function parseCalls(text: string, file: string): RecordedCall[] {
       action: o.action as string,
       resource: o.resource as string,
       ...(o.status !== undefined ? { status: o.status as number | string } : {}),
+      ...(o.context && typeof o.context === 'object' ? { context: o.context as Record<string, string> } : {}),
       ...(o.caller !== undefined ? { caller: o.caller as string } : {}),
       ...(o.test !== undefined ? { test: o.test as string } : {}),
       source: where,
@@ -365,6 +368,8 @@ export interface Verdict {
   resource: string;
   /** For implied calls: the service that makes the call for the role. */
   via?: string;
+  /** The request context keys of the calls (a listing's `s3:prefix`). */
+  context?: Record<string, string>;
   /** The recorded calls that map to this (principal, action, resource). */
   calls: RecordedCall[];
   /** Why an implied call is needed, and by which calls (in this stage's names). */
@@ -420,11 +425,11 @@ export async function checkCalls(calls: RecordedCall[], stages: StageModel[]): P
     const translator = stage === recorded ? undefined : new StageTranslator(recorded, stage);
     const warnings = [...stage.warnings, ...(translator?.warnings ?? [])];
     const verdicts = new Map<string, Verdict>();
-    const entry = (principal: string, action: string, resource: string, via?: string) => {
-      const key = [principal, action, resource, via ?? ''].join('\0');
+    const entry = (principal: string, action: string, resource: string, via?: string, context?: Record<string, string>) => {
+      const key = [principal, action, resource, via ?? '', JSON.stringify(context ?? {})].join('\0');
       let v = verdicts.get(key);
       if (!v) {
-        v = { stage: stage.stage, principal, action, resource, ...(via ? { via } : {}), calls: [], impliedBy: [], allowed: false, matched: [] };
+        v = { stage: stage.stage, principal, action, resource, ...(via ? { via } : {}), ...(context ? { context } : {}), calls: [], impliedBy: [], allowed: false, matched: [] };
         verdicts.set(key, v);
       }
       return v;
@@ -434,7 +439,7 @@ export async function checkCalls(calls: RecordedCall[], stages: StageModel[]): P
       const canonical = canonicalSecret(call.resource, recorded);
       const resource = translator ? translator.translate(canonical) : canonical;
       if (translator?.stillNamesSource(resource)) untranslated.add(resource);
-      entry(call.principal, call.action, resource).calls.push(call);
+      entry(call.principal, call.action, resource, undefined, call.context).calls.push(call);
     }
     for (const r of untranslated) warnings.push(`${r}: still names the ${recorded.stage} stage after translation to ${stage.stage} (no template value maps it)`);
     for (const v of [...verdicts.values()]) {
@@ -459,7 +464,7 @@ export async function checkCalls(calls: RecordedCall[], stages: StageModel[]): P
           v.note = 'the key is not in the template: evaluated with the default key policy, which delegates to IAM';
         }
       }
-      Object.assign(v, await evaluate(role, v.action, v.resource, { via: v.via, resourcePolicy: keyPolicy }));
+      Object.assign(v, await evaluate(role, v.action, v.resource, { via: v.via, resourcePolicy: keyPolicy, context: v.context }));
     }
     const list = [...verdicts.values()];
     const { platform, unused } = unusedGrants(stage, list);
@@ -473,10 +478,17 @@ export async function evaluate(
   role: RoleModel,
   action: string,
   resource: string,
-  options: { via?: string | undefined; resourcePolicy?: Json | undefined; account?: string; region?: string } = {},
+  options: {
+    via?: string | undefined;
+    resourcePolicy?: Json | undefined;
+    context?: Record<string, string> | undefined;
+    account?: string;
+    region?: string;
+  } = {},
 ): Promise<Pick<Verdict, 'allowed' | 'matched' | 'error'>> {
   const { via, resourcePolicy, account = CHECK_ACCOUNT, region = CHECK_REGION } = options;
   const context: Record<string, string> = {
+    ...options.context,
     'aws:SecureTransport': 'true',
     'aws:PrincipalArn': role.arn,
     'aws:PrincipalAccount': account,
