@@ -71,7 +71,8 @@ export class Deployment {
       topicArn: t.ref('AlertsTopic'),
       stateMachineArn: t.ref('IngestionStateMachine'),
       privacyKeySecret: t.property<string>('PrivacyKeySecret', 'Name'),
-      databaseSecret: t.property<string>('DatabaseSecret', 'Name'),
+      /** The secret of a cluster the stack creates (createDatabase=true); none when the stage names its own. */
+      databaseSecret: t.template.Resources.DatabaseSecret ? t.property<string>('DatabaseSecret', 'Name') : undefined,
     };
   }
 

@@ -57,6 +57,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const s3Mode = process.env.LOCAL_S3 === 'api' ? 'api' : 'folder';
     let deployment = Deployment.load(await packagedStage(LOCAL_STAGE, log));
     const { names } = deployment;
+    if (!names.databaseSecret) throw new Error(`the ${LOCAL_STAGE} package creates no database secret: the local stack runs a stage with createDatabase=true`);
 
     const db = await startPostgres(log);
     stops.push(db.stop);
@@ -69,7 +70,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(moto.stop);
     // What CloudFormation creates on AWS: the secrets (their ARNs end in a random suffix, so they are created first
     // and then resolved into the template) and, in API mode, the buckets and the uploaded Glue artifacts.
-    const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret, privacyKey: names.privacyKeySecret }, db.url);
+    const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret!, privacyKey: names.privacyKeySecret }, db.url);
     const database = new URL(db.url);
     deployment = deployment.withOverrides({
       DatabaseSecret: { ref: secrets.database },

@@ -250,6 +250,10 @@ export class ResolvedTemplate {
         return { ref: named('Name'), attributes: {} };
       case 'AWS::Glue::Connection':
         return { ref: String(this.evaluate((r.Properties?.ConnectionInput as Record<string, Json>).Name!)), attributes: {} };
+      case 'AWS::RDS::DBCluster': {
+        const id = named('DBClusterIdentifier');
+        return { ref: id, attributes: { 'Endpoint.Address': `${id}.cluster-local.${rg}.rds.amazonaws.com`, 'Endpoint.Port': '5432' } };
+      }
       case 'AWS::ApiGatewayV2::Api':
         return { ref: 'local', attributes: { ApiEndpoint: 'https://local.execute-api.amazonaws.com' } };
       default:

@@ -43,7 +43,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'landing-etl-cli-'));
   writeFileSync(
     join(dir, 'stack.json'),
-    JSON.stringify({ pid: process.pid, dynamodbEndpoint: env.dynamo.endpoint, awsEndpoint: api.endpoint, runLogTable: env.names.runLogTable }),
+    JSON.stringify({ pid: process.pid, dynamodbEndpoint: env.dynamo.endpoint, awsEndpoint: api.endpoint, runLogTable: env.names.runLogTable, stateMachineArn: env.names.stateMachineArn }),
   );
 
   for (let i = 0; i < 10; i++) {

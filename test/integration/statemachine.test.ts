@@ -50,8 +50,8 @@ test('a run whose jobs all succeed is recorded stage by stage and announced with
     '--source_version': 'v1',
     '--staging_uri': input.stagingUri,
     '--quality_mode': 'soft',
-    '--run_log_table': 'landing-etl-local-runlog',
-    '--datasets_uri': expect.stringMatching(/^file:\/\/.*datasets$/),
+    '--run_log_table': env.names.runLogTable,
+    '--datasets_uri': expect.stringMatching(/^s3:\/\/landing-etl-dev-serverlessdeploymentbucket\/glue\/[0-9a-f]+\/datasets$/),
   });
 
   expect(messages).toHaveLength(1);
@@ -135,7 +135,7 @@ test('a transient Glue error is retried with backoff and the run then succeeds',
   env.glue.jobs.transform = { ...env.glue.jobs.transform!, startFailures: 2 };
   const { execution, record } = await run();
   expect(execution.status).toBe('SUCCEEDED');
-  expect(env.glue.startAttempts.get('landing-etl-local-transform')).toBe(3);
+  expect(env.glue.startAttempts.get('landing-etl-dev-transform')).toBe(3);
   expect(record.stages.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
 });
 
@@ -144,7 +144,7 @@ test('when the retries are exhausted the stage fails with the Glue error', async
   const { execution, record, messages } = await run();
   expect(execution.status).toBe('FAILED');
   // One attempt and the six retries of the definition.
-  expect(env.glue.startAttempts.get('landing-etl-local-test')).toBe(7);
+  expect(env.glue.startAttempts.get('landing-etl-dev-test')).toBe(7);
   expect(record.summary).toMatchObject({ status: 'FAILED', stage: 'test', error: 'Glue.ConcurrentRunsExceededException' });
   expect(record.stages.find((s) => s.stage === 'test')).toMatchObject({
     status: 'FAILED',
@@ -157,7 +157,7 @@ test('when the retries are exhausted the stage fails with the Glue error', async
 test('an error that is not transient is not retried', async () => {
   env.glue.jobs.load = { ...env.glue.jobs.load!, startFailures: 'always', startError: 'AccessDeniedException' };
   const { record } = await run();
-  expect(env.glue.startAttempts.get('landing-etl-local-load')).toBe(1);
+  expect(env.glue.startAttempts.get('landing-etl-dev-load')).toBe(1);
   expect(record.summary).toMatchObject({ status: 'FAILED', stage: 'load', error: 'Glue.AccessDeniedException' });
 });
 
