@@ -13,7 +13,7 @@ export interface LocalMoto {
 export async function startMoto(options: { account: string; log?: (output: string) => void; timeoutMs?: number }): Promise<LocalMoto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(join(repoRoot, '.venv', 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(join(repoRoot, '.venv', 'bin', 'python'), [join(repoRoot, 'local', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, MOTO_ACCOUNT_ID: options.account },
     // Its own process group: a Ctrl-C in the terminal reaches the stack, which then stops moto in order.
     detached: true,

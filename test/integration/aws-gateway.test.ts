@@ -7,6 +7,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -158,6 +159,14 @@ describe('S3 through the gateway', () => {
       ['ExecutorRole', 's3:DeleteObjectVersion', object('in/a b+c.csv')],
     ]);
     expect(calls.slice(-2).map((c) => c.status)).toEqual([200, 200]);
+  });
+
+  it("lists, as S3 does, no folder of a versioned bucket whose keys are all deleted (as Spark's S3A committer needs)", async () => {
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'gone/_temporary/0/part-0', Body: 'x' }));
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'gone/kept/part-1', Body: 'y' }));
+    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: 'gone/_temporary/0/part-0' }));
+    const listed = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'gone/', Delimiter: '/' }));
+    expect(listed.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['gone/kept/']);
   });
 
   it('reports each successful write with its version, size and ETag, in sequence', async () => {
