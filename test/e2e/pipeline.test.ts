@@ -78,6 +78,14 @@ test('a dropped file flows through transform, test and load, recorded stage by s
   ]);
   for (const s of record!.stages) expect(Date.parse(s.endedAt!)).toBeGreaterThanOrEqual(Date.parse(s.startedAt!));
   expect(record!.stages[2]!.metrics).toMatchObject({ rowsOut: 3 });
+
+  // The same record over HTTP, by id and by source object.
+  const byId = (await (await fetch(`${stack.info.apiUrl}/ingestions/${id}`)).json()) as { summary: { status: string }; stages: unknown[] };
+  expect(byId.summary.status).toBe('SUCCEEDED');
+  expect(byId.stages).toHaveLength(3);
+  const object = encodeURIComponent(record!.summary.sourceUri);
+  const byObject = (await (await fetch(`${stack.info.apiUrl}/ingestions?object=${object}`)).json()) as { items: Array<{ ingestionId: string }> };
+  expect(byObject.items.map((i) => i.ingestionId)).toEqual([id]);
 });
 
 test('an object uploaded with the S3 API is ingested by its version, and each stage leaves its output in the data bucket', async () => {
