@@ -14,6 +14,7 @@ export class LambdaInvocationError extends Error {
 }
 
 interface Pending {
+  child: ChildProcess;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -68,7 +69,7 @@ export class LocalLambdas {
         this.pending.delete(id);
         reject(new LambdaInvocationError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds}.00 seconds`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { child: env.child, resolve, reject, timer });
       env.child.send({ id, event, timeoutMs });
     });
   }
@@ -136,7 +137,15 @@ export class LocalLambdas {
     child.on('exit', (code, signal) => {
       if (this.environments.get(fn.logicalId)?.child === child) this.environments.delete(fn.logicalId);
       logFile.end();
-      markFailed(new LambdaInvocationError('Runtime.ExitError', `${fn.name} exited (${signal ?? `code ${code}`}) before it was ready`));
+      const exited = new LambdaInvocationError('Runtime.ExitError', `${fn.name} exited (${signal ?? `code ${code}`})`);
+      markFailed(exited);
+      // Invocations in flight in that environment end with the error Lambda reports for them.
+      for (const [id, call] of this.pending) {
+        if (call.child !== child) continue;
+        this.pending.delete(id);
+        clearTimeout(call.timer);
+        call.reject(exited);
+      }
     });
     const environment = { child, ready };
     this.environments.set(fn.logicalId, environment);

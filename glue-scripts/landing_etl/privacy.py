@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import functions as F
@@ -24,14 +23,11 @@ class PrivacyKeyMissing(RuntimeError):
 
 
 def key(secret_arn: str | None) -> bytes:
-    """LANDING_ETL_PRIVACY_KEY (the local stack) wins; else the Secrets Manager secret: a plain string or JSON with
-    a `key` field."""
-    if os.environ.get("LANDING_ETL_PRIVACY_KEY"):
-        return os.environ["LANDING_ETL_PRIVACY_KEY"].encode()
-    if not secret_arn or secret_arn == "local":
+    """The Secrets Manager secret the job argument names (the local stack runs one too): a plain string or JSON
+    with a `key` field."""
+    if not secret_arn:
         raise PrivacyKeyMissing(
-            "the contract hashes a column but no privacy key is configured "
-            "(job argument --privacy_key_secret_arn, or LANDING_ETL_PRIVACY_KEY locally)"
+            "the contract hashes a column but no privacy key is configured (job argument --privacy_key_secret_arn)"
         )
     value = aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
     try:

@@ -155,7 +155,6 @@ def aws_apis(moto_endpoint, monkeypatch):
 
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "LANDING_ETL_LOCAL_S3", "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("LANDING_ETL_PRIVACY_KEY", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
