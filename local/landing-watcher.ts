@@ -112,7 +112,8 @@ export async function folderObject(bucket: string, file: LandedFile): Promise<S3
   const md5 = createHash('md5');
   for await (const chunk of createReadStream(file.path)) md5.update(chunk as Buffer);
   const eTag = md5.digest('hex');
-  const versionId = createHash('sha256').update(`${eTag}:${file.mtimeMs}`).digest('base64url').slice(0, 32);
+  // Hex: a value that begins with '-' would read as an option to Glue's argument parser (getResolvedOptions).
+  const versionId = createHash('sha256').update(`${eTag}:${file.mtimeMs}`).digest('hex').slice(0, 32);
   return { bucket, key: file.key, size: file.size, eTag, versionId, sequencer: Math.round(file.mtimeMs).toString(16).toUpperCase() };
 }
 
