@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { expect } from '@jest/globals';
 import type { StackInfo } from '../../local/layout';
 
 const repo = process.cwd();
@@ -56,7 +55,9 @@ export async function startLocalStack(
 
 /** `npm start`'s entry point on free ports in `dir`; the AWS calls it records name the test that started it. */
 export function spawnStack(dir: string, env?: NodeJS.ProcessEnv): ChildProcess {
-  const test = relative(repo, expect.getState().testPath ?? '');
+  // Under jest, the test file that started it (the benchmarks use this helper too, outside jest).
+  const jestExpect = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect;
+  const test = relative(repo, jestExpect?.getState().testPath ?? '');
   return spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: repo,
     env: { ...process.env, LOCAL_DIR: dir, PORT: '0', LOCAL_PG_PORT: '0', LOCAL_POLL_MS: '250', LANDING_ETL_TEST: test, ...env },
