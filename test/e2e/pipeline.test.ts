@@ -86,6 +86,8 @@ test('a dropped file flows through transform, test and load, recorded stage by s
   const object = encodeURIComponent(record!.summary.sourceUri);
   const byObject = (await (await fetch(`${stack.info.apiUrl}/ingestions?object=${object}`)).json()) as { items: Array<{ ingestionId: string }> };
   expect(byObject.items.map((i) => i.ingestionId)).toEqual([id]);
+  const byDataset = (await (await fetch(`${stack.info.apiUrl}/ingestions?dataset=dailycheckin&limit=100`)).json()) as { items: Array<{ ingestionId: string }> };
+  expect(byDataset.items.map((i) => i.ingestionId)).toContain(id);
 });
 
 test('an object uploaded with the S3 API is ingested by its version, and each stage leaves its output in the data bucket', async () => {

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,9 @@ beforeAll(async () => {
   const contract = JSON.parse(readFileSync('datasets/dailycheckin.json', 'utf8'));
   writeFileSync(join(datasets, 'dailycheckin.json'), JSON.stringify(contract));
   writeFileSync(join(datasets, 'dailycheckin_hard.json'), JSON.stringify({ ...contract, name: 'dailycheckin_hard', quality: { ...contract.quality, mode: 'hard' } }));
+  // A twin that pseudonymises the user: the test job reads the privacy key from its secret.
+  const hashed = contract.columns.map((c: { name: string }) => (c.name === 'user' ? { ...c, privacy: 'hash' } : c));
+  writeFileSync(join(datasets, 'dailycheckin_private.json'), JSON.stringify({ ...contract, name: 'dailycheckin_private', columns: hashed }));
   stack = await startLocalStack({ env: { LANDING_ETL_DATASETS_DIR: datasets } });
   runLog = runLogFor(stack.info);
   sql = postgres(stack.info.databaseUrl, { max: 2 });
@@ -102,4 +106,13 @@ test('one bad row in a million in hard mode halts at test, with that row written
   expect(existsSync(rejectedDir) && readdirSync(rejectedDir).some((f) => f.endsWith('.parquet'))).toBe(true);
   const [count] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM daily_checkins WHERE source_object = ${summary.sourceUri}`;
   expect(count!.n).toBe(0);
+});
+
+test('a contract that hashes a column loads the keyed pseudonym (the key read from its secret), never the name', async () => {
+  const since = new Date().toISOString();
+  const sourceUri = land(stack.info, 'dailycheckin_private/2021-05-01/private.csv', 'user,timestamp,hours,project\nprivate-person,2021-05-01 10:00:00 UTC,2,apollo\n');
+  const summary = await waitForIngestion(runLog, sourceUri, since, undefined, 300_000);
+  expect(summary.status).toBe('SUCCEEDED');
+  const pseudonym = createHmac('sha256', readFileSync(join(stack.dir, 'privacy-key'), 'utf8').trim()).update('private-person').digest('hex');
+  expect(await sql`SELECT username FROM daily_checkins WHERE source_object = ${sourceUri}`).toEqual([{ username: pseudonym }]);
 });
