@@ -11,6 +11,7 @@ import {
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { credentialOf, operationOf, parseObject, permissionsFor, s3Operation, type AwsRequest, type Permission } from './aws-permissions';
+import type { S3Object } from './landing-watcher';
 import { freePort } from './ports';
 
 /** The one AWS endpoint of the local stack (AWS_ENDPOINT_URL). Every principal signs with its own key id (the role's
@@ -35,15 +36,8 @@ export interface AwsCall {
   caller?: string;
 }
 
-export interface S3WriteEvent {
-  bucket: string;
-  key: string;
-  size: number;
-  eTag: string;
-  versionId: string | undefined;
-  /** Grows with every write, as S3's sequencer does for one key. */
-  sequencer: string;
-}
+/** A successful write: the new object as an S3 event describes it (its sequencer grows with every write). */
+export type S3WriteEvent = S3Object;
 
 export interface AwsGatewayOptions {
   /** The base URL of the local server of each service, by SigV4 service name. */
