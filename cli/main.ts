@@ -6,7 +6,7 @@ import { loadContracts } from '../functions/shared/contracts';
 import { ingestionView, summaryView } from '../functions/shared/ingestion-view';
 import { retryIngestion, IngestionNotFound } from '../functions/shared/retry';
 import { INGESTION_STATUSES, InvalidCursor, type IngestionStatus } from '../functions/shared/run-log';
-import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from './follow';
+import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from '../local/client';
 import { formatIngestion, formatRuns } from './format';
 import { runningStack, StackNotRunning } from './stack-file';
 import { resolveTarget, type Target } from './target';

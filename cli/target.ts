@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog } from '../functions/shared/run-log';
 import { localAws } from '../local/layout';
-import { runLogFor } from './follow';
+import { runLogFor } from '../local/client';
 import { runningStack } from './stack-file';
 
 /** Where the CLI reads the run log and starts executions: the local stack, or a deployed stage. */
