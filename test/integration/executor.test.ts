@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { startAwsApi } from '../../local/aws-api';
-import type { Notification } from '../../local/stepfunctions';
+import type { Notification } from '../../local/aws-api';
 import { startOrchestration, healthyJobs } from '../support/orchestration';
 
 jest.setTimeout(60_000);
