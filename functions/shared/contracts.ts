@@ -9,7 +9,9 @@ import { ContractError } from './errors';
  *  glue-scripts/landing_etl/contract.py checks the same pattern and length. */
 export const DATASET_NAME_MAX = 40;
 
-/** The part of a dataset contract (datasets/NAME.json) the Lambdas use; the Glue jobs validate the whole file. */
+/** The part of a dataset contract (datasets/NAME.json) the Lambdas use; the Glue jobs validate the whole file, and
+ *  datasets/contract.schema.json describes it for editors (test/unit/contract-schema.test.ts and
+ *  glue-scripts/tests/test_contract_schema.py hold both readers to it). */
 const contractSchema = z.object({
   name: z
     .string()
@@ -22,10 +24,11 @@ const contractSchema = z.object({
 });
 export type DatasetContract = z.infer<typeof contractSchema>;
 
-/** Reads every contract in the datasets folder (bundled beside the Lambda code), validating each one. */
+/** Reads every contract in the datasets folder (bundled beside the Lambda code), validating each one; the folder's
+ *  contract.schema.json is the contracts' JSON Schema, for editors and the tests, not a contract. */
 export function loadContracts(dir = process.env.DATASETS_DIR ?? resolve('datasets')): Map<string, DatasetContract> {
   const contracts = new Map<string, DatasetContract>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort()) {
     const path = join(dir, file);
     let raw: unknown;
     try {
