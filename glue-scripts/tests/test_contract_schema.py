@@ -1,7 +1,6 @@
 """datasets/contract.schema.json and the jobs' contract reader agree: what an editor accepts as a contract is typed,
 the jobs accept, and what the schema refuses the jobs refuse too. The rules that tie fields together stay in code."""
 
-import copy
 import json
 
 import pytest
@@ -10,29 +9,21 @@ from jsonschema import Draft202012Validator
 from landing_etl import contract
 
 from .pipeline import DATASETS
+from .test_contract import with_change as reader_case
 
 SCHEMA = json.loads((DATASETS / "contract.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = Draft202012Validator(SCHEMA)
 CONTRACTS = sorted(p for p in DATASETS.glob("*.json") if p.name != "contract.schema.json")
 
-BASE = {
-    "name": "d",
-    "columns": [
-        {"name": "a", "type": "string", "target": "a", "rules": [{"check": "required"}]},
-        {"name": "n", "type": "decimal", "target": "n", "rules": [{"check": "range", "min": 0, "on_fail": "warn"}]},
-    ],
-    "target": {"table": "t"},
-    "quality": {"mode": "soft"},
-}
-
 
 def with_change(path: list, value):
-    raw = copy.deepcopy(BASE)
-    node = raw
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
+    """test_contract.py's contract with one field changed, with the quality mode the executor needs."""
+    raw = reader_case(path, value)
+    raw.setdefault("quality", {"mode": "soft"})
     return raw
+
+
+BASE = with_change(["name"], "d")
 
 
 def test_the_schema_is_a_valid_json_schema_and_accepts_the_base_contract():
