@@ -22,7 +22,7 @@ const server = createServer((req, res) => {
     SELECT row_to_json(r)::text AS item, r."timestamp" AS ts, c.id::text AS id
     FROM daily_checkins c
     CROSS JOIN LATERAL (
-      SELECT c.username AS "user", c.project, c.hours,
+      SELECT c.username AS "user", c.project, trim_scale(c.hours) AS hours,
              to_char(c.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp"
     ) r
     WHERE c.username = ${user}

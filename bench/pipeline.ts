@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { IngestionRecord } from '../functions/shared/run-log';
-import { runLogFor } from '../cli/follow';
+import { runLogFor } from '../local/client';
 import { startLocalStack, type RunningStack } from '../test/support/local-stack';
 import { generate } from './generate';
 

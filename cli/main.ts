@@ -4,11 +4,12 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadContracts } from '../functions/shared/contracts';
 import { ingestionView, summaryView } from '../functions/shared/ingestion-view';
-import { retryIngestion, IngestionNotFound } from '../functions/shared/retry';
-import { INGESTION_STATUSES, InvalidCursor, type IngestionStatus } from '../functions/shared/run-log';
-import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from './follow';
+import { IngestionNotFoundError, InvalidCursorError } from '../functions/shared/errors';
+import { retryIngestion } from '../functions/shared/retry';
+import { INGESTION_STATUSES, type IngestionStatus } from '../functions/shared/run-log';
+import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from '../local/client';
 import { formatIngestion, formatRuns } from './format';
-import { runningStack, StackNotRunning } from './stack-file';
+import { runningStack, StackNotRunningError } from './stack-file';
 import { resolveTarget, type Target } from './target';
 
 class UsageError extends Error {
@@ -102,7 +103,7 @@ async function ingest(file: string | undefined, dataset: string | undefined, dat
 
 async function status(target: Target, id: string, json: boolean) {
   const record = await target.runLog.get(id);
-  if (!record) throw new IngestionNotFound(`no ingestion ${id} in ${target.label}`);
+  if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target.label}`);
   console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record)));
   return 0;
 }
@@ -121,7 +122,7 @@ async function runs(
     try {
       ({ items, nextCursor } = await target.runLog.recent(o.dataset, { limit: o.limit, status: o.status, cursor: o.cursor }));
     } catch (e) {
-      if (e instanceof InvalidCursor) throw new UsageError(`--cursor: ${e.message}`);
+      if (e instanceof InvalidCursorError) throw new UsageError(`--cursor ${e.message}`);
       throw e;
     }
   } else {
@@ -176,6 +177,6 @@ main(process.argv.slice(2)).then(
   (e: Error) => {
     console.error(`landing-etl: ${e.message}`);
     if (e instanceof UsageError) console.error(USAGE);
-    process.exit(e instanceof UsageError ? 2 : e instanceof StackNotRunning ? 3 : 1);
+    process.exit(e instanceof UsageError ? 2 : e instanceof StackNotRunningError ? 3 : 1);
   },
 );

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { paths, type StackInfo } from '../local/layout';
 
-export class StackNotRunning extends Error {
-  override name = 'StackNotRunning';
+export class StackNotRunningError extends Error {
+  override name = 'StackNotRunningError';
 }
 
 /** The running local stack, as described by the .local/stack.json that `npm start` writes. */
@@ -11,12 +11,12 @@ export function runningStack(): StackInfo {
   try {
     info = JSON.parse(readFileSync(paths.stackFile, 'utf8')) as StackInfo;
   } catch {
-    throw new StackNotRunning(`the local stack is not running (no ${paths.stackFile}): start it with npm start`);
+    throw new StackNotRunningError(`the local stack is not running (no ${paths.stackFile}): start it with npm start`);
   }
   try {
     process.kill(info.pid, 0);
   } catch {
-    throw new StackNotRunning(`the local stack is not running (pid ${info.pid} has exited): start it with npm start`);
+    throw new StackNotRunningError(`the local stack is not running (pid ${info.pid} has exited): start it with npm start`);
   }
   return info;
 }

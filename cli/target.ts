@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog } from '../functions/shared/run-log';
 import { localAws } from '../local/layout';
-import { runLogFor } from './follow';
+import { runLogFor } from '../local/client';
 import { runningStack } from './stack-file';
 
 /** Where the CLI reads the run log and starts executions: the local stack, or a deployed stage. */
@@ -15,8 +15,8 @@ export interface Target {
   stateMachineArn: string;
 }
 
-export class StageNotFound extends Error {
-  override name = 'StageNotFound';
+export class StageNotFoundError extends Error {
+  override name = 'StageNotFoundError';
 }
 
 /** The outputs of stack `landing-etl-<stage>` the CLI needs (the deployment's contract). */
@@ -29,14 +29,14 @@ export async function stageOutputs(stage: string, region: string | undefined) {
     outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
   } catch (e) {
     if ((e as Error).name === 'ValidationError') {
-      throw new StageNotFound(`stage "${stage}" is not deployed${region ? ` in ${region}` : ''}: no CloudFormation stack ${stackName}`);
+      throw new StageNotFoundError(`stage "${stage}" is not deployed${region ? ` in ${region}` : ''}: no CloudFormation stack ${stackName}`);
     }
     throw e;
   } finally {
     cfn.destroy();
   }
   const missing = ['RunLogTableName', 'StateMachineArn'].filter((k) => !outputs[k]);
-  if (missing.length > 0) throw new StageNotFound(`stack ${stackName} has no output ${missing.join(', ')}; is it a landing-etl deployment?`);
+  if (missing.length > 0) throw new StageNotFoundError(`stack ${stackName} has no output ${missing.join(', ')}; is it a landing-etl deployment?`);
   return { runLogTable: outputs.RunLogTableName!, stateMachineArn: outputs.StateMachineArn! };
 }
 

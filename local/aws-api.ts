@@ -1,8 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { JobRun } from './glue';
-import type { Execution, GlueApi, LocalStepFunctions, Notification } from './stepfunctions';
 import { freePort } from './ports';
+import type { LocalStepFunctions } from './stepfunctions';
+import type { Execution } from './stepfunctions-executions';
+import type { GlueApi } from './stepfunctions-tasks';
+
+/** A message published to SNS, as the local stack records it (.local/notifications.jsonl). */
+export interface Notification {
+  time: string;
+  topicArn: string;
+  subject?: string;
+  message: string;
+}
 
 /** What the endpoint serves of the local Step Functions. */
 export type StepFunctionsApi = Pick<LocalStepFunctions, 'startExecution' | 'describeExecution'>;

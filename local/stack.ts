@@ -6,7 +6,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { invokeAsync } from './async-invoke';
-import { startAwsApi } from './aws-api';
+import { startAwsApi, type Notification } from './aws-api';
 import { startAwsGateway } from './aws-gateway';
 import { CallRecorder } from './calls';
 import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployment';
@@ -22,7 +22,7 @@ import { freePort } from './ports';
 import { startPostgres } from './postgres';
 import { LocalS3, localArtifactPath } from './s3';
 import { createSecrets } from './secrets';
-import { LocalStepFunctions, type Notification } from './stepfunctions';
+import { LocalStepFunctions } from './stepfunctions';
 
 export interface Stack {
   info: StackInfo;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { acquireLock, StackAlreadyRunning } from './lock';
 import { localDir, paths, repoRoot, type StackInfo } from './layout';
 import { startStack } from './stack';
-import { dropIntoLanding, followIngestion, landingUri, runLogFor } from '../cli/follow';
+import { dropIntoLanding, followIngestion, landingUri, runLogFor } from './client';
 
 const log = (line: string) => console.log(`[local] ${line}`);
 

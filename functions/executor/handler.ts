@@ -2,22 +2,23 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { dynamodb, sfn, sns } from '../shared/aws-clients';
-import { readConfig } from '../shared/config';
+import { readConfig, required } from '../shared/config';
 import { loadContracts } from '../shared/contracts';
 import { logger } from '../shared/logger';
 import { RunLog } from '../shared/run-log';
 import { snsSubject } from '../shared/sns-subject';
+import { LandedObjectsFailedError } from './errors';
 import { identify, ingestLandedObject, type IngestionPorts, type Outcome } from './ingest';
 import { parseS3Event } from './s3-event';
 
 const config = readConfig({
-  STATE_MACHINE_ARN: z.string().min(1),
-  RUN_LOG_TABLE: z.string().min(1),
-  TOPIC_ARN: z.string().min(1),
-  DATA_BUCKET: z.string().min(1),
-  QUALITY_MODE: z.enum(['hard', 'soft']).optional(),
+  STATE_MACHINE_ARN: required(),
+  RUN_LOG_TABLE: required(),
+  TOPIC_ARN: required(),
+  DATA_BUCKET: required(),
+  QUALITY_MODE: z.optional(z.enum(['hard', 'soft'])),
 });
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
 
@@ -45,12 +46,6 @@ const ports: IngestionPorts = {
   },
 };
 
-/** Thrown after every record was tried when some failed, so Lambda retries the event (records already handled
- *  come back as duplicates) and, after its retries, sends it to the on-failure destination. */
-export class LandedObjectsFailed extends Error {
-  override name = 'LandedObjectsFailed';
-}
-
 /** S3 ObjectCreated → one ingestion per object, every record of the event handled. */
 export const handler = middy(async (event: unknown): Promise<Outcome[]> => {
   const outcomes: Outcome[] = [];
@@ -69,6 +64,6 @@ export const handler = middy(async (event: unknown): Promise<Outcome[]> => {
       failed.push(`${object.key}: ${(e as Error).name}: ${(e as Error).message}`);
     }
   }
-  if (failed.length > 0) throw new LandedObjectsFailed(`${failed.length} landed object(s) not handled: ${failed.join('; ')}`);
+  if (failed.length > 0) throw new LandedObjectsFailedError(`${failed.length} landed object(s) not handled: ${failed.join('; ')}`);
   return outcomes;
 }).use(injectLambdaContext(logger, { resetKeys: true }));

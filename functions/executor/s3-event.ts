@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { SourceObject } from '../shared/ingestion-id';
 
 const s3EventSchema = z.object({
@@ -7,12 +7,12 @@ const s3EventSchema = z.object({
       eventName: z.string(),
       eventTime: z.iso.datetime({ offset: true }),
       s3: z.object({
-        bucket: z.object({ name: z.string().min(1) }),
+        bucket: z.object({ name: z.string().check(z.minLength(1)) }),
         object: z.object({
-          key: z.string().min(1),
-          size: z.number().int().nonnegative().default(0),
-          eTag: z.string().optional(),
-          versionId: z.string().optional(),
+          key: z.string().check(z.minLength(1)),
+          size: z._default(z.int().check(z.nonnegative()), 0),
+          eTag: z.optional(z.string()),
+          versionId: z.optional(z.string()),
         }),
       }),
     }),

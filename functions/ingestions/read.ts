@@ -1,31 +1,26 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { BadRequestError, InvalidCursorError, NotFoundError } from '../shared/errors';
 import { ingestionView, summaryView, type IngestionView, type SummaryView } from '../shared/ingestion-view';
-import { INGESTION_STATUSES, InvalidCursor, type RunLog } from '../shared/run-log';
+import { INGESTION_STATUSES, type RunLog } from '../shared/run-log';
 
-export class BadRequest extends Error {
-  override name = 'BadRequest';
-}
-export class NotFound extends Error {
-  override name = 'NotFound';
-}
-
-const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'ingestion id must be 1–80 characters of A-Z a-z 0-9 - _');
+const idSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/, 'ingestion id must be 1–80 characters of A-Z a-z 0-9 - _'));
+const limitMessage = 'query parameter "limit" must be 1–100';
 const listSchema = z
   .object({
-    dataset: z.string().min(1, 'query parameter "dataset" must not be empty').optional(),
-    object: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'query parameter "object" must be an s3://bucket/key URI').optional(),
-    status: z.enum(INGESTION_STATUSES, { error: `query parameter "status" must be one of ${INGESTION_STATUSES.join(', ')}` }).optional(),
-    limit: z.coerce
-      .number({ error: 'query parameter "limit" must be a number' })
-      .int('query parameter "limit" must be a whole number')
-      .min(1, 'query parameter "limit" must be 1–100')
-      .max(100, 'query parameter "limit" must be 1–100')
-      .default(20),
-    cursor: z.string().min(1).optional(),
+    dataset: z.optional(z.string().check(z.minLength(1, 'query parameter "dataset" must not be empty'))),
+    object: z.optional(z.string().check(z.regex(/^s3:\/\/[^/]+\/.+/, 'query parameter "object" must be an s3://bucket/key URI'))),
+    status: z.optional(z.enum(INGESTION_STATUSES, { error: `query parameter "status" must be one of ${INGESTION_STATUSES.join(', ')}` })),
+    limit: z._default(
+      z.coerce
+        .number({ error: 'query parameter "limit" must be a number' })
+        .check(z.refine(Number.isInteger, 'query parameter "limit" must be a whole number'), z.minimum(1, limitMessage), z.maximum(100, limitMessage)),
+      20,
+    ),
+    cursor: z.optional(z.string().check(z.minLength(1))),
   })
-  .refine((q) => Boolean(q.dataset) !== Boolean(q.object), { message: 'give exactly one of the query parameters "dataset" and "object"' });
+  .check(z.refine((q) => Boolean(q.dataset) !== Boolean(q.object), 'give exactly one of the query parameters "dataset" and "object"'));
 
-const firstIssue = (error: z.ZodError) => error.issues[0]!.message;
+const badRequest = (error: z.core.$ZodError) => new BadRequestError('bad_request', error.issues[0]!.message);
 
 /** The run-log reads behind GET /ingestions: one ingestion by id, a dataset's recent ones (newest first, paged,
  *  optionally by status) or the ingestions of one source object. */
@@ -36,13 +31,13 @@ export async function readIngestions(
 ): Promise<IngestionView | { items: SummaryView[]; nextCursor: string | null }> {
   if (id !== undefined) {
     const parsed = idSchema.safeParse(id);
-    if (!parsed.success) throw new BadRequest(firstIssue(parsed.error));
+    if (!parsed.success) throw badRequest(parsed.error);
     const record = await runLog.get(parsed.data);
-    if (!record) throw new NotFound(`no ingestion ${parsed.data}`);
+    if (!record) throw new NotFoundError(`no ingestion ${parsed.data}`);
     return ingestionView(record);
   }
   const parsed = listSchema.safeParse(query);
-  if (!parsed.success) throw new BadRequest(firstIssue(parsed.error));
+  if (!parsed.success) throw badRequest(parsed.error);
   const q = parsed.data;
   if (q.object) {
     const items = await runLog.forObject(q.object, { limit: q.limit });
@@ -52,7 +47,7 @@ export async function readIngestions(
     const page = await runLog.recent(q.dataset!, { limit: q.limit, status: q.status, cursor: q.cursor });
     return { items: page.items.map(summaryView), nextCursor: page.nextCursor };
   } catch (e) {
-    if (e instanceof InvalidCursor) throw new BadRequest(e.message);
+    if (e instanceof InvalidCursorError) throw new BadRequestError('bad_request', `query parameter "cursor" ${e.message}`);
     throw e;
   }
 }

@@ -22,7 +22,9 @@ export function pageQuery(sql: Sql, q: CheckinQuery) {
     SELECT row_to_json(r)::text AS item, r."timestamp" AS ts, c.id::text AS id
     FROM daily_checkins c
     CROSS JOIN LATERAL (
-      SELECT c.username AS "user", c.project, c.hours,
+      -- hours as written in the file, in its shortest exact form: the staging Parquet's decimal(18,6) stored 0.08
+      -- as 0.080000, and trim_scale drops the zeros that scale added (and only those: no digit is rounded).
+      SELECT c.username AS "user", c.project, trim_scale(c.hours) AS hours,
              to_char(c.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp"
     ) r
     WHERE c.username = ${q.user}

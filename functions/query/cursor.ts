@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { decodeCursor as decodeVersioned, encodeCursor as encodeVersioned } from '../shared/cursor';
+import { InvalidCursorError } from '../shared/errors';
 import { parseInstant } from './instant';
 
 /** Keyset position: the (ts, id) of the last row served. The next page starts strictly after it in
@@ -19,13 +21,10 @@ export interface CursorScope {
   to?: string | undefined;
 }
 
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
-
+/** Version 1: [1, ts, id, scope digest]. */
+const VERSION = 1;
 const MAX_BIGINT = 9223372036854775807n;
-const positionSchema = z.tuple([
-  z.literal(1),
+const fields = z.tuple([
   z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)),
   z.string().check(z.regex(/^[1-9]\d{0,18}$/), z.refine((id) => BigInt(id) <= MAX_BIGINT)),
   z.string(),
@@ -37,25 +36,14 @@ const scopeDigest = (scope: CursorScope) =>
     .digest('base64url')
     .slice(0, 16);
 
-/** Opaque to clients: base64url of a versioned JSON tuple. */
 export function encodeCursor(position: Position, scope: CursorScope): string {
-  return Buffer.from(JSON.stringify([1, position.ts, position.id, scopeDigest(scope)])).toString('base64url');
+  return encodeVersioned(VERSION, [position.ts, position.id, scopeDigest(scope)]);
 }
 
-/** Validates every part of a cursor (encoding, shape, timestamp, id range, query it belongs to). */
+/** Validates every part of a cursor (encoding, version, shape, timestamp, id range, query it belongs to). */
 export function decodeCursor(cursor: string, scope: CursorScope): Position {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw new InvalidCursorError('is not a cursor this API issued');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('is not a cursor this API issued');
-  }
-  const parsed = positionSchema.safeParse(raw);
-  if (!parsed.success || parseInstant(parsed.data[1])?.iso !== parsed.data[1]) {
-    throw new InvalidCursorError('is not a cursor this API issued');
-  }
-  const [, ts, id, digest] = parsed.data;
+  const [ts, id, digest] = decodeVersioned(cursor, VERSION, fields);
+  if (parseInstant(ts)?.iso !== ts) throw new InvalidCursorError('is not a cursor this API issued');
   if (digest !== scopeDigest(scope)) throw new InvalidCursorError('belongs to a query with other user, project, from or to');
   return { ts, id };
 }

@@ -2,21 +2,18 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { readConfig } from '../shared/config';
 import { databaseFromEnv } from '../shared/db';
+import { errorResponses, jsonResponse } from '../shared/http-responses';
 import { logger } from '../shared/logger';
 import { findCheckins } from './checkins';
 import { encodeCursor } from './cursor';
-import { errorResponses, jsonResponse } from './http-responses';
 import { parseCheckinQuery } from './request';
 
 // Module scope: read once per container. The pool connects on the first request, not at init.
 const database = databaseFromEnv();
-const corsOrigins = z
-  .pipe(
-    z._default(z.string(), ''),
-    z.transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
-  )
-  .parse(process.env.CORS_ORIGINS);
+const config = readConfig({ CORS_ORIGINS: z._default(z.string(), '') });
+const corsOrigins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
 
 /** GET /get?user=NAME[&from][&to][&project][&limit][&cursor] → a page of the user's check-ins, newest first. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>({

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { decodeCursor, InvalidCursorError, type Position } from './cursor';
-import { BadRequestError } from './errors';
+import { BadRequestError, InvalidCursorError } from '../shared/errors';
+import { decodeCursor, type Position } from './cursor';
 import { parseInstant, type Instant } from './instant';
 
 /** What GET /get asks for, validated. */

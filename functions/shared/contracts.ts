@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { ContractError } from './errors';
 
 /** The longest dataset name. The name heads the landing key, the ingestion id (a Step Functions execution name of
  *  at most 80 characters) and the subject of the state machine's alerts, which SNS caps below 100 characters: the
@@ -8,25 +9,26 @@ import { z } from 'zod';
  *  glue-scripts/landing_etl/contract.py checks the same pattern and length. */
 export const DATASET_NAME_MAX = 40;
 
-/** The part of a dataset contract (datasets/NAME.json) the Lambdas use; the Glue jobs validate the whole file. */
+/** The part of a dataset contract (datasets/NAME.json) the Lambdas use; the Glue jobs validate the whole file, and
+ *  datasets/contract.schema.json describes it for editors (test/unit/contract-schema.test.ts and
+ *  glue-scripts/tests/test_contract_schema.py hold both readers to it). */
 const contractSchema = z.object({
   name: z
     .string()
-    .regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _')
-    .max(DATASET_NAME_MAX, `must be at most ${DATASET_NAME_MAX} characters`),
-  target: z.object({ table: z.string().min(1) }),
+    .check(
+      z.regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _'),
+      z.maxLength(DATASET_NAME_MAX, `must be at most ${DATASET_NAME_MAX} characters`),
+    ),
+  target: z.object({ table: z.string().check(z.minLength(1)) }),
   quality: z.object({ mode: z.enum(['hard', 'soft']) }),
 });
 export type DatasetContract = z.infer<typeof contractSchema>;
 
-export class ContractError extends Error {
-  override name = 'ContractError';
-}
-
-/** Reads every contract in the datasets folder (bundled beside the Lambda code), validating each one. */
+/** Reads every contract in the datasets folder (bundled beside the Lambda code), validating each one; the folder's
+ *  contract.schema.json is the contracts' JSON Schema, for editors and the tests, not a contract. */
 export function loadContracts(dir = process.env.DATASETS_DIR ?? resolve('datasets')): Map<string, DatasetContract> {
   const contracts = new Map<string, DatasetContract>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort()) {
     const path = join(dir, file);
     let raw: unknown;
     try {

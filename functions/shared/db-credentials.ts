@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { CredentialsError } from './errors';
 import { readSecretString } from './secrets';
 
 /** Where the query Lambda's database connection comes from: a URL locally, a Secrets Manager secret on AWS. */
@@ -9,10 +10,6 @@ export type ConnectionTarget =
 export interface CredentialSource {
   /** The cached target, read on first use; `fresh` re-reads it (after an authentication failure). */
   read(fresh: boolean): Promise<ConnectionTarget>;
-}
-
-export class CredentialsError extends Error {
-  override name = 'CredentialsError';
 }
 
 export const urlCredentials = (url: string): CredentialSource => ({ read: async () => ({ url }) });

@@ -1,20 +1,12 @@
 import postgres from 'postgres';
 import * as z from 'zod/mini';
+import { readConfig } from './config';
 import { secretCredentials, urlCredentials, type ConnectionTarget, type CredentialSource } from './db-credentials';
-import { SecretReadError } from './secrets';
+import { ConfigError, DatabaseUnavailableError, SecretReadError } from './errors';
 
 /** The one module that owns the serving database's connection pool. */
 
 export type Sql = postgres.Sql;
-
-/** The database cannot answer now (down, unreachable, overloaded, timed out, credentials unusable): worth a retry. */
-export class DatabaseUnavailableError extends Error {
-  override name = 'DatabaseUnavailableError';
-}
-
-export class DbConfigError extends Error {
-  override name = 'DbConfigError';
-}
 
 export interface PoolSettings {
   poolMax: number;
@@ -153,12 +145,10 @@ export class Database {
   }
 }
 
-// Parsed here with zod/mini rather than by config.ts's readConfig, which pulls zod's full build (~450 KB bundled)
-// into the query Lambda; the errors read the same.
 const positiveInt = (fallback: number) =>
   z._default(z.coerce.number().check(z.refine(Number.isInteger, 'must be an integer'), z.minimum(1)), fallback);
 
-const envSchema = z.object({
+const envShape = {
   DATABASE_URL: z.optional(z.string()),
   DB_SECRET_ARN: z.optional(z.string()),
   DB_HOST: z.optional(z.string()),
@@ -166,21 +156,16 @@ const envSchema = z.object({
   DB_POOL_MAX: positiveInt(2),
   DB_STATEMENT_TIMEOUT_MS: positiveInt(3000),
   AWS_REGION: z.optional(z.string()),
-});
+};
 
 /** Builds the pool's configuration from the environment: DATABASE_URL locally, DB_SECRET_ARN (+ DB_HOST) on AWS.
  *  Nothing connects until the first query. */
 export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Database {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new DbConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const c = parsed.data;
+  const c = readConfig(envShape, env);
   const settings = { poolMax: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, connectTimeoutS: 5 };
   if (c.DATABASE_URL) return new Database(urlCredentials(c.DATABASE_URL), settings);
-  if (!c.DB_SECRET_ARN) throw new DbConfigError('invalid configuration: set DATABASE_URL or DB_SECRET_ARN');
+  if (!c.DB_SECRET_ARN) throw new ConfigError('invalid configuration: set DATABASE_URL or DB_SECRET_ARN');
   // The Secrets Manager client takes its credentials from the SDK's chain (on Lambda, the role's) but needs a region.
-  if (!c.AWS_REGION) throw new DbConfigError('invalid configuration: DB_SECRET_ARN needs AWS_REGION');
+  if (!c.AWS_REGION) throw new ConfigError('invalid configuration: DB_SECRET_ARN needs AWS_REGION');
   return new Database(secretCredentials(c.DB_SECRET_ARN, c.DB_HOST), settings);
 }

@@ -1,19 +1,21 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 /** What the state machine receives: everything a stage needs, so the jobs never look anything up. */
 export const executionInputSchema = z.object({
-  ingestionId: z.string().min(1),
-  dataset: z.string().min(1),
-  businessDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  attempt: z.number().int().positive(),
+  ingestionId: nonEmpty(),
+  dataset: nonEmpty(),
+  businessDate: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  attempt: z.int().check(z.positive()),
   source: z.object({
-    bucket: z.string().min(1),
-    key: z.string().min(1),
-    versionId: z.string().nullable(),
-    uri: z.string().min(1),
-    size: z.number().int().nonnegative(),
+    bucket: nonEmpty(),
+    key: nonEmpty(),
+    versionId: z.nullable(z.string()),
+    uri: nonEmpty(),
+    size: z.int().check(z.nonnegative()),
   }),
-  stagingUri: z.string().min(1),
+  stagingUri: nonEmpty(),
   qualityMode: z.enum(['hard', 'soft']),
 });
 export type ExecutionInput = z.infer<typeof executionInputSchema>;

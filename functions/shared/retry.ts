@@ -1,12 +1,6 @@
 import { executionArn, executionInputSchema, executionName, type ExecutionInput } from './execution';
-import { RunLog } from './run-log';
-
-export class IngestionNotFound extends Error {
-  override name = 'IngestionNotFound';
-}
-export class RetryRefused extends Error {
-  override name = 'RetryRefused';
-}
+import { IngestionNotFoundError, RetryRefusedError } from './errors';
+import type { RunLog } from './run-log';
 
 export interface RetryPorts {
   runLog: RunLog;
@@ -21,12 +15,12 @@ export interface RetryPorts {
  *  retries exactly one starts; the earlier attempts stay in the run log as ATTEMPT#<n> snapshots. */
 export async function retryIngestion(id: string, ports: RetryPorts): Promise<{ attempt: number; executionArn: string }> {
   const record = await ports.runLog.get(id);
-  if (!record) throw new IngestionNotFound(`no ingestion ${id} in the run log`);
+  if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in the run log`);
   const { summary } = record;
   if (summary.status !== 'FAILED') {
-    throw new RetryRefused(`ingestion ${id} is ${summary.status} (attempt ${summary.attempt}); only a FAILED ingestion can be retried`);
+    throw new RetryRefusedError(`ingestion ${id} is ${summary.status} (attempt ${summary.attempt}); only a FAILED ingestion can be retried`);
   }
-  if (!summary.executionInput) throw new RetryRefused(`ingestion ${id} has no recorded execution input to run again`);
+  if (!summary.executionInput) throw new RetryRefusedError(`ingestion ${id} has no recorded execution input to run again`);
   const attempt = summary.attempt + 1;
   const input = { ...executionInputSchema.parse(JSON.parse(summary.executionInput)), attempt };
   const name = executionName(id, attempt);

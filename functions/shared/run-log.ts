@@ -6,7 +6,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { decodeCursor, encodeCursor } from './cursor';
+import { InvalidCursorError, RetryConflictError } from './errors';
 
 /** The run log is one DynamoDB table. Per ingestion, under the partition key ING#<id>: a SUMMARY item, one
  *  STAGE#<name> item per stage of the current attempt (the state machine writes them, the Glue jobs add their
@@ -19,18 +21,20 @@ export type IngestionStatus = (typeof INGESTION_STATUSES)[number];
 
 export const RUN_LOG_INDEXES = { byDataset: 'byDataset', byObject: 'byObject' } as const;
 
+const text = () => z.optional(z.string());
+
 const stageSchema = z.object({
   stage: z.enum(STAGES),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
-  attempt: z.number().int().positive().default(1),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
-  glueRunId: z.string().optional(),
+  attempt: z._default(z.int().check(z.positive()), 1),
+  startedAt: text(),
+  endedAt: text(),
+  glueRunId: text(),
   /** Glue's ExecutionTime of the stage's job run. */
-  jobSeconds: z.number().optional(),
-  metrics: z.record(z.string(), z.unknown()).optional(),
-  error: z.string().optional(),
-  cause: z.string().optional(),
+  jobSeconds: z.optional(z.number()),
+  metrics: z.optional(z.record(z.string(), z.unknown())),
+  error: text(),
+  cause: text(),
 });
 export type StageRecord = z.infer<typeof stageSchema>;
 
@@ -41,31 +45,32 @@ const summarySchema = z.object({
   dataset: z.string(),
   businessDate: z.string(),
   sourceUri: z.string(),
-  sourceVersion: z.string().optional(),
+  sourceVersion: text(),
   status: z.enum(INGESTION_STATUSES),
   /** Where the ingestion is or stopped: RECEIVED, TRANSFORM, TEST, LOAD, DONE or REJECTED. */
   state: z.string(),
   /** The stage running or halted at (lower case, as in STAGE#<stage>). */
-  stage: z.enum(STAGES).optional(),
-  ingestedTable: z.string().optional(),
-  attempt: z.number().int().positive(),
+  stage: z.optional(z.enum(STAGES)),
+  ingestedTable: text(),
+  attempt: z.int().check(z.positive()),
   receivedAt: z.string(),
   updatedAt: z.string(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
-  executionArn: z.string().optional(),
+  startedAt: text(),
+  endedAt: text(),
+  executionArn: text(),
   /** The state machine input, kept so a retry runs exactly the same ingestion again. */
-  executionInput: z.string().optional(),
+  executionInput: text(),
   /** Deliveries of the same S3 event after the first (S3 delivers at least once). */
-  duplicates: z.number().int().nonnegative().optional(),
-  error: z.string().optional(),
-  cause: z.string().optional(),
+  duplicates: z.optional(z.int().check(z.nonnegative())),
+  error: text(),
+  cause: text(),
 });
 export type IngestionSummary = z.infer<typeof summarySchema>;
 
-const attemptSchema = summarySchema
-  .pick({ attempt: true, status: true, state: true, stage: true, startedAt: true, endedAt: true, executionArn: true, error: true, cause: true })
-  .extend({ stages: z.array(stageSchema) });
+const attemptSchema = z.extend(
+  z.pick(summarySchema, { attempt: true, status: true, state: true, stage: true, startedAt: true, endedAt: true, executionArn: true, error: true, cause: true }),
+  { stages: z.array(stageSchema) },
+);
 export type AttemptRecord = z.infer<typeof attemptSchema>;
 
 export interface IngestionRecord {
@@ -84,29 +89,50 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export class InvalidCursor extends Error {
-  override name = 'InvalidCursor';
-}
-export class RetryConflict extends Error {
-  override name = 'RetryConflict';
-}
-
 export const summaryKey = (id: string) => ({ pk: `ING#${id}`, sk: 'SUMMARY' });
 const attemptKey = (id: string, attempt: number) => ({ pk: `ING#${id}`, sk: `ATTEMPT#${String(attempt).padStart(3, '0')}` });
 
-const cursorSchema = z.object({ pk: z.string(), sk: z.string(), datasetKey: z.string(), recentKey: z.string() });
-const encodeCursor = (key: z.infer<typeof cursorSchema>) => Buffer.from(JSON.stringify(key)).toString('base64url');
-function decodeCursor(cursor: string, dataset: string) {
-  let raw: unknown;
+/** The conditions of the run log's writes, named for what they guard. */
+const CONDITION = {
+  /** No summary yet: the first delivery of an S3 event creates the ingestion, a redelivery finds it. */
+  newIngestion: 'attribute_not_exists(pk)',
+  ingestionExists: 'attribute_exists(pk)',
+  /** Only the first delivery that started the execution records it. */
+  executionNotYetRecorded: 'attribute_exists(pk) AND attribute_not_exists(executionArn)',
+  /** A retry claims attempt n+1 only while attempt n is still the FAILED one. */
+  stillFailedAtAttempt: '#status = :failed AND attempt = :current',
+  /** Releasing a claim undoes only that claim, not a retry that started meanwhile. */
+  retryClaimedAndNotStarted: '#status = :received AND attempt = :next',
+  /** An aborted attempt is marked only if the run did not end or move on meanwhile. */
+  attemptStillInFlight: 'attempt = :attempt AND #status IN (:received, :running)',
+} as const;
+
+/** Sends a conditional write: true when it was written, false when its condition did not hold. */
+async function writtenIf(write: Promise<unknown>): Promise<boolean> {
   try {
-    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursor('cursor is not one this API returned');
+    await write;
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
   }
-  const parsed = cursorSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidCursor('cursor is not one this API returned');
-  if (parsed.data.datasetKey !== dataset) throw new InvalidCursor(`cursor belongs to dataset "${parsed.data.datasetKey}", not "${dataset}"`);
-  return parsed.data;
+}
+
+/** A page cursor of `recent`, version 1: [1, pk, sk, datasetKey, recentKey], the byDataset index key to start after. */
+const CURSOR_VERSION = 1;
+const indexKeySchema = z.object({ pk: z.string(), sk: z.string(), datasetKey: z.string(), recentKey: z.string() });
+const nonEmpty = () => z.string().check(z.minLength(1));
+const cursorFields = z.tuple([nonEmpty(), nonEmpty(), nonEmpty(), nonEmpty()]);
+
+function cursorAfter(item: unknown): string {
+  const key = indexKeySchema.parse(item);
+  return encodeCursor(CURSOR_VERSION, [key.pk, key.sk, key.datasetKey, key.recentKey]);
+}
+
+function startKey(cursor: string, dataset: string) {
+  const [pk, sk, datasetKey, recentKey] = decodeCursor(cursor, CURSOR_VERSION, cursorFields);
+  if (datasetKey !== dataset) throw new InvalidCursorError(`belongs to dataset "${datasetKey}", not "${dataset}"`);
+  return { pk, sk, datasetKey, recentKey };
 }
 
 /** Reads of one page of a filtered query stop after this many DynamoDB pages and return a cursor instead. */
@@ -127,8 +153,8 @@ export class RunLog {
       updatedAt: ingestion.receivedAt,
       attempt: 1,
     };
-    try {
-      await this.doc.send(
+    return writtenIf(
+      this.doc.send(
         new PutCommand({
           TableName: this.table,
           Item: {
@@ -138,34 +164,26 @@ export class RunLog {
             recentKey: `${ingestion.receivedAt}#${ingestion.ingestionId}`,
             objectKey: ingestion.sourceUri,
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: CONDITION.newIngestion,
         }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /** Records the execution that runs the ingestion. False when one was recorded already: a concurrent duplicate
    *  delivery whose StartExecution Step Functions answered idempotently. */
   async recordExecution(id: string, executionArn: string): Promise<boolean> {
-    try {
-      await this.doc.send(
+    return writtenIf(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: summaryKey(id),
           UpdateExpression: 'SET executionArn = :arn',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(executionArn)',
+          ConditionExpression: CONDITION.executionNotYetRecorded,
           ExpressionAttributeValues: { ':arn': executionArn },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   async countDuplicate(id: string): Promise<void> {
@@ -174,7 +192,7 @@ export class RunLog {
         TableName: this.table,
         Key: summaryKey(id),
         UpdateExpression: 'ADD duplicates :one',
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: CONDITION.ingestionExists,
         ExpressionAttributeValues: { ':one': 1 },
       }),
     );
@@ -236,7 +254,7 @@ export class RunLog {
     opts: { limit: number; status?: IngestionStatus | undefined; cursor?: string | undefined },
   ): Promise<Page<IngestionSummary>> {
     const items: IngestionSummary[] = [];
-    let start: Record<string, unknown> | undefined = opts.cursor ? decodeCursor(opts.cursor, dataset) : undefined;
+    let start: Record<string, unknown> | undefined = opts.cursor ? startKey(opts.cursor, dataset) : undefined;
     for (let pages = 0; pages < MAX_QUERY_PAGES; pages++) {
       const page = await this.doc.send(
         new QueryCommand({
@@ -255,12 +273,12 @@ export class RunLog {
       for (const raw of page.Items ?? []) {
         items.push(summarySchema.parse(raw));
         // A full page ends at this item: the next one starts right after it.
-        if (items.length === opts.limit) return { items, nextCursor: encodeCursor(cursorSchema.parse(raw)) };
+        if (items.length === opts.limit) return { items, nextCursor: cursorAfter(raw) };
       }
       start = page.LastEvaluatedKey;
       if (!start) return { items, nextCursor: null };
     }
-    return { items, nextCursor: encodeCursor(cursorSchema.parse(start)) };
+    return { items, nextCursor: cursorAfter(start) };
   }
 
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
@@ -273,14 +291,14 @@ export class RunLog {
     await this.doc.send(
       new PutCommand({ TableName: this.table, Item: { ...attemptKey(summary.ingestionId, summary.attempt), ...snapshot } }),
     );
-    try {
-      await this.doc.send(
+    const claimed = await writtenIf(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: summaryKey(summary.ingestionId),
           UpdateExpression:
             'SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt',
-          ConditionExpression: '#status = :failed AND attempt = :current',
+          ConditionExpression: CONDITION.stillFailedAtAttempt,
           ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
           ExpressionAttributeValues: {
             ':received': 'RECEIVED',
@@ -291,12 +309,10 @@ export class RunLog {
             ':now': now,
           },
         }),
-      );
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) {
-        throw new RetryConflict(`ingestion ${summary.ingestionId} is no longer FAILED at attempt ${summary.attempt}: another retry started it`);
-      }
-      throw e;
+      ),
+    );
+    if (!claimed) {
+      throw new RetryConflictError(`ingestion ${summary.ingestionId} is no longer FAILED at attempt ${summary.attempt}: another retry started it`);
     }
     return next;
   }
@@ -311,7 +327,7 @@ export class RunLog {
         TableName: this.table,
         Key: summaryKey(summary.ingestionId),
         UpdateExpression: `SET #status = :failed, #state = :state, attempt = :current, updatedAt = :now${present.map(([k]) => `, ${k} = :${k}`).join('')}`,
-        ConditionExpression: '#status = :received AND attempt = :next',
+        ConditionExpression: CONDITION.retryClaimedAndNotStarted,
         ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
         ExpressionAttributeValues: {
           ':failed': 'FAILED',
@@ -342,13 +358,13 @@ export class RunLog {
         }),
       );
     }
-    try {
-      await this.doc.send(
+    await writtenIf(
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: summaryKey(id),
           UpdateExpression: 'SET #status = :failed, updatedAt = :now, endedAt = :now, #error = :error, #cause = :cause',
-          ConditionExpression: 'attempt = :attempt AND #status IN (:received, :running)',
+          ConditionExpression: CONDITION.attemptStillInFlight,
           ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#cause': 'cause' },
           ExpressionAttributeValues: {
             ':failed': 'FAILED',
@@ -360,9 +376,7 @@ export class RunLog {
             ':running': 'RUNNING',
           },
         }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+      ),
+    );
   }
 }

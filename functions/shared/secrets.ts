@@ -1,11 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretReadError } from './errors';
 
 /** Reads Secrets Manager secrets with the SDK client. Its own module, not aws-clients.ts, so that the query Lambda,
  *  which needs only this client, does not bundle and construct the run log's, Step Functions' and SNS's. */
-
-export class SecretReadError extends Error {
-  override name = 'SecretReadError';
-}
 
 // One client per process; region, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER come from the environment.
 // Bounded so that an unreachable endpoint fails the request (503) well within the query Lambda's 10 s.

@@ -266,7 +266,8 @@ def parse(raw: Any, source: str) -> Contract:
         raise r.fail("name", f"must be at most {DATASET_NAME_MAX} characters, got {len(name)}")
     r.get(raw, "description", "", str, None)
     r.choice(raw, "format", "", ("csv",), "csv")
-    unknown = sorted(set(raw) - {"name", "description", "format", "columns", "dedup", "target", "quality"})
+    # "$schema" points editors at datasets/contract.schema.json; the job reads the contract itself.
+    unknown = sorted(set(raw) - {"$schema", "name", "description", "format", "columns", "dedup", "target", "quality"})
     if unknown:
         raise r.fail("(root)", f"has unknown key(s) {unknown}")
     raw_columns = r.get(raw, "columns", "", list)

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
-import { runLogFor } from '../../cli/follow';
+import { runLogFor } from '../../local/client';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { waitForIngestion } from '../support/landing';

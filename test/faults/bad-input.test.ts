@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { IngestionRecord, RunLog } from '../../functions/shared/run-log';
 import { land, waitForIngestion } from '../support/landing';
-import { runLogFor } from '../../cli/follow';
+import { runLogFor } from '../../local/client';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { CASES, type BadInputCase } from './bad-input-cases';
 

@@ -7,7 +7,7 @@ import { invokeAsync } from '../../local/async-invoke';
 import { LocalLambdas } from '../../local/lambdas';
 import { localDeployment } from '../support/orchestration';
 import { land as landIn, waitForIngestion } from '../support/landing';
-import { runLogFor } from '../../cli/follow';
+import { runLogFor } from '../../local/client';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { startTcpProxy } from '../support/tcp-proxy';
 

@@ -8,7 +8,7 @@ import type { RunLog } from '../../functions/shared/run-log';
 import { freePort } from '../../local/ports';
 import { createTlsCertificate, TLS_FLAGS } from '../../local/postgres';
 import { finished, land as landIn, waitForIngestion as waitFor } from '../support/landing';
-import { runLogFor } from '../../cli/follow';
+import { runLogFor } from '../../local/client';
 import { cli, newStackDir, startLocalStack, type RunningStack } from '../support/local-stack';
 
 jest.setTimeout(900_000);

@@ -3,6 +3,7 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import { createServer, request, type Server } from 'node:http';
 import postgres from 'postgres';
 import type { Database } from '../../functions/shared/db';
+import { DatabaseUnavailableError } from '../../functions/shared/errors';
 import { startMoto, type LocalMoto as Moto } from '../../local/moto';
 import { LOCAL_ACCOUNT } from '../../local/deployment';
 import { startTestPostgres, type TestPostgres } from '../support/test-postgres';
@@ -116,7 +117,7 @@ test('a password the database refuses even after a re-read is DatabaseUnavailabl
   secretsManager.requests.length = 0;
   const db = dbModule.databaseFromEnv(awsEnv());
   try {
-    await expect(whoAmI(db)).rejects.toThrow(dbModule.DatabaseUnavailableError);
+    await expect(whoAmI(db)).rejects.toThrow(DatabaseUnavailableError);
     await expect(whoAmI(db)).rejects.toThrow(/28P01/);
     expect(secretsManager.requests).toHaveLength(3); // the first read, then one re-read per refused request
   } finally {
@@ -130,7 +131,7 @@ test('Secrets Manager unreachable is DatabaseUnavailableError, and the next requ
   secretsManager.down = true;
   const db = dbModule.databaseFromEnv(awsEnv());
   try {
-    await expect(whoAmI(db)).rejects.toThrow(dbModule.DatabaseUnavailableError);
+    await expect(whoAmI(db)).rejects.toThrow(DatabaseUnavailableError);
     secretsManager.down = false;
     expect(await whoAmI(db)).toBe('api');
     expect(secretsManager.requests).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { startAwsApi } from '../../local/aws-api';
-import type { Notification } from '../../local/stepfunctions';
+import type { Notification } from '../../local/aws-api';
 import { startOrchestration, healthyJobs } from '../support/orchestration';
 
 jest.setTimeout(60_000);
@@ -124,7 +124,7 @@ test('Step Functions unavailable: the handler throws so Lambda retries, and the 
   const port = Number(new URL(api.endpoint).port);
   await api.stop();
   try {
-    await expect(deliver(record)).rejects.toThrow(/LandedObjectsFailed|1 landed object\(s\) not handled: dailycheckin\/2026-11-21\/outage.csv/);
+    await expect(deliver(record)).rejects.toThrow(/LandedObjectsFailedError|1 landed object\(s\) not handled: dailycheckin\/2026-11-21\/outage.csv/);
   } finally {
     api = await startAwsApi(env.stepFunctions, env.glue, notify, port);
   }

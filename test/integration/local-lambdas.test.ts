@@ -64,10 +64,10 @@ test('an environment that exits fails its invocation with Runtime.ExitError; the
 });
 
 test('a handler error reaches the caller with its name; a handler past its timeout is Sandbox.Timedout', async () => {
-  const fn = packaged('errs', `export const handler = async (event) => { if (event.wait) return new Promise(() => {}); const e = new Error('no'); e.name = 'LandedObjectsFailed'; throw e; };`);
+  const fn = packaged('errs', `export const handler = async (event) => { if (event.wait) return new Promise(() => {}); const e = new Error('no'); e.name = 'LandedObjectsFailedError'; throw e; };`);
   const lambdas = new LocalLambdas([fn], dir, () => ({}), () => {});
   try {
-    await expect(lambdas.invoke(fn, {})).rejects.toMatchObject({ name: 'LandedObjectsFailed', message: 'no' });
+    await expect(lambdas.invoke(fn, {})).rejects.toMatchObject({ name: 'LandedObjectsFailedError', message: 'no' });
     await expect(lambdas.invoke(fn, { wait: true })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
   } finally {
     await lambdas.stop();

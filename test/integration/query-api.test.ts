@@ -29,8 +29,9 @@ beforeAll(async () => {
   pg = await startTestPostgres();
   sql = postgres(pg.url, { onnotice: () => {} });
   await seed([
-    { user: 'ana', project: 'apollo', hours: '2.50', ts: '2018-11-26 14:47:36.0429+00' },
-    { user: 'ana', project: 'gemini', hours: '7.25', ts: '2019-01-01 00:00:00+00' },
+    // As the load stores them: the staging Parquet's decimal(18,6) gives every value six fraction digits.
+    { user: 'ana', project: 'apollo', hours: '2.500000', ts: '2018-11-26 14:47:36.0429+00' },
+    { user: 'ana', project: 'gemini', hours: '0.080000', ts: '2019-01-01 00:00:00+00' },
     { user: 'ana', project: 'gemini', hours: '0.333333333333333333', ts: '2019-01-01 00:00:00+00' },
     { user: 'ana', project: 'apollo', hours: '1', ts: '2019-06-30 23:59:59.999999+00' },
     { user: 'ana', project: 'mercury', hours: '4', ts: '2020-02-29 12:00:00+00' },
@@ -98,7 +99,7 @@ const allPages = async (params: Record<string, string>) => {
 };
 
 describe('GET /get', () => {
-  test('returns a user\'s rows newest first, with microsecond UTC timestamps and the loaded digits of hours', async () => {
+  test('returns a user\'s rows newest first, with microsecond UTC timestamps and hours in their shortest exact form', async () => {
     const { status, raw, body } = await get({ user: 'ana' });
     expect(status).toBe(200);
     expect(body.nextCursor).toBeNull();
@@ -109,9 +110,12 @@ describe('GET /get', () => {
       ['gemini', '2019-01-01T00:00:00.000000Z'],
       ['apollo', '2018-11-26T14:47:36.042900Z'],
     ]);
-    // Same timestamp: the later-loaded row (higher id) first. Numbers are emitted exactly as stored.
+    // Same timestamp: the later-loaded row (higher id) first. Every digit that counts is kept, and only those:
+    // 0.080000 (the staging scale) is 0.08, as the file said, 2.500000 is 2.5 and 1 stays 1.
     expect(raw).toContain('{"user":"ana","project":"gemini","hours":0.333333333333333333,"timestamp":"2019-01-01T00:00:00.000000Z"}');
-    expect(raw).toContain('"hours":2.50,');
+    expect(raw).toContain('"hours":0.08,');
+    expect(raw).toContain('"hours":2.5,');
+    expect(raw).toContain('"hours":1,');
     expect(body.response!.every((r) => r.user === 'ana' && typeof r.hours === 'number')).toBe(true);
   });
 

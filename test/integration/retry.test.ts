@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { documentClient } from '../../functions/shared/document-client';
 import { executionArn } from '../../functions/shared/execution';
-import { retryIngestion, RetryRefused } from '../../functions/shared/retry';
-import { RetryConflict } from '../../functions/shared/run-log';
+import { RetryConflictError, RetryRefusedError } from '../../functions/shared/errors';
+import { retryIngestion } from '../../functions/shared/retry';
 import { startAwsApi } from '../../local/aws-api';
 import { localAws } from '../../local/layout';
 import type { FakeJob } from '../support/fake-glue';
@@ -107,7 +107,7 @@ test('of two retries at the same moment exactly one starts', async () => {
   const results = await Promise.allSettled([retry(input.ingestionId), retry(input.ingestionId)]);
   expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
   const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-  expect(refused.reason).toBeInstanceOf(RetryConflict);
+  expect(refused.reason).toBeInstanceOf(RetryConflictError);
   await env.finished(`${input.ingestionId}-a2`);
   expect(env.stepFunctions.listExecutions().filter((e) => e.name.startsWith(input.ingestionId)).map((e) => e.name).sort()).toEqual([
     input.ingestionId,
@@ -120,7 +120,7 @@ test('only a FAILED ingestion can be retried', async () => {
   const input = await receivedIngestion(env.runLog);
   await env.stepFunctions.startExecution(input.ingestionId, JSON.stringify(input));
   await env.finished(input.ingestionId);
-  await expect(retry(input.ingestionId)).rejects.toThrow(RetryRefused);
+  await expect(retry(input.ingestionId)).rejects.toThrow(RetryRefusedError);
   await expect(retry(input.ingestionId)).rejects.toThrow(/is SUCCEEDED \(attempt 1\); only a FAILED ingestion can be retried/);
   await expect(retry('no-such-ingestion')).rejects.toThrow(/no ingestion no-such-ingestion/);
 });

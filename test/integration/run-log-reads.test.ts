@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IngestionView } from '../../functions/shared/ingestion-view';
-import { InvalidCursor, type IngestionSummary, type NewIngestion } from '../../functions/shared/run-log';
+import { InvalidCursorError } from '../../functions/shared/errors';
+import type { IngestionSummary, NewIngestion } from '../../functions/shared/run-log';
 import { startAwsApi } from '../../local/aws-api';
 import { startHttpApi, type HttpHandler } from '../../local/http-api';
 import { cli } from '../support/local-stack';
@@ -90,7 +91,7 @@ test('filtered by status, pages still hold `limit` items where there are that ma
 });
 
 test('a cursor that is not one the run log issued, or is for another dataset, is refused by name', async () => {
-  await expect(env.runLog.recent('pages', { limit: 2, cursor: 'garbage' })).rejects.toThrow(InvalidCursor);
+  await expect(env.runLog.recent('pages', { limit: 2, cursor: 'garbage' })).rejects.toThrow(InvalidCursorError);
   const { nextCursor } = await env.runLog.recent('pages', { limit: 2 });
   await expect(env.runLog.recent('other', { limit: 2, cursor: nextCursor! })).rejects.toThrow(/belongs to dataset "pages"/);
 });
@@ -114,7 +115,7 @@ test('GET /ingestions pages a dataset and rejects bad parameters with 400s that 
     ['/ingestions?dataset=pages&limit=0', /"limit" must be 1–100/],
     ['/ingestions?dataset=pages&limit=abc', /"limit" must be a number/],
     ['/ingestions?dataset=pages&status=DONE', /"status" must be one of RECEIVED, RUNNING, SUCCEEDED, FAILED, REJECTED/],
-    ['/ingestions?dataset=pages&cursor=bad', /cursor is not one this API returned/],
+    ['/ingestions?dataset=pages&cursor=bad', /query parameter "cursor" is not a cursor this API issued/],
     ['/ingestions/bad%20id', /ingestion id must be/],
   ] as const) {
     const res = await get(path);

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../functions/shared/document-client';
 import { GlueApiError, type JobRun } from '../../local/glue';
-import type { GlueApi } from '../../local/stepfunctions';
+import type { GlueApi } from '../../local/stepfunctions-tasks';
 
 /** What one fake job does: fail its StartJobRun calls first, then run and end SUCCEEDED or FAILED, writing its
  *  metrics into the run log the way the real jobs do. */

@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { documentClient } from '../../functions/shared/document-client';
 import type { ExecutionInput } from '../../functions/shared/execution';
 import { RunLog } from '../../functions/shared/run-log';
+import type { Notification } from '../../local/aws-api';
 import { Deployment, LOCAL_STAGE } from '../../local/deployment';
 import { startDynamo } from '../../local/dynamodb';
 import { localAws } from '../../local/layout';
 import { packagedStage } from '../../local/packaged';
-import { LocalStepFunctions, type Execution, type Notification } from '../../local/stepfunctions';
+import { LocalStepFunctions } from '../../local/stepfunctions';
+import type { Execution } from '../../local/stepfunctions-executions';
 import { FakeGlue, type FakeJob } from './fake-glue';
 
 /** The packaged dev stage (packaged first when its sources changed): its names and its state machine definition. */

@@ -11,7 +11,7 @@ import { Deployment, LOCAL_REGION } from '../../local/deployment';
 import { startDynamo, type LocalDynamo } from '../../local/dynamodb';
 import { LocalLambdas } from '../../local/lambdas';
 import { localAws, repoRoot } from '../../local/layout';
-import type { Notification } from '../../local/stepfunctions';
+import type { Notification } from '../../local/aws-api';
 import { STAGES } from './template';
 
 /** What ships is what runs: every function's zip from `npm run package`, unzipped, imported the way the nodejs22.x

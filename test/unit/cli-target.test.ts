@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { resolveTarget, stageOutputs, StageNotFound } from '../../cli/target';
+import { resolveTarget, stageOutputs, StageNotFoundError } from '../../cli/target';
 
 /** A CloudFormation stand-in (the Query API's DescribeStacks) behind the real AWS SDK client. */
 let server: Server;
@@ -67,7 +67,7 @@ test('without --region the stage is addressed in the region its state machine is
 });
 
 test('a stage that is not deployed is a clear error naming the stack', async () => {
-  await expect(stageOutputs('nope', 'eu-west-1')).rejects.toThrow(StageNotFound);
+  await expect(stageOutputs('nope', 'eu-west-1')).rejects.toThrow(StageNotFoundError);
   await expect(stageOutputs('nope', 'eu-west-1')).rejects.toThrow('stage "nope" is not deployed in eu-west-1: no CloudFormation stack landing-etl-nope');
 });
 

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContractError, DATASET_NAME_MAX, loadContracts } from '../../functions/shared/contracts';
+import { DATASET_NAME_MAX, loadContracts } from '../../functions/shared/contracts';
+import { ContractError } from '../../functions/shared/errors';
 
 function datasetsWith(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'landing-etl-contracts-'));

@@ -1,5 +1,6 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseRdsSecret, CredentialsError } from '../../functions/shared/db-credentials';
+import { parseRdsSecret } from '../../functions/shared/db-credentials';
+import { CredentialsError, SecretReadError } from '../../functions/shared/errors';
 import { startMoto, type LocalMoto as Moto } from '../../local/moto';
 import { LOCAL_ACCOUNT } from '../../local/deployment';
 
@@ -35,7 +36,7 @@ describe('GetSecretValue', () => {
 
   test('a secret that does not exist is SecretReadError naming the secret and the service\'s error', async () => {
     const reading = secrets.readSecretString('landing-etl-missing');
-    await expect(reading).rejects.toThrow(secrets.SecretReadError);
+    await expect(reading).rejects.toThrow(SecretReadError);
     await expect(reading).rejects.toThrow(/^secret landing-etl-missing: ResourceNotFoundException \(/);
   });
 

@@ -3,11 +3,17 @@ import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
-import { localAws, type StackInfo } from '../local/layout';
+import { localAws, type StackInfo } from './layout';
 
+/** A client of a running local stack (what `npm start` wrote to .local/stack.json): its run log, its landing zone,
+ *  and following an ingestion through the run log. The CLI, `npm start`'s first-start sample, the tests and the
+ *  benchmarks use it; it depends on nothing above local/. */
+
+/** The stack's run log, through its DynamoDB endpoint. */
 export const runLogFor = (info: StackInfo) =>
   new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 
+/** The S3 URI of a landing key, as the executor records it. */
 export const landingUri = (info: StackInfo, key: string) => `s3://${info.landingBucket}/${key}`;
 
 /** Copies a file into the local landing folder under `key`, atomically: it appears complete or not at all. */
