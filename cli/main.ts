@@ -20,31 +20,53 @@ const USAGE = `usage: landing-etl <command> [options]
   ingest FILE --dataset NAME [--date YYYY-MM-DD]    land FILE in the local stack and follow its ingestion
   status ID                                         one ingestion's run log: every stage, every attempt
   runs [--dataset NAME | --object S3_URI] [--status STATUS] [--limit N] [--cursor C]
-                                                    recent ingestions, newest first
+                                                    recent ingestions of a dataset (all: every dataset) or of
+                                                    one source object, newest first
   retry ID [--detach]                               re-run a FAILED ingestion as its next attempt and follow it
 
   --json              machine-readable output (status, runs, retry)
   --stage NAME        a deployed stage (CloudFormation stack landing-etl-NAME) instead of the local stack
-  --region R          the deployed stage's region (default: the AWS SDK's)`;
+  --region R          the deployed stage's region (default: the AWS SDK's)
+  --help, -h          this text`;
+
+const OPTIONS = {
+  dataset: { type: 'string' },
+  object: { type: 'string' },
+  date: { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string', default: '20' },
+  cursor: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  detach: { type: 'boolean', default: false },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** The options, or a UsageError saying what is wrong with them (an unknown option, a missing value). */
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  } catch (e) {
+    if (String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw new UsageError(usageMessage(e as Error));
+    throw e;
+  }
+}
+
+/** node:util's message in the CLI's words, without its advice to put a positional after '--' (the usage follows). */
+const usageMessage = (e: Error) =>
+  e.message
+    .split('. ')[0]!
+    .replace(/^Unknown option '([^']+)'$/, 'unknown option "$1"')
+    .replace(/^Option '(\S+) <value>' argument missing$/, '$1 needs a value');
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values: o, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      dataset: { type: 'string' },
-      object: { type: 'string' },
-      date: { type: 'string' },
-      status: { type: 'string' },
-      limit: { type: 'string', default: '20' },
-      cursor: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      detach: { type: 'boolean', default: false },
-      stage: { type: 'string' },
-      region: { type: 'string' },
-    },
-  });
+  const { values: o, positionals } = parseOptions(rest);
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const target = () => resolveTarget({ stage: o.stage, region: o.region });
   switch (command) {
     case 'ingest':
@@ -61,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '--help':
+    case '-h':
       console.log(USAGE);
       return 0;
     default:
@@ -112,14 +135,13 @@ async function runs(
   o: { dataset?: string | undefined; object?: string | undefined; status?: IngestionStatus | undefined; limit: number; cursor?: string | undefined; json: boolean },
 ) {
   if (o.dataset && o.object) throw new UsageError('give --dataset or --object, not both');
-  if (o.cursor && !o.dataset) throw new UsageError('--cursor pages through one --dataset');
+  if (o.cursor && !o.dataset && !o.object) throw new UsageError('--cursor pages through one --dataset or --object');
   let items;
   let nextCursor: string | null = null;
-  if (o.object) {
-    items = (await target.runLog.forObject(o.object, { limit: o.limit })).filter((s) => !o.status || s.status === o.status);
-  } else if (o.dataset) {
+  if (o.dataset || o.object) {
+    const opts = { limit: o.limit, status: o.status, cursor: o.cursor };
     try {
-      ({ items, nextCursor } = await target.runLog.recent(o.dataset, { limit: o.limit, status: o.status, cursor: o.cursor }));
+      ({ items, nextCursor } = o.object ? await target.runLog.recentOfObject(o.object, opts) : await target.runLog.recent(o.dataset!, opts));
     } catch (e) {
       if (e instanceof InvalidCursor) throw new UsageError(`--cursor: ${e.message}`);
       throw e;

@@ -84,6 +84,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+export interface PageOptions {
+  limit: number;
+  status?: IngestionStatus | undefined;
+  cursor?: string | undefined;
+}
+
 export class InvalidCursor extends Error {
   override name = 'InvalidCursor';
 }
@@ -94,9 +100,20 @@ export class RetryConflict extends Error {
 export const summaryKey = (id: string) => ({ pk: `ING#${id}`, sk: 'SUMMARY' });
 const attemptKey = (id: string, attempt: number) => ({ pk: `ING#${id}`, sk: `ATTEMPT#${String(attempt).padStart(3, '0')}` });
 
-const cursorSchema = z.object({ pk: z.string(), sk: z.string(), datasetKey: z.string(), recentKey: z.string() });
-const encodeCursor = (key: z.infer<typeof cursorSchema>) => Buffer.from(JSON.stringify(key)).toString('base64url');
-function decodeCursor(cursor: string, dataset: string) {
+/** A page of one index's partition: the byDataset index for a dataset, byObject for a source object. */
+type Scope = { kind: 'dataset'; index: 'byDataset'; keyName: 'datasetKey'; value: string } | { kind: 'object'; index: 'byObject'; keyName: 'objectKey'; value: string };
+const datasetScope = (dataset: string): Scope => ({ kind: 'dataset', index: RUN_LOG_INDEXES.byDataset, keyName: 'datasetKey', value: dataset });
+const objectScope = (sourceUri: string): Scope => ({ kind: 'object', index: RUN_LOG_INDEXES.byObject, keyName: 'objectKey', value: sourceUri });
+
+/** The cursor is the key of the last item served: the table's key, the index's sort key and its partition key,
+ *  which scopes it to the dataset or object it was issued for. */
+const cursorSchema = z.object({ pk: z.string(), sk: z.string(), recentKey: z.string(), datasetKey: z.string().optional(), objectKey: z.string().optional() });
+type CursorKey = z.infer<typeof cursorSchema>;
+const cursorOf = (scope: Scope, item: Record<string, unknown>): string => {
+  const key: CursorKey = cursorSchema.parse({ pk: item.pk, sk: item.sk, recentKey: item.recentKey, [scope.keyName]: item[scope.keyName] });
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+};
+function decodeCursor(cursor: string, scope: Scope): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -105,11 +122,18 @@ function decodeCursor(cursor: string, dataset: string) {
   }
   const parsed = cursorSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidCursor('cursor is not one this API returned');
-  if (parsed.data.datasetKey !== dataset) throw new InvalidCursor(`cursor belongs to dataset "${parsed.data.datasetKey}", not "${dataset}"`);
-  return parsed.data;
+  const issuedFor = parsed.data[scope.keyName];
+  if (issuedFor === undefined) throw new InvalidCursor(`cursor is not one this API returned for an ${scope.kind === 'dataset' ? 'object' : 'dataset'}'s runs`);
+  if (issuedFor !== scope.value) throw new InvalidCursor(`cursor belongs to ${scope.kind} "${issuedFor}", not "${scope.value}"`);
+  const { pk, sk, recentKey } = parsed.data;
+  return { pk, sk, recentKey, [scope.keyName]: issuedFor };
 }
 
-/** Reads of one page of a filtered query stop after this many DynamoDB pages and return a cursor instead. */
+/** A filtered page reads the index this many items at a time: a status filter applies after DynamoDB's Limit, so
+ *  reading only `limit` items would serve short pages where matching runs exist further on. */
+const FILTERED_READ = 100;
+/** One page reads at most this many times (1,000 runs skipped for a filter); past that it is served short, with a
+ *  cursor that goes on where the reads stopped, so one request stays well inside the API's time limit. */
 const MAX_QUERY_PAGES = 10;
 
 export class RunLog {
@@ -231,36 +255,44 @@ export class RunLog {
   }
 
   /** Recent ingestions of a dataset, newest first, a page at a time, optionally only those with one status. */
-  async recent(
-    dataset: string,
-    opts: { limit: number; status?: IngestionStatus | undefined; cursor?: string | undefined },
-  ): Promise<Page<IngestionSummary>> {
+  recent(dataset: string, opts: PageOptions): Promise<Page<IngestionSummary>> {
+    return this.page(datasetScope(dataset), opts);
+  }
+
+  /** The ingestions of one source object (s3://bucket/key), newest first, a page at a time, optionally only those
+   *  with one status. */
+  recentOfObject(sourceUri: string, opts: PageOptions): Promise<Page<IngestionSummary>> {
+    return this.page(objectScope(sourceUri), opts);
+  }
+
+  /** One page of an index partition, newest first. With a status, the index is read until the page is full or the
+   *  partition ends (or MAX_QUERY_PAGES reads, then a short page with a cursor); nextCursor is null only at the end. */
+  private async page(scope: Scope, opts: PageOptions): Promise<Page<IngestionSummary>> {
     const items: IngestionSummary[] = [];
-    let start: Record<string, unknown> | undefined = opts.cursor ? decodeCursor(opts.cursor, dataset) : undefined;
-    for (let pages = 0; pages < MAX_QUERY_PAGES; pages++) {
+    let start: Record<string, unknown> | undefined = opts.cursor ? decodeCursor(opts.cursor, scope) : undefined;
+    for (let reads = 0; reads < MAX_QUERY_PAGES; reads++) {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: RUN_LOG_INDEXES.byDataset,
-          KeyConditionExpression: 'datasetKey = :d',
-          ...(opts.status
-            ? { FilterExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' } }
-            : {}),
-          ExpressionAttributeValues: { ':d': dataset, ...(opts.status ? { ':s': opts.status } : {}) },
+          IndexName: scope.index,
+          KeyConditionExpression: '#scope = :scope',
+          ...(opts.status ? { FilterExpression: '#status = :status' } : {}),
+          ExpressionAttributeNames: { '#scope': scope.keyName, ...(opts.status ? { '#status': 'status' } : {}) },
+          ExpressionAttributeValues: { ':scope': scope.value, ...(opts.status ? { ':status': opts.status } : {}) },
           ScanIndexForward: false,
-          Limit: opts.limit,
+          Limit: opts.status ? Math.max(opts.limit, FILTERED_READ) : opts.limit,
           ExclusiveStartKey: start,
         }),
       );
       for (const raw of page.Items ?? []) {
         items.push(summarySchema.parse(raw));
         // A full page ends at this item: the next one starts right after it.
-        if (items.length === opts.limit) return { items, nextCursor: encodeCursor(cursorSchema.parse(raw)) };
+        if (items.length === opts.limit) return { items, nextCursor: cursorOf(scope, raw) };
       }
       start = page.LastEvaluatedKey;
       if (!start) return { items, nextCursor: null };
     }
-    return { items, nextCursor: encodeCursor(cursorSchema.parse(start)) };
+    return { items, nextCursor: cursorOf(scope, start!) };
   }
 
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
