@@ -187,8 +187,12 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     };
     const landingFolder = s3Mode === 'api' ? paths.dropFolder : join(paths.s3, names.landingBucket);
     await mkdir(landingFolder, { recursive: true });
-    const watcher = new LandingWatcher(landingFolder, async (file) =>
-      s3Mode === 'api' ? s3.upload(names.landingBucket, file, gateway.endpoint) : onLanded(await folderObject(names.landingBucket, file)),
+    const watcher = new LandingWatcher(
+      landingFolder,
+      async (file) => (s3Mode === 'api' ? s3.upload(names.landingBucket, file, gateway.endpoint) : onLanded(await folderObject(names.landingBucket, file))),
+      // Folder mode: the landing folder is the bucket and keeps its files, so what was announced is remembered across
+      // restarts. API mode: an announced file is uploaded and removed; one still there was never uploaded.
+      s3Mode === 'folder' ? { memoryFile: paths.landingAnnounced } : {},
     );
     await warming;
     watcher.start();
