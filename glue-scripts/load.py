@@ -24,7 +24,7 @@ ARGS = [
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS, optional=("db_host",))
+    args = resolve_args(argv, ARGS, optional=("db_host", "db_sslmode", "db_sslrootcert"))
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
@@ -32,7 +32,8 @@ def main(argv: list[str]) -> None:
     modified = source.describe(args["source_uri"], version).modified
     accepted_uri = storage.join(args["staging_uri"], "accepted")
     columns = [c.key for c in spec.loaded_columns]
-    with psycopg.connect(db.dsn(args["db_secret_arn"], args["db_host"])) as conn:
+    dsn = db.dsn(args["db_secret_arn"], args["db_host"], args["db_sslmode"], args["db_sslrootcert"])
+    with psycopg.connect(dsn) as conn:
         migrations.apply(conn, args["migrations_uri"])
         result = load.swap(
             conn,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 
 export interface S3EventRecord {
   eventVersion: string;
@@ -63,21 +63,43 @@ interface Seen {
   emitted?: boolean;
 }
 
+/** A file as last announced: a file whose size and mtime are the same has not changed since. */
+interface Announced {
+  key: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface LandingWatcherOptions {
+  /** How long a file's size and mtime must hold still before it is announced (it is completely written). */
+  settleMs?: number;
+  /** Where the files already announced are remembered across restarts (JSON lines). Without it, every file present
+   *  at start is announced: right where announcing moves the file away (API mode's drop folder). */
+  memoryFile?: string;
+}
+
 /** The landing folder, the friendly way into the local landing bucket. A file that appears or changes there is
  *  announced once its size and mtime have held still (it is completely written). Dot-files are in-progress copies
- *  and are skipped. Files already present at start are announced too. */
+ *  and are skipped. With a memory file, a file announced before a restart is not announced again unless it changed
+ *  (S3 notifies once per write, not per start): restarts neither count duplicates on past ingestions nor redo work
+ *  that grows with the history; a file that came or changed while the stack was down is announced at start. */
 export class LandingWatcher {
   private readonly seen = new Map<string, Seen>();
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> = Promise.resolve();
+  private announced: Map<string, Announced> | undefined;
+  private readonly settleMs: number;
 
   constructor(
     private readonly folder: string,
     private readonly onFile: (file: LandedFile) => Promise<void>,
-    private readonly settleMs = 300,
-  ) {}
+    private readonly options: LandingWatcherOptions = {},
+  ) {
+    this.settleMs = options.settleMs ?? 300;
+  }
 
   start(intervalMs = 200): void {
+    this.scanning = this.recall().catch(() => {});
     this.timer = setInterval(() => {
       this.scanning = this.scanning.then(() => this.scan()).catch(() => {});
     }, intervalMs);
@@ -86,6 +108,32 @@ export class LandingWatcher {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.scanning;
+  }
+
+  /** Reads the memory, keeping the files that are still there, and writes it back compacted (one line a file). */
+  private async recall(): Promise<void> {
+    const file = this.options.memoryFile;
+    if (!file) return;
+    const announced = new Map<string, Announced>();
+    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n');
+    for (const line of lines.filter(Boolean)) {
+      try {
+        const a = JSON.parse(line) as Announced;
+        announced.set(a.key, a);
+      } catch {
+        // A line cut short by a crash: that file is announced again, which the executor counts as a duplicate.
+      }
+    }
+    const present = new Set((await listFiles(this.folder)).map((path) => this.keyOf(path)));
+    for (const key of announced.keys()) if (!present.has(key)) announced.delete(key);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(`${file}.tmp`, [...announced.values()].map((a) => `${JSON.stringify(a)}\n`).join(''));
+    await rename(`${file}.tmp`, file);
+    this.announced = announced;
+  }
+
+  private keyOf(path: string): string {
+    return relative(this.folder, path).split(sep).join('/');
   }
 
   private async scan(): Promise<void> {
@@ -100,9 +148,19 @@ export class LandingWatcher {
       }
       if (prev.emitted || now - prev.stableSince! < this.settleMs) continue;
       prev.emitted = true;
-      const key = relative(this.folder, path).split(sep).join('/');
+      const key = this.keyOf(path);
+      const last = this.announced?.get(key);
+      if (last && last.size === info.size && last.mtimeMs === info.mtimeMs) continue;
       await this.onFile({ path, key, size: info.size, mtimeMs: info.mtimeMs }).catch(() => {});
+      await this.remember({ key, size: info.size, mtimeMs: info.mtimeMs });
     }
+  }
+
+  /** Appends an announced file to the memory (after its announcement: a crash in between announces it again). */
+  private async remember(a: Announced): Promise<void> {
+    if (!this.announced || !this.options.memoryFile) return;
+    this.announced.set(a.key, a);
+    await appendFile(this.options.memoryFile, `${JSON.stringify(a)}\n`);
   }
 }
 

@@ -18,6 +18,8 @@ export const paths = {
   s3: join(localDir, 's3'),
   /** API-mode landing folder: what is dropped here is uploaded to the landing bucket, then removed. */
   dropFolder: join(localDir, 'landing'),
+  /** Folder-mode S3: the landing files already announced to the executor (key, size, mtime), one JSON line each. */
+  landingAnnounced: join(localDir, 'landing-announced.jsonl'),
   executions: join(localDir, 'stepfunctions'),
   glueLogs: join(localDir, 'glue'),
   /** Each function's unzipped package and its log. */

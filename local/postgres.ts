@@ -12,7 +12,8 @@ export interface Database {
 }
 
 /** An existing server when DATABASE_URL is set (it must accept TLS, as Aurora does), else an embedded PostgreSQL
- *  whose data lives under .local/, with TLS on: the load job connects with sslmode=require, as on AWS. */
+ *  whose data lives under .local/, with TLS on: the load job and the query function connect with TLS, as on AWS
+ *  (without verifying this server's self-signed certificate: local/stack.ts says why). */
 export async function startPostgres(log: (line: string) => void): Promise<Database> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
 
@@ -43,7 +44,7 @@ export async function startPostgres(log: (line: string) => void): Promise<Databa
 export const TLS_FLAGS = ['-c', 'ssl=on'];
 
 /** A self-signed certificate in a PostgreSQL data folder (server.crt, server.key, owned by the server's user),
- *  once: enough for sslmode=require, which encrypts without verifying the server. */
+ *  once: enough for sslmode=require, which encrypts without verifying the server (the local stack's setting). */
 export function createTlsCertificate(dataDir: string): void {
   const [cert, key] = [join(dataDir, 'server.crt'), join(dataDir, 'server.key')];
   if (existsSync(cert) && existsSync(key)) return;

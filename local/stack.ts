@@ -106,7 +106,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
             name: job.name,
             script: localArtifactPath(job.scriptLocation, names.deploymentBucket, artifacts),
             pyFiles: (job.defaultArguments['--extra-py-files'] ?? '').split(',').filter(Boolean).map((f) => localArtifactPath(f, names.deploymentBucket, artifacts)),
-            defaultArguments: job.defaultArguments,
+            defaultArguments: localTls(job.defaultArguments),
             env: {
               PATH: process.env.PATH,
               HOME: process.env.HOME,
@@ -162,8 +162,12 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const api = await startAwsApi(stepFunctions, glue, notify, awsApiPort);
     stops.push(api.stop);
 
+    // The CA bundle the template ships to the load job (--db_sslrootcert), as a file of the built artifacts.
+    const caBundleUri = deployment.glueJobs().map((job) => job.defaultArguments['--db_sslrootcert']).find(Boolean);
+    const caBundle = caBundleUri ? localArtifactPath(caBundleUri, names.deploymentBucket, artifacts) : '';
     const lambdas = new LocalLambdas(deployment.functions(), paths.lambdas, (fn) => ({
       ...principalEnv(fn.role, gateway.endpoint),
+      ...localTlsEnv(fn.environment, caBundle),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // A test hook (the fault suite's extra contracts): the bundles otherwise read the contracts they ship with.
       ...(datasetsOverride ? { DATASETS_DIR: datasetsOverride } : {}),
@@ -187,8 +191,12 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     };
     const landingFolder = s3Mode === 'api' ? paths.dropFolder : join(paths.s3, names.landingBucket);
     await mkdir(landingFolder, { recursive: true });
-    const watcher = new LandingWatcher(landingFolder, async (file) =>
-      s3Mode === 'api' ? s3.upload(names.landingBucket, file, gateway.endpoint) : onLanded(await folderObject(names.landingBucket, file)),
+    const watcher = new LandingWatcher(
+      landingFolder,
+      async (file) => (s3Mode === 'api' ? s3.upload(names.landingBucket, file, gateway.endpoint) : onLanded(await folderObject(names.landingBucket, file))),
+      // Folder mode: the landing folder is the bucket and keeps its files, so what was announced is remembered across
+      // restarts. API mode: an announced file is uploaded and removed; one still there was never uploaded.
+      s3Mode === 'folder' ? { memoryFile: paths.landingAnnounced } : {},
     );
     await warming;
     watcher.start();
@@ -217,6 +225,24 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+// The database's TLS, locally. The template verifies the server (verify-full against the Amazon RDS CAs), which the
+// local PostgreSQL's self-signed certificate (local/postgres.ts) cannot pass; the local stack therefore requires TLS
+// without verifying it, by overriding only the resolved settings below, so the package it runs is the one that ships.
+
+/** The load job's arguments with TLS required but not verified (the template's --db_sslmode is verify-full). */
+function localTls(args: Record<string, string>): Record<string, string> {
+  return '--db_sslmode' in args ? { ...args, '--db_sslmode': 'require' } : args;
+}
+
+/** A function's TLS settings, locally: DB_SSL_MODE=require; and NODE_EXTRA_CA_CERTS names the Lambda runtime's
+ *  /var/runtime/ca-cert.pem, absent here, so it names the same RDS CAs the load job ships instead. */
+function localTlsEnv(env: Record<string, string>, caBundle: string): Record<string, string> {
+  return {
+    ...('DB_SSL_MODE' in env ? { DB_SSL_MODE: 'require' } : {}),
+    ...('NODE_EXTRA_CA_CERTS' in env ? { NODE_EXTRA_CA_CERTS: caBundle } : {}),
+  };
 }
 
 /** The definition with another DatasetsUri (the test hook LANDING_ETL_DATASETS_DIR). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Audits what ships: the npm production dependencies (the Lambda bundles) and the Python packages the Glue jobs get
-# (the pins in glue-scripts/requirements.txt and the wheels uploaded with the deployment). Fails on a high or critical
-# npm advisory and on any known Python vulnerability (pip-audit reports no severity).
+# (the pins in glue-scripts/requirements.txt and the wheels the packaged stages' templates name: run `npm run package`
+# first). Fails on a high or critical npm advisory and on any known Python vulnerability (pip-audit reports no
+# severity).
 # When an advisory service cannot be reached (a registry mirror without audit endpoints), the audit says so loudly
 # and is skipped, unless AUDIT_REQUIRED=1, which makes that a failure too.
 set -euo pipefail
@@ -32,15 +33,11 @@ case "$npm_result" in
   *) npm audit --omit=dev --audit-level=high; exit 1 ;;
 esac
 
-wheels=$(ls -d .build/glue-artifacts/*/wheels 2>/dev/null | head -1 || true)
 requirements=$(mktemp)
 trap 'rm -f "$requirements"' EXIT
 grep -v '^\s*#' glue-scripts/requirements.txt | sed 's/\[.*\]//' | grep -v '^\s*$' >"$requirements"
-if [ -n "$wheels" ]; then
-  for whl in "$wheels"/*.whl; do
-    basename "$whl" | awk -F- '{ print $1 "==" $2 }' >>"$requirements"
-  done
-fi
+# The wheels the packaged stages install, named in their templates: the current build, not any older one in .build/.
+node scripts/shipped-wheels.mjs >>"$requirements"
 sort -u -o "$requirements" "$requirements"
 pip_json=$(.venv-tools/bin/pip-audit -r "$requirements" --no-deps --disable-pip --progress-spinner off -f json 2>/dev/null || true)
 pip_result=$(python3 -c '

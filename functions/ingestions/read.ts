@@ -22,8 +22,8 @@ const listSchema = z
 
 const badRequest = (error: z.core.$ZodError) => new BadRequestError('bad_request', error.issues[0]!.message);
 
-/** The run-log reads behind GET /ingestions: one ingestion by id, a dataset's recent ones (newest first, paged,
- *  optionally by status) or the ingestions of one source object. */
+/** The run-log reads behind GET /ingestions: one ingestion by id, or the recent ones of a dataset or of one source
+ *  object (newest first, paged, optionally by status). */
 export async function readIngestions(
   runLog: RunLog,
   id: string | undefined,
@@ -39,12 +39,9 @@ export async function readIngestions(
   const parsed = listSchema.safeParse(query);
   if (!parsed.success) throw badRequest(parsed.error);
   const q = parsed.data;
-  if (q.object) {
-    const items = await runLog.forObject(q.object, { limit: q.limit });
-    return { items: items.filter((s) => !q.status || s.status === q.status).map(summaryView), nextCursor: null };
-  }
   try {
-    const page = await runLog.recent(q.dataset!, { limit: q.limit, status: q.status, cursor: q.cursor });
+    const opts = { limit: q.limit, status: q.status, cursor: q.cursor };
+    const page = q.object ? await runLog.recentOfObject(q.object, opts) : await runLog.recent(q.dataset!, opts);
     return { items: page.items.map(summaryView), nextCursor: page.nextCursor };
   } catch (e) {
     if (e instanceof InvalidCursorError) throw new BadRequestError('bad_request', `query parameter "cursor" ${e.message}`);

@@ -12,7 +12,13 @@ export interface PoolSettings {
   poolMax: number;
   statementTimeoutMs: number;
   connectTimeoutS: number;
+  /** `verify-full`: TLS, and the server's certificate must chain to a trusted CA and name the host (on AWS);
+   *  `require`: TLS without verifying the server (the local stack's self-signed server). */
+  sslMode: SslMode;
 }
+
+export const SSL_MODES = ['verify-full', 'require'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
 
 // Connection failures raised by Node or by postgres.js itself rather than by the server.
 const CLIENT_CONNECTION_CODES = new Set([
@@ -139,8 +145,8 @@ export class Database {
       user: target.username,
       password: target.password,
       database: target.database,
-      // TLS whenever the server offers it, as RDS, Aurora and RDS Proxy do.
-      ssl: 'prefer',
+      // postgres.js: 'verify-full' is Node's TLS with its checks (CA, host name); 'require' skips them.
+      ssl: this.settings.sslMode,
     });
   }
 }
@@ -155,14 +161,15 @@ const envShape = {
   // A Lambda container serves one request at a time: two connections are plenty and spare RDS Proxy / Aurora.
   DB_POOL_MAX: positiveInt(2),
   DB_STATEMENT_TIMEOUT_MS: positiveInt(3000),
+  DB_SSL_MODE: z._default(z.enum(SSL_MODES), 'verify-full'),
   AWS_REGION: z.optional(z.string()),
 };
 
-/** Builds the pool's configuration from the environment: DATABASE_URL locally, DB_SECRET_ARN (+ DB_HOST) on AWS.
- *  Nothing connects until the first query. */
+/** Builds the pool's configuration from the environment: DATABASE_URL (its own sslmode) in tests; DB_SECRET_ARN
+ *  (+ DB_HOST) on AWS, with DB_SSL_MODE (default verify-full). Nothing connects until the first query. */
 export function databaseFromEnv(env: NodeJS.ProcessEnv = process.env): Database {
   const c = readConfig(envShape, env);
-  const settings = { poolMax: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, connectTimeoutS: 5 };
+  const settings = { poolMax: c.DB_POOL_MAX, statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, connectTimeoutS: 5, sslMode: c.DB_SSL_MODE };
   if (c.DATABASE_URL) return new Database(urlCredentials(c.DATABASE_URL), settings);
   if (!c.DB_SECRET_ARN) throw new ConfigError('invalid configuration: set DATABASE_URL or DB_SECRET_ARN');
   // The Secrets Manager client takes its credentials from the SDK's chain (on Lambda, the role's) but needs a region.

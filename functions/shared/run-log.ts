@@ -89,6 +89,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+export interface PageOptions {
+  limit: number;
+  status?: IngestionStatus | undefined;
+  cursor?: string | undefined;
+}
+
 export const summaryKey = (id: string) => ({ pk: `ING#${id}`, sk: 'SUMMARY' });
 const attemptKey = (id: string, attempt: number) => ({ pk: `ING#${id}`, sk: `ATTEMPT#${String(attempt).padStart(3, '0')}` });
 
@@ -118,24 +124,36 @@ async function writtenIf(write: Promise<unknown>): Promise<boolean> {
   }
 }
 
-/** A page cursor of `recent`, version 1: [1, pk, sk, datasetKey, recentKey], the byDataset index key to start after. */
+/** A page of one index's partition: the byDataset index for a dataset, byObject for a source object. */
+type Scope =
+  | { kind: 'dataset'; index: 'byDataset'; keyName: 'datasetKey'; value: string }
+  | { kind: 'object'; index: 'byObject'; keyName: 'objectKey'; value: string };
+const datasetScope = (dataset: string): Scope => ({ kind: 'dataset', index: RUN_LOG_INDEXES.byDataset, keyName: 'datasetKey', value: dataset });
+const objectScope = (sourceUri: string): Scope => ({ kind: 'object', index: RUN_LOG_INDEXES.byObject, keyName: 'objectKey', value: sourceUri });
+
+/** A page cursor, version 1: [pk, sk, partition key, recentKey], the index key to start after. Its partition key (the
+ *  dataset or the object) scopes it to the partition it was issued for. */
 const CURSOR_VERSION = 1;
-const indexKeySchema = z.object({ pk: z.string(), sk: z.string(), datasetKey: z.string(), recentKey: z.string() });
+const indexKeySchema = z.object({ pk: z.string(), sk: z.string(), recentKey: z.string() });
 const nonEmpty = () => z.string().check(z.minLength(1));
 const cursorFields = z.tuple([nonEmpty(), nonEmpty(), nonEmpty(), nonEmpty()]);
 
-function cursorAfter(item: unknown): string {
+function cursorOf(scope: Scope, item: Record<string, unknown>): string {
   const key = indexKeySchema.parse(item);
-  return encodeCursor(CURSOR_VERSION, [key.pk, key.sk, key.datasetKey, key.recentKey]);
+  return encodeCursor(CURSOR_VERSION, [key.pk, key.sk, z.string().parse(item[scope.keyName]), key.recentKey]);
 }
 
-function startKey(cursor: string, dataset: string) {
-  const [pk, sk, datasetKey, recentKey] = decodeCursor(cursor, CURSOR_VERSION, cursorFields);
-  if (datasetKey !== dataset) throw new InvalidCursorError(`belongs to dataset "${datasetKey}", not "${dataset}"`);
-  return { pk, sk, datasetKey, recentKey };
+function startKey(cursor: string, scope: Scope) {
+  const [pk, sk, issuedFor, recentKey] = decodeCursor(cursor, CURSOR_VERSION, cursorFields);
+  if (issuedFor !== scope.value) throw new InvalidCursorError(`belongs to ${scope.kind} "${issuedFor}", not "${scope.value}"`);
+  return { pk, sk, recentKey, [scope.keyName]: issuedFor };
 }
 
-/** Reads of one page of a filtered query stop after this many DynamoDB pages and return a cursor instead. */
+/** A filtered page reads the index this many items at a time: a status filter applies after DynamoDB's Limit, so
+ *  reading only `limit` items would serve short pages where matching runs exist further on. */
+const FILTERED_READ = 100;
+/** One page reads at most this many times (1,000 runs skipped for a filter); past that it is served short, with a
+ *  cursor that goes on where the reads stopped, so one request stays well inside the API's time limit. */
 const MAX_QUERY_PAGES = 10;
 
 export class RunLog {
@@ -249,36 +267,44 @@ export class RunLog {
   }
 
   /** Recent ingestions of a dataset, newest first, a page at a time, optionally only those with one status. */
-  async recent(
-    dataset: string,
-    opts: { limit: number; status?: IngestionStatus | undefined; cursor?: string | undefined },
-  ): Promise<Page<IngestionSummary>> {
+  recent(dataset: string, opts: PageOptions): Promise<Page<IngestionSummary>> {
+    return this.page(datasetScope(dataset), opts);
+  }
+
+  /** The ingestions of one source object (s3://bucket/key), newest first, a page at a time, optionally only those
+   *  with one status. */
+  recentOfObject(sourceUri: string, opts: PageOptions): Promise<Page<IngestionSummary>> {
+    return this.page(objectScope(sourceUri), opts);
+  }
+
+  /** One page of an index partition, newest first. With a status, the index is read until the page is full or the
+   *  partition ends (or MAX_QUERY_PAGES reads, then a short page with a cursor); nextCursor is null only at the end. */
+  private async page(scope: Scope, opts: PageOptions): Promise<Page<IngestionSummary>> {
     const items: IngestionSummary[] = [];
-    let start: Record<string, unknown> | undefined = opts.cursor ? startKey(opts.cursor, dataset) : undefined;
-    for (let pages = 0; pages < MAX_QUERY_PAGES; pages++) {
+    let start: Record<string, unknown> | undefined = opts.cursor ? startKey(opts.cursor, scope) : undefined;
+    for (let reads = 0; reads < MAX_QUERY_PAGES; reads++) {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: RUN_LOG_INDEXES.byDataset,
-          KeyConditionExpression: 'datasetKey = :d',
-          ...(opts.status
-            ? { FilterExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' } }
-            : {}),
-          ExpressionAttributeValues: { ':d': dataset, ...(opts.status ? { ':s': opts.status } : {}) },
+          IndexName: scope.index,
+          KeyConditionExpression: '#scope = :scope',
+          ...(opts.status ? { FilterExpression: '#status = :status' } : {}),
+          ExpressionAttributeNames: { '#scope': scope.keyName, ...(opts.status ? { '#status': 'status' } : {}) },
+          ExpressionAttributeValues: { ':scope': scope.value, ...(opts.status ? { ':status': opts.status } : {}) },
           ScanIndexForward: false,
-          Limit: opts.limit,
+          Limit: opts.status ? Math.max(opts.limit, FILTERED_READ) : opts.limit,
           ExclusiveStartKey: start,
         }),
       );
       for (const raw of page.Items ?? []) {
         items.push(summarySchema.parse(raw));
         // A full page ends at this item: the next one starts right after it.
-        if (items.length === opts.limit) return { items, nextCursor: cursorAfter(raw) };
+        if (items.length === opts.limit) return { items, nextCursor: cursorOf(scope, raw) };
       }
       start = page.LastEvaluatedKey;
       if (!start) return { items, nextCursor: null };
     }
-    return { items, nextCursor: cursorAfter(start) };
+    return { items, nextCursor: cursorOf(scope, start!) };
   }
 
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write

@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 
 from psycopg.conninfo import make_conninfo
 
-from . import aws
+from . import aws, storage
+
+# verify-full: TLS, the server's certificate chains to a CA of the root certificate file and names the host (on
+# AWS); require: TLS without verifying the server (the local stack's self-signed server).
+SSL_MODES = ("verify-full", "require")
 
 
 class DatabaseConfigError(ValueError):
     pass
 
 
-def dsn(secret_arn: str, host: str = "") -> str:
+def dsn(secret_arn: str, host: str = "", sslmode: str = "", sslrootcert_uri: str = "") -> str:
     """`host` (the cluster or RDS Proxy endpoint) wins over the secret's: an RDS-managed secret holds none.
 
     On AWS the connection string is libpq's keyword form built by make_conninfo, which quotes every value, so any
-    password (with `/`, `@`, `:`, `%`, quotes or spaces) reaches the server as it is; TLS is required."""
+    password (with `/`, `@`, `:`, `%`, quotes or spaces) reaches the server as it is. TLS is required and, unless
+    `sslmode` is `require`, verified against the CA bundle at `sslrootcert_uri` (--db_sslrootcert, shipped with the
+    artifacts), which is read to a local file for libpq."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
+    sslmode = sslmode or "verify-full"
+    if sslmode not in SSL_MODES:
+        raise DatabaseConfigError(f"--db_sslmode must be one of {', '.join(SSL_MODES)}, got {sslmode!r}")
+    if sslmode == "verify-full" and not sslrootcert_uri:
+        raise DatabaseConfigError("--db_sslmode verify-full needs --db_sslrootcert, the CA bundle to verify with")
     secret = json.loads(aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
     host = host or secret.get("host", "")
     if not host:
@@ -31,5 +43,14 @@ def dsn(secret_arn: str, host: str = "") -> str:
         dbname=secret.get("dbname", "postgres"),
         user=secret["username"],
         password=secret["password"],
-        sslmode="require",
+        sslmode=sslmode,
+        # Only to verify: with a root certificate file, libpq's `require` verifies the CA too.
+        **({"sslrootcert": root_certificate(sslrootcert_uri)} if sslmode == "verify-full" else {}),
     )
+
+
+def root_certificate(uri: str) -> str:
+    """The CA bundle at `uri` (S3 or a local path) in a local file, whose path libpq takes."""
+    with tempfile.NamedTemporaryFile("w", prefix="db-ca-", suffix=".pem", delete=False) as f:
+        f.write(storage.read_text(uri))
+    return f.name

@@ -6,6 +6,7 @@ import json
 import random
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -169,8 +170,10 @@ def test_the_database_secret_connects_whatever_its_password_holds(aws_apis, data
     secret = {"username": password_role, "password": PASSWORD, "port": int(server["port"]), "dbname": server["dbname"]}
     arn = aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=json.dumps(secret))["ARN"]
 
-    dsn = db.dsn(arn, "127.0.0.1")  # the host comes from --db_host: an RDS-managed secret has none
+    dsn = db.dsn(arn, "127.0.0.1", "require")  # the host comes from --db_host: an RDS-managed secret has none
+    # TLS without a root certificate file, with which libpq's require would verify the CA after all.
     assert conninfo_to_dict(dsn)["sslmode"] == "require"
+    assert "sslrootcert" not in conninfo_to_dict(dsn)
     # The test server has no TLS: the same connection info, TLS aside.
     with psycopg.connect(dsn, sslmode="disable") as conn:
         assert conn.execute("SELECT current_user").fetchone() == (password_role,)
@@ -192,7 +195,8 @@ def test_every_client_the_jobs_make_is_in_the_jobs_region_though_no_region_is_co
     aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=accepted_parquet(SOURCE)[0])
     list(load.accepted_batches(f"s3://{bucket}/accepted", COLUMNS, SOURCE))
     secret = json.dumps({"username": "u", "password": "p", "host": "127.0.0.1"})
-    db.dsn(aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=secret)["ARN"])
+    db_secret = aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=secret)["ARN"]
+    db.dsn(db_secret, "", "verify-full", f"s3://{bucket}/r.json")  # the secret, and the CA bundle from S3
     privacy.key(aws_apis.secrets.create_secret(Name=f"k-{uuid.uuid4().hex}", SecretString="k")["ARN"])
     with pytest.raises(Exception, match="ResourceNotFound"):
         runlog.record_metrics("no-such-table", "ing-1", "load", {})
@@ -213,3 +217,19 @@ def test_pyarrow_follows_the_s3_specific_endpoint_variable_over_the_general_one(
     aws_apis.s3.put_object(Bucket=bucket, Key="accepted/part-0.parquet", Body=accepted_parquet(SOURCE)[0])
     rows = sum(n for n, _ in load.accepted_batches(f"s3://{bucket}/accepted", COLUMNS, SOURCE))
     assert rows == 2
+
+
+def test_the_load_job_verifies_the_database_server_against_the_shipped_ca_bundle(aws_apis, bucket):
+    secret = {"username": "loader", "password": PASSWORD, "host": "db.cluster.invalid", "dbname": "landing"}
+    arn = aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=json.dumps(secret))["ARN"]
+    bundle = "-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\n"
+    aws_apis.s3.put_object(Bucket=bucket, Key="glue/abc/rds-ca-bundle.pem", Body=bundle.encode())
+
+    for mode in ("", "verify-full"):  # the template's mode; and the default when the argument is missing
+        info = conninfo_to_dict(db.dsn(arn, "", mode, f"s3://{bucket}/glue/abc/rds-ca-bundle.pem"))
+        assert (info["host"], info["sslmode"]) == ("db.cluster.invalid", "verify-full")
+        assert Path(info["sslrootcert"]).read_text() == bundle
+    with pytest.raises(db.DatabaseConfigError, match="--db_sslmode verify-full needs --db_sslrootcert"):
+        db.dsn(arn, "", "verify-full", "")
+    with pytest.raises(db.DatabaseConfigError, match="--db_sslmode must be one of verify-full, require, got 'prefer'"):
+        db.dsn(arn, "", "prefer", "")

@@ -23,7 +23,7 @@ beforeAll(async () => {
   // The database is this test's own, so it can stop and start it under the running stack.
   const dir = newStackDir();
   const port = await freePort();
-  // A server of the test's own, with TLS as Aurora has it (the load job connects with sslmode=require).
+  // A server of the test's own, with TLS as Aurora has it (the local stack connects with sslmode=require).
   database = new EmbeddedPostgres({
     databaseDir: join(dir, 'external-postgres'),
     user: 'postgres',

@@ -46,7 +46,7 @@ function startRecordingProxy(target: URL): Promise<string> {
 }
 
 beforeAll(async () => {
-  pg = await startTestPostgres();
+  pg = await startTestPostgres({ tls: true });
   admin = postgres(pg.url, { onnotice: () => {} });
   await admin`CREATE ROLE api LOGIN PASSWORD 'first-password'`;
   await admin`GRANT SELECT ON daily_checkins TO api`;
@@ -80,6 +80,8 @@ const awsEnv = () => ({
   DB_SECRET_ARN: SECRET_ARN,
   DB_HOST: '127.0.0.1', // stands in for an RDS Proxy endpoint: overrides the secret's host
   AWS_REGION: 'us-east-1',
+  // As the local stack sets it: this server's certificate is self-signed (verify-full is the subject of its own test).
+  DB_SSL_MODE: 'require',
 });
 
 /** Stores a new version of the secret, as a rotation does. */
@@ -110,6 +112,24 @@ test('reads the secret once, caches it, and re-reads it once when a rotated pass
   } finally {
     await db.end();
   }
+});
+
+test('by default the server is verified: a certificate no trusted CA signed is refused, with TLS required it connects', async () => {
+  await putSecret('second-password');
+  const { DB_SSL_MODE: _local, ...onAws } = awsEnv();
+  const verified = dbModule.databaseFromEnv(onAws);
+  try {
+    await expect(whoAmI(verified)).rejects.toThrow(/self[- ]signed certificate/);
+  } finally {
+    await verified.end();
+  }
+  const encrypted = dbModule.databaseFromEnv(awsEnv());
+  try {
+    expect(await encrypted.run(async (sql) => (await sql<[{ ssl: boolean }]>`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)[0].ssl)).toBe(true);
+  } finally {
+    await encrypted.end();
+  }
+  expect(() => dbModule.databaseFromEnv({ ...awsEnv(), DB_SSL_MODE: 'prefer' })).toThrow(/DB_SSL_MODE/);
 });
 
 test('a password the database refuses even after a re-read is DatabaseUnavailableError, re-read once per request', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IngestionView } from '../../functions/shared/ingestion-view';
 import { InvalidCursorError } from '../../functions/shared/errors';
-import type { IngestionSummary, NewIngestion } from '../../functions/shared/run-log';
+import type { IngestionSummary, NewIngestion, Page } from '../../functions/shared/run-log';
 import { startAwsApi } from '../../local/aws-api';
 import { startHttpApi, type HttpHandler } from '../../local/http-api';
 import { cli } from '../support/local-stack';
@@ -59,7 +59,21 @@ beforeAll(async () => {
     await env.runLog.create(ingestion);
     seeded.unshift(ingestion.ingestionId);
   }
+  // Twenty-five ingestions of one source object (its versions), newest last; only the 3rd, 13th and 23rd REJECTED.
+  for (let i = 0; i < 25; i++) {
+    const ingestion: NewIngestion = {
+      ingestionId: `sparse-${String(i).padStart(2, '0')}`,
+      dataset: 'sparse',
+      businessDate: '2026-02-01',
+      sourceUri: SPARSE_OBJECT,
+      receivedAt: `2026-02-01T10:${String(i).padStart(2, '0')}:00.000Z`,
+      status: i % 10 === 2 ? 'REJECTED' : 'SUCCEEDED',
+    };
+    await env.runLog.create(ingestion);
+  }
 });
+const SPARSE_OBJECT = 's3://landing/sparse/daily.csv';
+const SPARSE_REJECTED = ['sparse-22', 'sparse-12', 'sparse-02'];
 afterAll(async () => {
   await http?.stop();
   await api?.stop();
@@ -68,18 +82,22 @@ afterAll(async () => {
 
 const ids = (items: IngestionSummary[]) => items.map((s) => s.ingestionId);
 
-test('recent ingestions of a dataset come newest first, a page at a time, until the cursor runs out', async () => {
-  const seen: string[] = [];
+/** Follows the cursors from the first page to the last (10 pages at most): the pages' items, and how many. */
+async function pageThrough(read: (cursor: string | undefined) => Promise<Page<IngestionSummary>>) {
+  const pages: IngestionSummary[][] = [];
   let cursor: string | undefined;
-  let pages = 0;
   do {
-    const page = await env.runLog.recent('pages', { limit: 4, cursor });
-    seen.push(...ids(page.items));
+    const page = await read(cursor);
+    pages.push(page.items);
     cursor = page.nextCursor ?? undefined;
-    pages++;
-  } while (cursor && pages < 10);
+  } while (cursor && pages.length < 10);
+  return { seen: ids(pages.flat()), pages };
+}
+
+test('recent ingestions of a dataset come newest first, a page at a time, until the cursor runs out', async () => {
+  const { seen, pages } = await pageThrough((cursor) => env.runLog.recent('pages', { limit: 4, cursor }));
   expect(seen).toEqual(seeded);
-  expect(pages).toBe(3);
+  expect(pages).toHaveLength(3);
 });
 
 test('filtered by status, pages still hold `limit` items where there are that many', async () => {
@@ -90,10 +108,32 @@ test('filtered by status, pages still hold `limit` items where there are that ma
   expect(rest.nextCursor).toBeNull();
 });
 
+test('filtered by status, a page is filled past runs that do not match, for a dataset and for a source object', async () => {
+  // Far more non-matching runs than matching ones: the filter must not apply to one read of `limit` items only.
+  const first = await env.runLog.recent('sparse', { limit: 2, status: 'REJECTED' });
+  expect(ids(first.items)).toEqual(SPARSE_REJECTED.slice(0, 2));
+  const rest = await env.runLog.recent('sparse', { limit: 2, status: 'REJECTED', cursor: first.nextCursor! });
+  expect(ids(rest.items)).toEqual(SPARSE_REJECTED.slice(2));
+
+  const byObject = await pageThrough((cursor) => env.runLog.recentOfObject(SPARSE_OBJECT, { limit: 1, status: 'REJECTED', cursor }));
+  expect(byObject.seen).toEqual(SPARSE_REJECTED);
+  // Each matching run on a page of its own, then at most one empty page that says there is no more.
+  expect(byObject.pages.map((p) => p.length)).toEqual([1, 1, 1, 0]);
+  const all = await env.runLog.recentOfObject(SPARSE_OBJECT, { limit: 10 });
+  expect(ids(all.items)).toEqual(Array.from({ length: 10 }, (_, i) => `sparse-${24 - i}`));
+  expect(all.nextCursor).not.toBeNull();
+});
+
 test('a cursor that is not one the run log issued, or is for another dataset, is refused by name', async () => {
   await expect(env.runLog.recent('pages', { limit: 2, cursor: 'garbage' })).rejects.toThrow(InvalidCursorError);
   const { nextCursor } = await env.runLog.recent('pages', { limit: 2 });
   await expect(env.runLog.recent('other', { limit: 2, cursor: nextCursor! })).rejects.toThrow(/belongs to dataset "pages"/);
+  await expect(env.runLog.recentOfObject(SPARSE_OBJECT, { limit: 2, cursor: nextCursor! })).rejects.toThrow(InvalidCursorError);
+  const ofObject = await env.runLog.recentOfObject(SPARSE_OBJECT, { limit: 2 });
+  await expect(env.runLog.recentOfObject('s3://landing/other.csv', { limit: 2, cursor: ofObject.nextCursor! })).rejects.toThrow(
+    /belongs to object "s3:\/\/landing\/sparse\/daily.csv"/,
+  );
+  await expect(env.runLog.recent('sparse', { limit: 2, cursor: ofObject.nextCursor! })).rejects.toThrow(InvalidCursorError);
 });
 
 test('GET /ingestions pages a dataset and rejects bad parameters with 400s that say what is wrong', async () => {
@@ -109,6 +149,12 @@ test('GET /ingestions pages a dataset and rejects bad parameters with 400s that 
   expect(first.body.items![0]).not.toHaveProperty('pk');
   expect(ids((await get('/ingestions?dataset=pages&status=REJECTED&limit=2')).body.items!)).toEqual(['pages-20260109-x', 'pages-20260106-x']);
   expect(ids((await get(`/ingestions?object=${encodeURIComponent('s3://landing/pages/file-4.csv')}`)).body.items!)).toEqual(['pages-20260104-x']);
+  const sparse = `/ingestions?object=${encodeURIComponent(SPARSE_OBJECT)}&status=REJECTED&limit=2`;
+  const sparseFirst = await get(sparse);
+  expect(ids(sparseFirst.body.items!)).toEqual(SPARSE_REJECTED.slice(0, 2));
+  const sparseRest = await get(`${sparse}&cursor=${sparseFirst.body.nextCursor}`);
+  expect(ids(sparseRest.body.items!)).toEqual(SPARSE_REJECTED.slice(2));
+  expect(sparseRest.body.nextCursor).toBeNull();
 
   for (const [path, message] of [
     ['/ingestions', /exactly one of the query parameters "dataset" and "object"/],
@@ -173,10 +219,30 @@ test('a failed run seen through GET /ingestions/{id} and the CLI, then retried t
   expect(again.stderr).toMatch(/is SUCCEEDED \(attempt 2\); only a FAILED ingestion can be retried/);
 });
 
-test('the CLI names what is wrong with its arguments and exits 2', async () => {
+test('runs --object --status pages through the matching runs of a source object', async () => {
+  const first = await cli(dir, ['runs', '--object', SPARSE_OBJECT, '--status', 'rejected', '--limit', '2', '--json']);
+  expect(first.stderr).toBe('');
+  const page = JSON.parse(first.stdout) as { items: IngestionSummary[]; nextCursor: string | null };
+  expect(ids(page.items)).toEqual(SPARSE_REJECTED.slice(0, 2));
+  const rest = await cli(dir, ['runs', '--object', SPARSE_OBJECT, '--status', 'rejected', '--limit', '2', '--cursor', page.nextCursor!]);
+  expect(rest.code).toBe(0);
+  expect(rest.stdout).toMatch(/sparse-02/);
+  expect(rest.stdout).not.toMatch(/sparse-12|more: --cursor/);
+});
+
+test('the CLI names what is wrong with its arguments and exits 2 with its usage', async () => {
   const bad = await cli(dir, ['runs', '--limit', '0']);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/--limit must be a whole number 1–100, got "0"/);
+  for (const args of [['runs', '--bogus'], ['status', '--stage'], ['frobnicate']]) {
+    const usage = await cli(dir, args);
+    expect({ args, code: usage.code }).toEqual({ args, code: 2 });
+    expect(usage.stderr).toMatch(/^usage: landing-etl <command> \[options\]$/m);
+  }
+  expect((await cli(dir, ['runs', '--bogus'])).stderr).toMatch(/^landing-etl: unknown option "--bogus"/m);
+  const help = await cli(dir, ['runs', '--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^usage: landing-etl <command> \[options\]$/m);
   const missing = await cli(dir, ['status', 'nope']);
   expect(missing.code).toBe(1);
   expect(missing.stderr).toMatch(/no ingestion nope in the local stack/);

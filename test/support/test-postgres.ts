@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../local/ports';
+import { createTlsCertificate, TLS_FLAGS } from '../../local/postgres';
 
 const repo = process.cwd();
 
@@ -16,9 +17,10 @@ export interface TestPostgres {
   destroy(): Promise<void>;
 }
 
-/** A throwaway embedded PostgreSQL on a free port with the project's migrations applied by the load job's runner.
+/** A throwaway embedded PostgreSQL on a free port with the project's migrations applied by the load job's runner
+ *  (with `tls`, TLS on with a self-signed certificate, as in the local stack).
  *  PostgreSQL refuses to run as root, so there it runs as the 'postgres' user, which must reach the data folder. */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(opts: { tls?: boolean } = {}): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'landing-etl-pg-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
@@ -30,12 +32,14 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     port,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+    postgresFlags: [...(opts.tls ? TLS_FLAGS : []), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
     onLog: (line) => void (log += line),
     onError: (e) => void (log += String(e)),
   });
   try {
     await pg.initialise();
+    // TLS as the local stack's server has it: a self-signed certificate for CN=localhost.
+    if (opts.tls) createTlsCertificate(join(dir, 'data'));
     await pg.start();
     await pg.createDatabase('landing');
   } catch (e) {

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { at, loadTemplate, text } from './template';
 
@@ -21,4 +23,25 @@ test('the Glue artifacts are addressed by their content: rebuilding the same sou
   ];
   expect(first.files).toEqual(expect.arrayContaining(expected));
   expect(first.files.filter((f) => f.startsWith('wheels/psycopg'))).toHaveLength(2);
+});
+
+test('the database is verified on AWS: the query function by the RDS CAs of the runtime, the load job by the bundle it ships', () => {
+  const { hash, files } = build();
+  expect(files).toContain('rds-ca-bundle.pem');
+  const pem = readFileSync(join('.build/glue-artifacts', hash, 'rds-ca-bundle.pem'), 'utf8');
+  const subjects = (pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((c) => new X509Certificate(c).subject);
+  // Aurora's regional CAs (eu-west-1 for one) and RDS Proxy's Amazon Root CAs.
+  expect(subjects).toEqual(expect.arrayContaining([expect.stringMatching(/CN=Amazon RDS eu-west-1 Root CA RSA2048 G1/), expect.stringMatching(/CN=Amazon Root CA 1$/)]));
+  for (const stage of ['dev', 'prod']) {
+    const t = loadTemplate(stage);
+    const env = at(t.Resources.QueryLambdaFunction?.Properties, 'Environment.Variables') as Record<string, unknown>;
+    expect({ stage, DB_SSL_MODE: env.DB_SSL_MODE, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS }).toEqual({
+      stage,
+      DB_SSL_MODE: 'verify-full',
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    });
+    const args = at(t.Resources.LoadJob?.Properties, 'DefaultArguments') as Record<string, unknown>;
+    expect(args['--db_sslmode']).toBe('verify-full');
+    expect(text(at(args, '--db_sslrootcert.Fn::Sub'))).toBe(`s3://\${ServerlessDeploymentBucket}/glue/${hash}/rds-ca-bundle.pem`);
+  }
 });

@@ -1,0 +1,119 @@
+// The commands themselves, loaded by main.ts once the command line is understood: `--help` and usage errors need
+// none of the AWS SDK or zod, which take most of the CLI's start-up.
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { loadContracts } from '../functions/shared/contracts';
+import { ingestionView, summaryView } from '../functions/shared/ingestion-view';
+import { IngestionNotFoundError, InvalidCursorError } from '../functions/shared/errors';
+import { retryIngestion } from '../functions/shared/retry';
+import { INGESTION_STATUSES, type IngestionStatus } from '../functions/shared/run-log';
+import { UsageError } from './errors';
+import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from '../local/client';
+import { formatIngestion, formatRuns } from './format';
+import { runningStack } from './stack-file';
+import { resolveTarget, type Target } from './target';
+
+export function parseLimit(raw: string): number {
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--limit must be a whole number 1–100, got "${raw}"`);
+  return limit;
+}
+
+export function parseStatus(raw: string | undefined): IngestionStatus | undefined {
+  if (raw === undefined) return undefined;
+  const status = raw.toUpperCase() as IngestionStatus;
+  if (!INGESTION_STATUSES.includes(status)) throw new UsageError(`--status must be one of ${INGESTION_STATUSES.join(', ')}, got "${raw}"`);
+  return status;
+}
+
+export async function ingest(file: string | undefined, dataset: string | undefined, date: string | undefined) {
+  if (!file) throw new UsageError('ingest needs a FILE');
+  if (!dataset) throw new UsageError('ingest needs --dataset NAME');
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UsageError(`--date must be YYYY-MM-DD, got "${date}"`);
+  const stack = runningStack();
+  const key = [dataset, date, basename(file)].filter(Boolean).join('/');
+  const since = new Date().toISOString();
+  await dropIntoLanding(stack, resolve(file), key);
+  console.log(`landed ${file} as ${landingUri(stack, key)}`);
+  const result = await followIngestion(runLogFor(stack), { sourceUri: landingUri(stack, key), since, print: console.log });
+  if (result.status === 'SUCCEEDED') {
+    console.log(`done: ${result.ingestionId} loaded`);
+    return 0;
+  }
+  console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ''}: ${result.reason ?? 'no reason recorded'}`);
+  return 1;
+}
+
+export async function status(target: Target, id: string, json: boolean) {
+  const record = await target.runLog.get(id);
+  if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target.label}`);
+  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record)));
+  return 0;
+}
+
+export async function runs(
+  target: Target,
+  o: { dataset?: string | undefined; object?: string | undefined; status?: IngestionStatus | undefined; limit: number; cursor?: string | undefined; json: boolean },
+) {
+  if (o.dataset && o.object) throw new UsageError('give --dataset or --object, not both');
+  if (o.cursor && !o.dataset && !o.object) throw new UsageError('--cursor pages through one --dataset or --object');
+  let items;
+  let nextCursor: string | null = null;
+  if (o.dataset || o.object) {
+    const opts = { limit: o.limit, status: o.status, cursor: o.cursor };
+    try {
+      ({ items, nextCursor } = o.object ? await target.runLog.recentOfObject(o.object, opts) : await target.runLog.recent(o.dataset!, opts));
+    } catch (e) {
+      if (e instanceof InvalidCursorError) throw new UsageError(`--cursor: ${e.message}`);
+      throw e;
+    }
+  } else {
+    // Every dataset with a contract, merged newest first.
+    const pages = await Promise.all(
+      [...loadContracts().keys()].map((d) => target.runLog.recent(d, { limit: o.limit, status: o.status })),
+    );
+    items = pages
+      .flatMap((p) => p.items)
+      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt))
+      .slice(0, o.limit);
+  }
+  const views = items.map(summaryView);
+  if (o.json) console.log(JSON.stringify({ items: views, nextCursor }, null, 2));
+  else {
+    console.log(formatRuns(views));
+    if (nextCursor) console.log(`more: --cursor ${nextCursor}`);
+  }
+  return 0;
+}
+
+export async function retry(target: Target, id: string, json: boolean, detach: boolean) {
+  const { attempt, executionArn } = await retryIngestion(id, {
+    runLog: target.runLog,
+    stateMachineArn: target.stateMachineArn,
+    now: () => new Date(),
+    async start(name, input) {
+      const started = await target.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: target.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return started.executionArn!;
+    },
+  });
+  const print = json ? () => {} : console.log;
+  print(`ingestion ${id}: attempt ${attempt} started (${executionArn})`);
+  if (detach) {
+    if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn }));
+    return 0;
+  }
+  const result = await followRun(target.runLog, id, { attempt, print, deadline: Date.now() + 60 * 60_000 });
+  if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn, ...result }));
+  if (result.status === 'SUCCEEDED') {
+    print(`done: attempt ${attempt} of ${id} succeeded`);
+    return 0;
+  }
+  console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ''}: ${result.reason ?? 'no reason recorded'}`);
+  return 1;
+}
+
+export const target = (o: { stage?: string | undefined; region?: string | undefined }) => resolveTarget({ stage: o.stage, region: o.region });
