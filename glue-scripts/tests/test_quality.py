@@ -147,7 +147,9 @@ def test_dedup_on_some_columns_drops_later_lines_equal_on_those_columns_only(spa
         "ana,2018-11-26 14:47:36 UTC,1,apollo\n"  # 7 duplicate of line 2
     )
     rows = checked(spark, write_csv(tmp_path, text), spec).cache()
-    flags = {r.source_line: (r.rejected, r.duplicate) for r in rows.select("source_line", "rejected", "duplicate").collect()}
+    flags = {
+        r.source_line: (r.rejected, r.duplicate) for r in rows.select("source_line", "rejected", "duplicate").collect()
+    }
     assert flags == {
         2: (False, False),
         3: (False, False),
