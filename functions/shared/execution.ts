@@ -10,6 +10,9 @@ export const executionInputSchema = z.object({
     bucket: z.string().min(1),
     key: z.string().min(1),
     versionId: z.string().nullable(),
+    /** S3's sequencer of the event that landed this version (upper-case hex): the load orders two versions of one
+     *  key uploaded within the same second by it. Null for inputs recorded before it was carried (a retry of one). */
+    sequencer: z.string().nullable().default(null),
     uri: z.string().min(1),
     size: z.number().int().nonnegative(),
   }),
