@@ -94,8 +94,19 @@ export class RetryConflict extends Error {
 export const summaryKey = (id: string) => ({ pk: `ING#${id}`, sk: 'SUMMARY' });
 const attemptKey = (id: string, attempt: number) => ({ pk: `ING#${id}`, sk: `ATTEMPT#${String(attempt).padStart(3, '0')}` });
 
-const cursorSchema = z.object({ pk: z.string(), sk: z.string(), datasetKey: z.string(), recentKey: z.string() });
-const encodeCursor = (key: z.infer<typeof cursorSchema>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+// The key of the SUMMARY item a page ended at, exactly as written: DynamoDB refuses a start key that is not a valid
+// key (an empty or oversized value) with a ValidationException, which must not reach a client as a 500.
+const ID = '[A-Za-z0-9_-]{1,80}';
+const cursorSchema = z
+  .object({
+    pk: z.string().regex(new RegExp(`^ING#${ID}$`)),
+    sk: z.literal('SUMMARY'),
+    datasetKey: z.string().min(1).max(1024),
+    recentKey: z.string().regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z#${ID}$`)),
+  })
+  .refine((key) => key.recentKey.endsWith(`#${key.pk.slice('ING#'.length)}`));
+const keySchema = z.object({ pk: z.string(), sk: z.string(), datasetKey: z.string(), recentKey: z.string() });
+const encodeCursor = (item: unknown) => Buffer.from(JSON.stringify(keySchema.parse(item))).toString('base64url');
 function decodeCursor(cursor: string, dataset: string) {
   let raw: unknown;
   try {
@@ -255,12 +266,12 @@ export class RunLog {
       for (const raw of page.Items ?? []) {
         items.push(summarySchema.parse(raw));
         // A full page ends at this item: the next one starts right after it.
-        if (items.length === opts.limit) return { items, nextCursor: encodeCursor(cursorSchema.parse(raw)) };
+        if (items.length === opts.limit) return { items, nextCursor: encodeCursor(raw) };
       }
       start = page.LastEvaluatedKey;
       if (!start) return { items, nextCursor: null };
     }
-    return { items, nextCursor: encodeCursor(cursorSchema.parse(start)) };
+    return { items, nextCursor: encodeCursor(start) };
   }
 
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
