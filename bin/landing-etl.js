@@ -49,7 +49,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-ZPDUIUVR.js");
+  const commands = () => import("./landing-etl-commands-XU3PGFMY.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":

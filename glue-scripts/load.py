@@ -24,12 +24,15 @@ ARGS = [
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS, optional=("db_host", "db_sslmode", "db_sslrootcert"))
+    # --source_sequencer is optional: an execution started before it was passed may reach its load after a deploy.
+    args = resolve_args(argv, ARGS, optional=("db_host", "db_sslmode", "db_sslrootcert", "source_sequencer"))
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
     version = source.version_or_none(args["source_version"])
-    modified = source.describe(args["source_uri"], version).modified
+    written = load.Version(
+        source.describe(args["source_uri"], version).modified, source.sequencer_or_none(args["source_sequencer"])
+    )
     accepted_uri = storage.join(args["staging_uri"], "accepted")
     columns = [c.key for c in spec.loaded_columns]
     dsn = db.dsn(args["db_secret_arn"], args["db_host"], args["db_sslmode"], args["db_sslrootcert"])
@@ -43,7 +46,7 @@ def main(argv: list[str]) -> None:
             args["ingestion_id"],
             args["source_uri"],
             version,
-            modified,
+            written,
         )
     runlog.record_metrics(
         args["run_log_table"],

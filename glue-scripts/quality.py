@@ -16,8 +16,7 @@ def main(argv: list[str]) -> None:
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
-    # The deployment's mode (passed by the state machine) overrides the contract's.
-    mode = args["quality_mode"] if args["quality_mode"] in contract.MODES else spec.mode
+    mode = quality.mode_for(args["quality_mode"], spec)
     secret = privacy.key(args["privacy_key_secret_arn"]) if privacy.needs_key(spec) else None
     spark = session(f"test-{args['ingestion_id']}")
     staged_uri = storage.join(args["staging_uri"], "transformed")

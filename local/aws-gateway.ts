@@ -62,8 +62,14 @@ const S3_WRITES = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']
 export async function startAwsGateway(options: AwsGatewayOptions): Promise<AwsGateway> {
   const agent = new Agent({ keepAlive: true });
   const log = options.log ?? ((line: string) => console.error(line));
+  // S3's sequencer grows with every write of a key, and the load orders versions by it. The time in front keeps it
+  // growing across restarts of the stack, whose database keeps the sequencers its loads recorded.
   let sequence = 0;
-  const nextSequencer = () => (++sequence).toString(16).toUpperCase().padStart(16, '0');
+  let lastMs = 0;
+  const nextSequencer = () => {
+    lastMs = Math.max(lastMs, Date.now());
+    return `${lastMs.toString(16).padStart(12, '0')}${(++sequence).toString(16).padStart(8, '0')}`.toUpperCase();
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const time = new Date().toISOString();

@@ -172,7 +172,9 @@ export async function folderObject(bucket: string, file: LandedFile): Promise<S3
   const eTag = md5.digest('hex');
   // Hex: a value that begins with '-' would read as an option to Glue's argument parser (getResolvedOptions).
   const versionId = createHash('sha256').update(`${eTag}:${file.mtimeMs}`).digest('hex').slice(0, 32);
-  return { bucket, key: file.key, size: file.size, eTag, versionId, sequencer: Math.round(file.mtimeMs).toString(16).toUpperCase() };
+  // The sequencer S3 would give the write: it grows with the file's mtime, which is the version's LastModified here.
+  const sequencer = Math.round(file.mtimeMs).toString(16).toUpperCase().padStart(16, '0');
+  return { bucket, key: file.key, size: file.size, eTag, versionId, sequencer };
 }
 
 async function listFiles(dir: string): Promise<string[]> {

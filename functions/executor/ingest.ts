@@ -70,7 +70,14 @@ export async function ingestLandedObject(obj: LandedObject, ports: IngestionPort
     dataset,
     businessDate: date,
     attempt: 1,
-    source: { bucket: obj.bucket, key: obj.key, versionId: obj.versionId ?? null, uri, size: obj.size },
+    source: {
+      bucket: obj.bucket,
+      key: obj.key,
+      versionId: obj.versionId ?? null,
+      sequencer: obj.sequencer ?? null,
+      uri,
+      size: obj.size,
+    },
     stagingUri: `s3://${ports.dataBucket}/staging/${dataset}/${id}`,
     qualityMode: ports.qualityMode ?? contract.quality.mode,
   };

@@ -26,7 +26,8 @@ const VERSION = 1;
 const MAX_BIGINT = 9223372036854775807n;
 const fields = z.tuple([
   z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)),
-  z.string().check(z.regex(/^[1-9]\d{0,18}$/), z.refine((id) => BigInt(id) <= MAX_BIGINT)),
+  // One check, not a regex then a refine: zod runs every check even after one failed, and BigInt('1.5') throws.
+  z.string().check(z.refine((id) => /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= MAX_BIGINT)),
   z.string(),
 ]);
 

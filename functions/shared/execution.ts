@@ -12,6 +12,9 @@ export const executionInputSchema = z.object({
     bucket: nonEmpty(),
     key: nonEmpty(),
     versionId: z.nullable(z.string()),
+    /** S3's sequencer of the event that landed this version (upper-case hex): the load orders two versions of one
+     *  key uploaded within the same second by it. Null for inputs recorded before it was carried (a retry of one). */
+    sequencer: z._default(z.nullable(z.string()), null),
     uri: nonEmpty(),
     size: z.int().check(z.nonnegative()),
   }),

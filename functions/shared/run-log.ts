@@ -135,8 +135,15 @@ const objectScope = (sourceUri: string): Scope => ({ kind: 'object', index: RUN_
  *  dataset or the object) scopes it to the partition it was issued for. */
 const CURSOR_VERSION = 1;
 const indexKeySchema = z.object({ pk: z.string(), sk: z.string(), recentKey: z.string() });
-const nonEmpty = () => z.string().check(z.minLength(1));
-const cursorFields = z.tuple([nonEmpty(), nonEmpty(), nonEmpty(), nonEmpty()]);
+// The key of the SUMMARY item a page ended at, exactly as written: DynamoDB refuses a start key that is not a valid
+// key (an empty or oversized value) with a ValidationException, which must not reach a client as a 500.
+const ID = '[A-Za-z0-9_-]{1,80}';
+const cursorFields = z.tuple([
+  z.string().check(z.regex(new RegExp(`^ING#${ID}$`))),
+  z.literal('SUMMARY'),
+  z.string().check(z.minLength(1), z.maxLength(1024)),
+  z.string().check(z.regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z#${ID}$`))),
+]);
 
 function cursorOf(scope: Scope, item: Record<string, unknown>): string {
   const key = indexKeySchema.parse(item);
@@ -145,6 +152,8 @@ function cursorOf(scope: Scope, item: Record<string, unknown>): string {
 
 function startKey(cursor: string, scope: Scope) {
   const [pk, sk, issuedFor, recentKey] = decodeCursor(cursor, CURSOR_VERSION, cursorFields);
+  // The index key of an item: its sort key ends with the ingestion id its table key names.
+  if (!recentKey.endsWith(`#${pk.slice('ING#'.length)}`)) throw new InvalidCursorError('is not one this API issued');
   if (issuedFor !== scope.value) throw new InvalidCursorError(`belongs to ${scope.kind} "${issuedFor}", not "${scope.value}"`);
   return { pk, sk, recentKey, [scope.keyName]: issuedFor };
 }

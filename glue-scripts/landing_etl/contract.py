@@ -125,6 +125,13 @@ class _Reader:
             raise self.fail(f"{where}{key}", f"must be {_kind_name(kind)}, got {value!r}")
         return value
 
+    def strings(self, obj: dict, key: str, where: str, default: Any = ...) -> Any:
+        """A list of strings (an item of another kind would otherwise surface as a TypeError far from the field)."""
+        value = self.get(obj, key, where, list, default)
+        if value is not default and not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{where}{key}", f"must be a list of strings, got {value!r}")
+        return value
+
     def choice(self, obj: dict, key: str, where: str, allowed: tuple[str, ...], default: Any = ...) -> Any:
         value = self.get(obj, key, where, str, default)
         if value is not None and value not in allowed:
@@ -183,7 +190,7 @@ def _rule(r: _Reader, raw: Any, where: str, column: dict, ctype: str) -> Rule:
         regex = r.get(raw, "regex", where, str)
         try:
             re.compile(regex)
-        except re.error as e:
+        except (re.error, OverflowError, RecursionError) as e:  # a{99999999999} overflows, deep nesting recurses
             raise r.fail(f"{where}regex", f"is not a valid regular expression ({e})") from e
         known.add("regex")
         rule = Rule(column=rule.column, check=check, on_fail=on_fail, regex=regex)
@@ -214,11 +221,11 @@ def _column(r: _Reader, c: Any, i: int) -> Column:
             raise r.fail(f"{where}target", "must be absent for a column with privacy drop (it is never loaded)")
     elif target is None:
         raise r.fail(f"{where}target", "is required")
-    elif not _IDENTIFIER.match(target):
+    elif not _IDENTIFIER.fullmatch(target):
         raise r.fail(f"{where}target", f"must be a lowercase SQL identifier, got {target!r}")
     if privacy in ("hash", "mask") and ctype != "string":
         raise r.fail(f"{where}privacy", f"{privacy} applies to string columns only")
-    formats = tuple(r.get(c, "formats", where, list, []))
+    formats = tuple(r.strings(c, "formats", where, []))
     if ctype == "timestamp":
         if not formats:
             raise r.fail(f"{where}formats", "is required for a timestamp column")
@@ -260,7 +267,7 @@ def parse(raw: Any, source: str) -> Contract:
     if not isinstance(raw, dict):
         raise ContractError(f"{source}: must be a JSON object")
     name = r.get(raw, "name", "", str)
-    if not DATASET_NAME.match(name):
+    if not DATASET_NAME.fullmatch(name):
         raise r.fail("name", f"must be lowercase letters, digits and _, starting with a letter, got {name!r}")
     if len(name) > DATASET_NAME_MAX:
         raise r.fail("name", f"must be at most {DATASET_NAME_MAX} characters, got {len(name)}")
@@ -281,11 +288,11 @@ def parse(raw: Any, source: str) -> Contract:
         if duplicated:
             raise r.fail("columns", f"repeat the {label}(s) {duplicated}")
     table = r.get(r.get(raw, "target", "", dict), "table", "target.", str)
-    if not _IDENTIFIER.match(table):
+    if not _IDENTIFIER.fullmatch(table):
         raise r.fail("target.table", f"must be a lowercase SQL identifier, got {table!r}")
     quality = r.get(raw, "quality", "", dict, {})
-    ratio = float(r.get(quality, "max_reject_ratio", "quality.", _NUMBER, 0.05))
-    if not 0 <= ratio <= 1:
+    ratio = r.get(quality, "max_reject_ratio", "quality.", _NUMBER, 0.05)
+    if not 0 <= ratio <= 1:  # compared before float(), which overflows on a huge integer
         raise r.fail("quality.max_reject_ratio", f"must be between 0 and 1, got {ratio}")
     min_rows = r.get(quality, "min_rows", "quality.", int, 1)
     if min_rows < 0:
@@ -293,7 +300,7 @@ def parse(raw: Any, source: str) -> Contract:
     dedup = r.get(raw, "dedup", "", dict, None)
     dedup_columns: tuple[str, ...] = ()
     if dedup is not None:
-        dedup_columns = tuple(r.get(dedup, "columns", "dedup.", list))
+        dedup_columns = tuple(r.strings(dedup, "columns", "dedup."))
         unknown = sorted(set(dedup_columns) - set(targets))
         if unknown or not dedup_columns:
             raise r.fail("dedup.columns", f"must name target columns; unknown: {unknown}")
@@ -302,7 +309,7 @@ def parse(raw: Any, source: str) -> Contract:
         columns=columns,
         table=table,
         mode=r.choice(quality, "mode", "quality.", MODES, "soft"),
-        max_reject_ratio=ratio,
+        max_reject_ratio=float(ratio),
         min_rows=min_rows,
         dedup=dedup_columns,
     )

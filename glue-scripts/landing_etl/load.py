@@ -9,10 +9,16 @@ The earlier rows are found through the id range `source_loads` recorded for the 
 `id`, bracketed by two nextval calls around the COPY): the primary key serves the delete, so the table needs no
 source_object index, which would cost every load a third more index maintenance.
 
-Ordering: S3 version ids are not ordered, so two versions of one object are ordered by the version's LastModified
-(transform and load read it from S3; locally the file's mtime). A load whose version is older than the one already
-loaded for the object changes nothing and reports `supersededBy`. Equal times (two uploads in the same second)
-fall back to "the later load wins".
+Ordering: S3 version ids are not ordered. The S3 event of each version carries a `sequencer`, which orders the
+events of one key: "the event notification with the greater sequencer hexadecimal value is the event that occurred
+later"; sequencers "can be of different lengths", so the shorter is right-padded with zeros before a lexicographic
+comparison (Amazon S3 User Guide, *Event message structure*). The executor carries it through the run
+(`--source_sequencer`) and `source_loads` records it. Two versions that both have one are ordered by it, which
+holds within the same second and for a multipart upload, whose LastModified is when it was started; otherwise
+(a load recorded before sequencers were carried, a retry of such an ingestion) by the version's LastModified
+(transform and load read it from S3; locally the file's mtime), with equal times falling back to "the later load
+wins". A load whose version is older than the one already loaded for the object changes nothing and reports
+`supersededBy`.
 
 Why no Spark here: PostgreSQL ingests through one writer, and one COPY stream fed by pyarrow reaches the server's
 COPY speed. The rows stream batch by batch (never the whole file in memory), and skipping the JVM saves ~6 s."""
@@ -77,6 +83,20 @@ def accepted_batches(uri: str, columns: list[str], source_object: str) -> Iterat
             yield batch.num_rows, out.getvalue()
 
 
+@dataclass(frozen=True)
+class Version:
+    """When a version of the source object was written: its LastModified and its S3 event's sequencer, if known."""
+
+    modified: datetime
+    sequencer: str | None = None
+
+    def is_newer_than(self, other: Version) -> bool:
+        if self.sequencer and other.sequencer:
+            width = max(len(self.sequencer), len(other.sequencer))
+            return self.sequencer.upper().ljust(width, "0") > other.sequencer.upper().ljust(width, "0")
+        return self.modified > other.modified
+
+
 def swap(
     conn: psycopg.Connection,
     table: str,
@@ -85,7 +105,7 @@ def swap(
     ingestion_id: str,
     source_object: str,
     source_version: str | None,
-    source_modified: datetime,
+    version: Version,
 ) -> LoadResult:
     """Replaces the source object's rows in `table` by the chunks' rows, in one transaction (see the module doc)."""
     columns = columns + LINEAGE
@@ -95,16 +115,17 @@ def swap(
         # Serialises loads of the same object (a redrive racing a newer version); other objects load in parallel.
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (source_object,))
         current = conn.execute(
-            "SELECT ingestion_id, source_modified, first_id, last_id FROM source_loads WHERE source_object = %s",
+            """SELECT ingestion_id, source_modified, source_sequencer, first_id, last_id
+               FROM source_loads WHERE source_object = %s""",
             (source_object,),
         ).fetchone()
-        if current and current[0] != ingestion_id and current[1] > source_modified:
+        if current and current[0] != ingestion_id and Version(current[1], current[2]).is_newer_than(version):
             return LoadResult(rows_in=0, rows_out=0, replaced=0, superseded_by=current[0])
         replaced = 0
         if current:
             replaced = conn.execute(
                 sql.SQL("DELETE FROM {} WHERE id BETWEEN %s AND %s AND source_object = %s").format(target),
-                (current[2], current[3], source_object),
+                (current[3], current[4], source_object),
             ).rowcount
         ids = sql.SQL("SELECT nextval(pg_get_serial_sequence({}, 'id'))").format(sql.Literal(table))
         first_id = conn.execute(ids).fetchone()[0]
@@ -122,12 +143,24 @@ def swap(
         last_id = conn.execute(ids).fetchone()[0]
         conn.execute(
             """INSERT INTO source_loads
-                 (source_object, ingestion_id, source_version, source_modified, target_table, row_count, first_id, last_id)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                 (source_object, ingestion_id, source_version, source_modified, source_sequencer, target_table,
+                  row_count, first_id, last_id)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (source_object) DO UPDATE SET ingestion_id = excluded.ingestion_id,
                  source_version = excluded.source_version, source_modified = excluded.source_modified,
-                 target_table = excluded.target_table, row_count = excluded.row_count,
-                 first_id = excluded.first_id, last_id = excluded.last_id, loaded_at = now()""",
-            (source_object, ingestion_id, source_version, source_modified, table, rows_out, first_id, last_id),
+                 source_sequencer = excluded.source_sequencer, target_table = excluded.target_table,
+                 row_count = excluded.row_count, first_id = excluded.first_id, last_id = excluded.last_id,
+                 loaded_at = now()""",
+            (
+                source_object,
+                ingestion_id,
+                source_version,
+                version.modified,
+                version.sequencer,
+                table,
+                rows_out,
+                first_id,
+                last_id,
+            ),
         )
     return LoadResult(rows_in=rows_in, rows_out=rows_out, replaced=replaced)

@@ -10,7 +10,7 @@ from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from .contract import Column, Contract, Rule
+from .contract import MODES, Column, Contract, Rule
 from .privacy import protect
 
 LINEAGE = ["ingestion_id", "source_object", "source_version", "source_line"]
@@ -187,6 +187,12 @@ def report(counts: Counts, contract: Contract, found: dict[str, list[dict]], mod
             for r in contract.rules
         ],
     }
+
+
+def mode_for(requested: str, contract: Contract) -> str:
+    """The quality mode a run applies: the deployment's QUALITY_MODE (the state machine passes it as --quality_mode)
+    overrides the contract's; anything else (none set, an execution input without one) falls back to the contract."""
+    return requested if requested in MODES else contract.mode
 
 
 def gate(counts: Counts, contract: Contract, mode: str) -> None:

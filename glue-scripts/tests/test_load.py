@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from landing_etl import load, migrations, quality
 
@@ -36,7 +38,7 @@ def staged(spark, tmp_path_factory):
     return out
 
 
-def run(conn, staged, version, modified, chunks=None):
+def run(conn, staged, version, modified, chunks=None, sequencer=None):
     return load.swap(
         conn,
         "daily_checkins",
@@ -45,7 +47,7 @@ def run(conn, staged, version, modified, chunks=None):
         f"ing-{version}",
         OBJECT,
         version,
-        modified,
+        load.Version(modified, sequencer),
     )
 
 
@@ -95,6 +97,39 @@ def test_a_newer_version_replaces_the_rows_and_an_older_one_finishing_later_chan
     assert table(db) == after_newer
 
 
+def loaded_from(conn):
+    return conn.execute("SELECT DISTINCT ingestion_id FROM daily_checkins").fetchall()
+
+
+def test_two_versions_uploaded_within_the_same_second_are_ordered_by_their_s3_event_sequencers(db, staged):
+    # S3's LastModified has whole seconds: both versions say T0. Whichever load finishes last, the later upload stays.
+    first, second = "0062A1B2C3D4E5F60A", "0062A1B2C3D4E5F60B"
+    run(db, staged, "v1", T0, sequencer=first)
+    newer = run(db, staged, "v2", T0, sequencer=second)
+    assert (newer.rows_out, newer.replaced, newer.superseded_by) == (2, 3, None)
+    late = run(db, staged, "v1", T0, sequencer=first)
+    assert (late.rows_out, late.superseded_by) == (0, "ing-v2")
+    assert loaded_from(db) == [("ing-v2",)]
+    assert db.execute("SELECT source_sequencer FROM source_loads").fetchall() == [(second,)]
+
+    # A multipart upload's LastModified is when it started: the sequencer, not the time, says which came last.
+    db.execute("TRUNCATE daily_checkins, source_loads")
+    run(db, staged, "v2", T0 + timedelta(seconds=30), sequencer=first)
+    completed_later = run(db, staged, "v1", T0, sequencer=second)
+    assert (completed_later.rows_out, completed_later.superseded_by) == (3, None)
+    assert loaded_from(db) == [("ing-v1",)]
+
+
+def test_without_sequencers_equal_times_fall_back_to_the_later_load_wins(db, staged):
+    # A load recorded before sequencers were carried, or a retry of such an ingestion, has none.
+    run(db, staged, "v1", T0)
+    assert run(db, staged, "v2", T0, sequencer="0062A1B2C3D4E5F60B").superseded_by is None
+    assert loaded_from(db) == [("ing-v2",)]
+    assert run(db, staged, "v1", T0).superseded_by is None
+    assert loaded_from(db) == [("ing-v1",)]
+    assert run(db, staged, "v2", T0 - timedelta(seconds=1), sequencer="0062A1B2C3D4E5F60C").superseded_by == "ing-v1"
+
+
 def test_a_failure_in_the_middle_of_a_load_leaves_the_table_exactly_as_it_was(db, staged):
     run(db, staged, "v1", T0)
     before = table(db)
@@ -120,7 +155,7 @@ def test_a_failure_in_the_middle_of_a_load_leaves_the_table_exactly_as_it_was(db
     # Staged rows of another object would never be replaced by that object's reloads: refused before any change.
     other = load.accepted_batches(staged["v2"], COLUMNS + load.LINEAGE, "s3://landing/other.csv")
     with pytest.raises(load.LoadFailed, match=r"come from \['s3://landing/dailycheckin/2020-01-03/checkins.csv'\]"):
-        load.swap(db, "daily_checkins", COLUMNS, other, "ing-x", "s3://landing/other.csv", None, T0)
+        load.swap(db, "daily_checkins", COLUMNS, other, "ing-x", "s3://landing/other.csv", None, load.Version(T0))
     assert table(db) == before
 
 
@@ -146,4 +181,23 @@ def test_concurrent_loads_of_the_same_object_never_duplicate_rows(database_url, 
 def test_migrations_apply_once(db):
     assert migrations.apply(db, f"file://{REPO / 'migrations'}") == []
     versions = [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY version")]
-    assert versions[:2] == ["001_daily_checkins", "002_source_loads"]
+    assert versions[:3] == ["001_daily_checkins", "002_source_loads", "003_source_sequencer"]
+
+
+HEX = st.text("0123456789ABCDEF", min_size=1, max_size=24)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(a=HEX, b=HEX, seconds=st.integers(-5, 5))
+def test_sequencers_compare_as_s3_documents_right_padded_then_lexicographically_whatever_the_times(a, b, seconds):
+    newer = load.Version(T0 + timedelta(seconds=seconds), a).is_newer_than(load.Version(T0, b))
+    width = max(len(a), len(b))
+    assert newer == (int(a.ljust(width, "0"), 16) > int(b.ljust(width, "0"), 16))
+    assert load.Version(T0, a.lower()).is_newer_than(load.Version(T0, b)) == load.Version(T0, a).is_newer_than(
+        load.Version(T0, b)
+    )
+
+
+def test_sequencers_of_different_lengths_are_right_padded_not_left_padded():
+    assert load.Version(T0, "1").is_newer_than(load.Version(T0, "05"))  # "10" > "05"; left-padded "01" < "05"
+    assert not load.Version(T0, "0055AED6DCD90281E5").is_newer_than(load.Version(T0, "0055AED6DCD90281E500"))

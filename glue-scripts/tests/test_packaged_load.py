@@ -162,6 +162,7 @@ def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shippe
         "--business_date", "2020-01-03",
         "--source_uri", source_uri,
         "--source_version", version,
+        "--source_sequencer", "0062a1b2c3d4e5f60b",
         "--staging_uri", staging,
         "--quality_mode", "soft",
         "--run_log_table", run_log_table,
@@ -192,6 +193,9 @@ def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shippe
     assert [(r[0], str(r[1]), *r[2:]) for r in rows] == [
         ("ann", "1.50", "ing-packaged", source_uri, version),
         ("bob", "2.00", "ing-packaged", source_uri, version),
+    ]
+    assert db.execute("SELECT source_version, source_sequencer FROM source_loads").fetchall() == [
+        (version, "0062A1B2C3D4E5F60B")
     ]
     item = aws_apis.dynamodb.get_item(
         TableName=run_log_table, Key={"pk": {"S": "ING#ing-packaged"}, "sk": {"S": "STAGE#load"}}

@@ -1,11 +1,12 @@
 import hashlib
 import hmac
+import json
 
 import pytest
 
 from landing_etl import contract, quality
 
-from .pipeline import DAILYCHECKIN, MIXED, checked, write_csv
+from .pipeline import DAILYCHECKIN, DATASETS, MIXED, checked, write_csv
 
 
 def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why_for_each_refused_one(spark, tmp_path):
@@ -112,6 +113,59 @@ def test_min_rows_fails_a_file_with_too_few_accepted_rows():
         quality.gate(gate_counts(2, 0, duplicates=2), DAILYCHECKIN, "soft")
     with pytest.raises(quality.QualityGateFailed, match=r"0 rows accepted, fewer than min_rows 1 \(0 rows in"):
         quality.gate(gate_counts(0, 0), DAILYCHECKIN, "soft")
+
+
+def with_changes(base: str, **changes) -> contract.Contract:
+    """The dailycheckin contract with some top-level fields changed."""
+    raw = json.loads((DATASETS / f"{base}.json").read_text())
+    return contract.parse({**raw, **changes}, f"{base}-variant.json")
+
+
+def test_the_deployments_quality_mode_overrides_the_contracts_and_without_one_the_contract_decides():
+    hard = with_changes("dailycheckin", quality={"mode": "hard"})
+    soft = with_changes("dailycheckin", quality={"mode": "soft"})
+    assert [quality.mode_for("hard", soft), quality.mode_for("soft", hard)] == ["hard", "soft"]
+    # What a job is given when no mode is set: nothing, or the state machine's rendering of a missing value.
+    for requested in ("", "null", "None", "HARD", "strict"):
+        assert (quality.mode_for(requested, hard), quality.mode_for(requested, soft)) == ("hard", "soft"), requested
+    # And the mode decides the gate: the same counts pass in soft mode and fail in hard mode.
+    quality.gate(gate_counts(100, 1), soft, quality.mode_for("", soft))
+    with pytest.raises(quality.QualityGateFailed, match="hard mode"):
+        quality.gate(gate_counts(100, 1), soft, quality.mode_for("hard", soft))
+
+
+def test_dedup_on_some_columns_drops_later_lines_equal_on_those_columns_only(spark, tmp_path):
+    # Two check-ins of one user at one time are one, whatever their hours or project say; the earliest line stays.
+    spec = with_changes("dailycheckin", dedup={"columns": ["username", "ts"]})
+    text = (
+        "user,timestamp,hours,project\n"
+        "ana,2018-11-26 14:47:36 UTC,1,apollo\n"  # 2 kept
+        "ana,11/26/2018 02:47 PM,2,gemini\n"  # 3 another time (14:47:00): kept
+        " ana ,2018-11-26 14:47:36.000 UTC,3,gemini\n"  # 4 same user and time as line 2: duplicate
+        "bob,2018-11-26 14:47:36 UTC,1,apollo\n"  # 5 another user: kept
+        "ana,2018-11-26 14:47:36 UTC,0,apollo\n"  # 6 rejected (hours.range): not a duplicate, not a keeper
+        "ana,2018-11-26 14:47:36 UTC,1,apollo\n"  # 7 duplicate of line 2
+    )
+    rows = checked(spark, write_csv(tmp_path, text), spec).cache()
+    flags = {
+        r.source_line: (r.rejected, r.duplicate) for r in rows.select("source_line", "rejected", "duplicate").collect()
+    }
+    assert flags == {
+        2: (False, False),
+        3: (False, False),
+        4: (False, True),
+        5: (False, False),
+        6: (True, False),
+        7: (False, True),
+    }
+    counts = quality.count(rows, spec)
+    assert (counts.rows, counts.rejected, counts.duplicates, counts.accepted) == (6, 1, 2, 3)
+    loaded = quality.accepted(rows, spec, None).orderBy("source_line").collect()
+    assert [(r.source_line, r.username, str(r.hours), r.project) for r in loaded] == [
+        (2, "ana", "1.000000", "apollo"),
+        (3, "ana", "2.000000", "gemini"),
+        (5, "bob", "1.000000", "apollo"),
+    ]
 
 
 PRIVATE = contract.parse(

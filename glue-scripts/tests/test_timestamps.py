@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
 from landing_etl.timestamps import RUSSIAN_MONTHS, parse_timestamp
@@ -84,3 +86,45 @@ def test_leaves_unparseable_values_null(spark):
         "",
     ]
     check(spark, dict.fromkeys(bad))
+
+
+# Property: any instant, written in any family's accepted spellings, parses back to itself. One example is a batch of
+# instants parsed in one Spark job, and there are few examples: each Spark job costs about a second.
+instants = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999))
+
+
+@st.composite
+def written(draw):
+    """An instant and one way a file may write it, with the instant that spelling stands for."""
+    t = draw(instants)
+    family = draw(st.sampled_from(ALL))
+    pad = draw(st.booleans())  # optional leading zeros where the family allows them
+    if family == "iso_utc":
+        digits = draw(st.integers(0, 6))
+        t = t.replace(microsecond=t.microsecond - t.microsecond % 10 ** (6 - digits))
+        fraction = f".{t.microsecond:06d}"[: digits + 1] if digits else ""
+        return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t:%H:%M:%S}{fraction} UTC", t
+    t = t.replace(second=0, microsecond=0)
+    if family == "us_12h":
+        hour = t.hour % 12 or 12
+        noon = draw(st.sampled_from(["AM", "am", "Am"] if t.hour < 12 else ["PM", "pm", "pM"]))
+        fmt = "{:02d}" if pad else "{}"
+        return f"{fmt.format(t.month)}/{fmt.format(t.day)}/{t.year:04d} {fmt.format(hour)}:{t.minute:02d} {noon}", t
+    month = RUSSIAN_MONTHS[t.month - 1]
+    month = draw(st.sampled_from([month, month.capitalize(), month.upper()]))
+    day, hour = (f"{t.day:02d}", f"{t.hour:02d}") if pad else (str(t.day), str(t.hour))
+    return f"{day} {month} {t.year:04d} {hour}:{t.minute:02d}", t
+
+
+# No shrinking: each step would be a Spark job (minutes); the failed batch's dict diff names the spellings that broke.
+@settings(
+    derandomize=True,
+    max_examples=4,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cases=st.lists(written(), min_size=30, max_size=60))
+def test_any_instant_written_in_any_family_parses_back_to_itself(spark, cases):
+    texts = [text for text, _ in cases]
+    assert dict(zip(texts, parse(spark, texts), strict=True)) == dict(cases)

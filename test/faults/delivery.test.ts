@@ -54,17 +54,30 @@ const uri = (key: string) => `s3://${stack.info.landingBucket}/${key}`;
 const land = (key: string, body: string) => landIn(stack.info, key, body);
 
 /** An S3 record for an object that is already in the landing folder. */
-function s3Event(key: string, size: number, versionId: string) {
+function s3Event(key: string, size: number, versionId: string, sequencer?: string) {
   return {
     Records: [
       {
         eventName: 'ObjectCreated:Put',
         eventTime: new Date().toISOString(),
-        s3: { bucket: { name: stack.info.landingBucket }, object: { key, size, eTag: versionId, versionId } },
+        s3: { bucket: { name: stack.info.landingBucket }, object: { key, size, eTag: versionId, versionId, ...(sequencer ? { sequencer } : {}) } },
       },
     ],
   };
 }
+
+/** Polls one ingestion until it has finished, failing loudly at the deadline. */
+async function ended(id: string, deadlineMs = 300_000) {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const record = await runLog.get(id);
+    if (record && ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(record.summary.status)) return record;
+    if (Date.now() > deadline) throw new Error(`${id}: not finished in time (${record?.summary.status ?? 'nothing recorded'})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const loadMetrics = (record: Awaited<ReturnType<typeof ended>>) => record.stages.find((s) => s.stage === 'load')?.metrics ?? {};
 
 const finished = (sourceUri: string, since: string, deadlineMs?: number) =>
   waitForIngestion(runLog, sourceUri, since, undefined, deadlineMs);
@@ -108,14 +121,48 @@ test('two versions of the same key landed seconds apart: the table ends with exa
   const key = 'dailycheckin/faults/versioned.csv';
   const since = new Date().toISOString();
   land(key, csv('u-versioned', 300, '1.25'));
-  await waitForIngestion(runLog, uri(key), since, () => true, 60_000); // the first version's run has begun
+  const first = await waitForIngestion(runLog, uri(key), since, () => true, 60_000); // the first version's run has begun
   await new Promise((r) => setTimeout(r, 1500));
   const secondSince = new Date().toISOString();
   land(key, csv('u-versioned', 120, '7.5'));
-  expect((await finished(uri(key), secondSince)).status).toBe('SUCCEEDED');
-  // Let any run of the first version finish too; it must not win.
-  await new Promise((r) => setTimeout(r, 5000));
+  const second = await finished(uri(key), secondSince);
+  expect(second.status).toBe('SUCCEEDED');
+  expect(second.ingestionId).not.toBe(first.ingestionId);
+  // The race: wait for the first version's run to end too, however it ends up ordered against the second.
+  const [older, newer] = [await ended(first.ingestionId), await ended(second.ingestionId)];
+  expect([older.summary.status, newer.summary.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
   expect(await rowsOf(uri(key))).toEqual({ n: 120, hours: [7.5] });
+  const [olderLoad, newerLoad] = [loadMetrics(older), loadMetrics(newer)];
+  if (olderLoad.supersededBy !== undefined) {
+    // The older version's load came second: it changed nothing and said which ingestion is newer.
+    expect(olderLoad).toMatchObject({ supersededBy: second.ingestionId, rowsOut: 0 });
+  } else {
+    // It came first: the newer load replaced exactly its rows.
+    expect(newerLoad).toMatchObject({ replaced: olderLoad.rowsOut, rowsOut: 120 });
+    expect(newerLoad.supersededBy).toBeUndefined();
+  }
+});
+
+test("the older version's event delivered after the newer one's run, within the same second: superseded by its sequencer", async () => {
+  // A dot-folder: only the deliveries below announce the object. Both versions are the one file, so they have the
+  // same LastModified: only the events' sequencers tell which was written last (S3 does not order deliveries).
+  const key = 'dailycheckin/.faults/reordered.csv';
+  const body = csv('u-reordered', 40, '3.5');
+  const target = join(stack.info.landingFolder, key);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, body);
+  const size = Buffer.byteLength(body);
+  const [newer] = await executor(s3Event(key, size, 'v-reordered-2', '0062A1B2C3D4E5F60B'), {} as never);
+  const newerRun = await ended(newer!.ingestionId!);
+  expect(newerRun.summary.status).toBe('SUCCEEDED');
+  const [older] = await executor(s3Event(key, size, 'v-reordered-1', '0062A1B2C3D4E5F60A'), {} as never);
+  expect(older!.outcome).toBe('started');
+  const olderRun = await ended(older!.ingestionId!);
+  expect(olderRun.summary.status).toBe('SUCCEEDED');
+  expect(loadMetrics(olderRun)).toMatchObject({ supersededBy: newer!.ingestionId, rowsOut: 0 });
+  const loaded = await sql<{ ingestion_id: string; n: number }[]>`
+    SELECT ingestion_id, count(*)::int AS n FROM daily_checkins WHERE source_object = ${uri(key)} GROUP BY ingestion_id`;
+  expect(loaded).toEqual([{ ingestion_id: newer!.ingestionId, n: 40 }]);
 });
 
 test('a run log outage when a file lands: retried until it is back, or kept in the on-failure queue with its key', async () => {

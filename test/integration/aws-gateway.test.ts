@@ -183,6 +183,30 @@ describe('S3 through the gateway', () => {
     expect(events[0]!.sequencer < events[1]!.sequencer).toBe(true);
   });
 
+  it('gives a write after a restart of the stack a greater sequencer than any before it (the loads recorded them)', async () => {
+    const before = writes.length;
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: 'in/restart.csv', Body: 'a\n' }));
+    const restarted: S3WriteEvent[] = [];
+    const second = await startAwsGateway({
+      backends: { s3: moto.endpoint },
+      account,
+      region,
+      record: () => {},
+      onS3Write: (event) => void restarted.push(event),
+    });
+    try {
+      const client = new S3Client({ region, endpoint: second.endpoint, credentials: { accessKeyId: 'ExecutorRole', secretAccessKey: 'local' } });
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'in/restart.csv', Body: 'b\n' }));
+      client.destroy();
+    } finally {
+      await second.stop();
+    }
+    const [earlier, later] = [writes[before]!.sequencer, restarted[0]!.sequencer];
+    expect(earlier).toMatch(/^[0-9A-F]+$/);
+    expect(later.length).toBe(earlier.length);
+    expect(later > earlier).toBe(true);
+  });
+
   it('records a multipart upload as s3:PutObject at every step and an abort as s3:AbortMultipartUpload', async () => {
     const key = 'in/big.csv';
     const from = writes.length;

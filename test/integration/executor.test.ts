@@ -113,6 +113,14 @@ test.each([
   expect(alerts).toHaveLength(1);
 });
 
+test("the S3 event's sequencer reaches the load job as --source_sequencer, through the packaged state machine", async () => {
+  const record = s3Record('dailycheckin/2026-11-21/sequenced.csv');
+  const [outcome] = await deliver({ ...record, s3: { ...record.s3, object: { ...record.s3.object, sequencer: '0062a1b2c3d4e5f60b' } } });
+  expect((await env.finished(outcome!.ingestionId!)).status).toBe('SUCCEEDED');
+  const load = env.glue.starts.filter((s) => s.job === 'load' && s.args['--ingestion_id'] === outcome!.ingestionId);
+  expect(load.map((s) => s.args['--source_sequencer'])).toEqual(['0062A1B2C3D4E5F60B']);
+});
+
 test('ignores folder markers', async () => {
   expect(await deliver(s3Record('dailycheckin/2026-11-21/', { size: 0 }))).toEqual([
     { outcome: 'ignored', key: 'dailycheckin/2026-11-21/', reason: 'folder marker' },

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { documentClient } from '../../functions/shared/document-client';
-import { executionArn } from '../../functions/shared/execution';
+import { executionArn, type ExecutionInput } from '../../functions/shared/execution';
 import { RetryConflictError, RetryRefusedError } from '../../functions/shared/errors';
 import { retryIngestion } from '../../functions/shared/retry';
 import { startAwsApi } from '../../local/aws-api';
@@ -98,6 +98,26 @@ test('a failed ingestion, once its cause is fixed, is retried to success as atte
     ['load', 'FAILED'],
   ]);
   // The jobs of attempt 2 ran with attempt 2's input; the load happened exactly once.
+  expect(loads).toEqual([input.ingestionId]);
+});
+
+test('an ingestion recorded before S3 sequencers were carried is retried with none: the load orders it by time', async () => {
+  // Attempt 1 fails before its load (an execution of the current definition needs the field at the load state).
+  let broken = true;
+  env.glue.jobs.transform = { run: (args) => (broken ? { state: 'FAILED', errorMessage: 'CorruptSource: truncated' } : healthyJobs().transform!.run(args)) };
+  const uri = 's3://landing/dailycheckin/2026-01-21/before-sequencers.csv';
+  // The execution input as the executor recorded it then: no source.sequencer.
+  const before = { bucket: 'landing', key: uri.slice('s3://landing/'.length), versionId: 'v1', uri, size: 100 };
+  const input = await receivedIngestion(env.runLog, { source: before as ExecutionInput['source'] });
+  await env.stepFunctions.startExecution(input.ingestionId, JSON.stringify(input));
+  expect((await env.finished(input.ingestionId)).status).toBe('FAILED');
+  broken = false;
+  env.glue.jobs.load = { run: (args) => (loads.push(args['--ingestion_id']!), { state: 'SUCCEEDED', metrics: { rowsOut: 10 } }) };
+
+  await retry(input.ingestionId);
+  expect((await env.finished(`${input.ingestionId}-a2`)).status).toBe('SUCCEEDED');
+  const loadStarts = env.glue.starts.filter((s) => s.job === 'load' && s.args['--ingestion_id'] === input.ingestionId);
+  expect(loadStarts.at(-1)!.args['--source_sequencer']).toBe('null');
   expect(loads).toEqual([input.ingestionId]);
 });
 

@@ -54,6 +54,9 @@ test('a run whose jobs all succeed is recorded stage by stage and announced with
     '--datasets_uri': expect.stringMatching(/^s3:\/\/landing-etl-dev-serverlessdeploymentbucket\/glue\/[0-9a-f]+\/datasets$/),
   });
 
+  // The load also gets the S3 event's sequencer, which orders the versions of one key (load.py).
+  expect(env.glue.starts[2]!.args).toMatchObject({ '--source_version': 'v1', '--source_sequencer': input.source.sequencer });
+
   expect(messages).toHaveLength(1);
   expect(messages[0]!.subject).toBe('landing-etl: dailycheckin ingestion succeeded (2026-01-21)');
   const { stages, ...message } = messages[0]!.message as { stages: Record<Stage, Record<string, unknown>> };

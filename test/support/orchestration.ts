@@ -87,7 +87,7 @@ export async function receivedIngestion(runLog: RunLog, overrides: Partial<Execu
     dataset: 'dailycheckin',
     businessDate: '2026-01-21',
     attempt: 1,
-    source: { bucket: 'landing', key: `dailycheckin/2026-01-21/${id}.csv`, versionId: 'v1', uri: `s3://landing/dailycheckin/2026-01-21/${id}.csv`, size: 100 },
+    source: { bucket: 'landing', key: `dailycheckin/2026-01-21/${id}.csv`, versionId: 'v1', sequencer: '00000000000000A1', uri: `s3://landing/dailycheckin/2026-01-21/${id}.csv`, size: 100 },
     stagingUri: `s3://data/staging/dailycheckin/${id}`,
     qualityMode: 'soft',
     ...overrides,

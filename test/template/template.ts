@@ -64,20 +64,37 @@ export type Statement = { Effect: string; Action: string[]; Resource: unknown[];
 
 const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** Every statement of every policy document in the template: role policies, bucket, key and topic policies. */
+const statementSchema = z.record(z.string(), z.unknown());
+// IAM takes a policy's Statement as a list or as one statement; CloudFormation may make either conditional.
+const documentSchema = z.object({ Statement: z.union([z.array(statementSchema), statementSchema]) });
+
+/** The statements a Statement value may stand for: each branch of an Fn::If, none for AWS::NoValue. */
+function branches(s: Record<string, unknown>): Array<Record<string, unknown>> {
+  if (Object.keys(s).length === 1 && Array.isArray(s['Fn::If'])) {
+    return (s['Fn::If'] as unknown[]).slice(1).flatMap((b) => (b && typeof b === 'object' && !Array.isArray(b) ? branches(b as Record<string, unknown>) : []));
+  }
+  if (Object.keys(s).length === 1 && s.Ref === 'AWS::NoValue') return [];
+  return [s];
+}
+
+/** Every statement of every policy document in the template: role policies, bucket, key and topic policies. A
+ *  document whose Statement is neither a statement nor a list of them is an error, never skipped. */
 export function statements(template: Template): Statement[] {
   const out: Statement[] = [];
   const visit = (doc: unknown, where: string) => {
-    const parsed = z.object({ Statement: z.array(z.record(z.string(), z.unknown())) }).safeParse(doc);
-    if (!parsed.success) return;
-    parsed.data.Statement.forEach((s, i) =>
-      out.push({
-        Effect: String(s.Effect),
-        Action: asList(s.Action ?? s.NotAction).map(String),
-        Resource: asList(s.Resource ?? s.NotResource),
-        where: `${where} statement ${String(s.Sid ?? i)}`,
-      }),
-    );
+    if (doc === undefined) return;
+    const parsed = documentSchema.safeParse(doc);
+    if (!parsed.success) throw new Error(`${where}: a policy document without a Statement IAM reads: ${JSON.stringify(doc)}`);
+    asList(parsed.data.Statement)
+      .flatMap((s) => branches(statementSchema.parse(s)))
+      .forEach((s, i) =>
+        out.push({
+          Effect: String(s.Effect),
+          Action: asList(s.Action ?? s.NotAction).map(String),
+          Resource: asList(s.Resource ?? s.NotResource),
+          where: `${where} statement ${String(s.Sid ?? i)}`,
+        }),
+      );
   };
   for (const [id, r] of Object.entries(template.Resources)) {
     const p = r.Properties;

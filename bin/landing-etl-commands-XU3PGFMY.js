@@ -95,6 +95,9 @@ var executionInputSchema = z2.object({
     bucket: nonEmpty(),
     key: nonEmpty(),
     versionId: z2.nullable(z2.string()),
+    /** S3's sequencer of the event that landed this version (upper-case hex): the load orders two versions of one
+     *  key uploaded within the same second by it. Null for inputs recorded before it was carried (a retry of one). */
+    sequencer: z2._default(z2.nullable(z2.string()), null),
     uri: nonEmpty(),
     size: z2.int().check(z2.nonnegative())
   }),
@@ -233,14 +236,20 @@ var datasetScope = (dataset) => ({ kind: "dataset", index: RUN_LOG_INDEXES.byDat
 var objectScope = (sourceUri) => ({ kind: "object", index: RUN_LOG_INDEXES.byObject, keyName: "objectKey", value: sourceUri });
 var CURSOR_VERSION = 1;
 var indexKeySchema = z3.object({ pk: z3.string(), sk: z3.string(), recentKey: z3.string() });
-var nonEmpty2 = () => z3.string().check(z3.minLength(1));
-var cursorFields = z3.tuple([nonEmpty2(), nonEmpty2(), nonEmpty2(), nonEmpty2()]);
+var ID = "[A-Za-z0-9_-]{1,80}";
+var cursorFields = z3.tuple([
+  z3.string().check(z3.regex(new RegExp(`^ING#${ID}$`))),
+  z3.literal("SUMMARY"),
+  z3.string().check(z3.minLength(1), z3.maxLength(1024)),
+  z3.string().check(z3.regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z#${ID}$`)))
+]);
 function cursorOf(scope, item) {
   const key = indexKeySchema.parse(item);
   return encodeCursor(CURSOR_VERSION, [key.pk, key.sk, z3.string().parse(item[scope.keyName]), key.recentKey]);
 }
 function startKey(cursor, scope) {
   const [pk, sk, issuedFor, recentKey] = decodeCursor(cursor, CURSOR_VERSION, cursorFields);
+  if (!recentKey.endsWith(`#${pk.slice("ING#".length)}`)) throw new InvalidCursorError("is not one this API issued");
   if (issuedFor !== scope.value) throw new InvalidCursorError(`belongs to ${scope.kind} "${issuedFor}", not "${scope.value}"`);
   return { pk, sk, recentKey, [scope.keyName]: issuedFor };
 }
