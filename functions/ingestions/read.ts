@@ -5,10 +5,25 @@ import { INGESTION_STATUSES, type RunLog } from '../shared/run-log';
 
 const idSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/, 'ingestion id must be 1–80 characters of A-Z a-z 0-9 - _'));
 const limitMessage = 'query parameter "limit" must be 1–100';
+// A dataset is the first folder of an S3 key (at most 1,024 bytes); an index partition key is at most 2,048 bytes, and
+// a longer one would come back from DynamoDB as a ValidationException, a 500, instead of this 400.
+const MAX_FOLDER_BYTES = 1024;
+const MAX_KEY_BYTES = 2048;
+const fitsKey = (bytes: number) => (value: string) => Buffer.byteLength(value, 'utf8') <= bytes;
 const listSchema = z
   .object({
-    dataset: z.optional(z.string().check(z.minLength(1, 'query parameter "dataset" must not be empty'))),
-    object: z.optional(z.string().check(z.regex(/^s3:\/\/[^/]+\/.+/, 'query parameter "object" must be an s3://bucket/key URI'))),
+    dataset: z.optional(
+      z.string().check(
+        z.minLength(1, 'query parameter "dataset" must not be empty'),
+        z.refine(fitsKey(MAX_FOLDER_BYTES), `query parameter "dataset" must be at most ${MAX_FOLDER_BYTES} bytes`),
+      ),
+    ),
+    object: z.optional(
+      z.string().check(
+        z.regex(/^s3:\/\/[^/]+\/.+/, 'query parameter "object" must be an s3://bucket/key URI'),
+        z.refine(fitsKey(MAX_KEY_BYTES), `query parameter "object" must be at most ${MAX_KEY_BYTES} bytes`),
+      ),
+    ),
     status: z.optional(z.enum(INGESTION_STATUSES, { error: `query parameter "status" must be one of ${INGESTION_STATUSES.join(', ')}` })),
     limit: z._default(
       z.coerce

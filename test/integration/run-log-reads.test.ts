@@ -159,6 +159,8 @@ test('GET /ingestions pages a dataset and rejects bad parameters with 400s that 
   for (const [path, message] of [
     ['/ingestions', /exactly one of the query parameters "dataset" and "object"/],
     ['/ingestions?dataset=pages&limit=0', /"limit" must be 1–100/],
+    [`/ingestions?dataset=${'d'.repeat(1025)}`, /"dataset" must be at most 1024 bytes/],
+    [`/ingestions?object=${encodeURIComponent(`s3://landing/${'k'.repeat(2040)}`)}`, /"object" must be at most 2048 bytes/],
     ['/ingestions?dataset=pages&limit=abc', /"limit" must be a number/],
     ['/ingestions?dataset=pages&status=DONE', /"status" must be one of RECEIVED, RUNNING, SUCCEEDED, FAILED, REJECTED/],
     ['/ingestions?dataset=pages&cursor=bad', /query parameter "cursor" is not a cursor this API issued/],
