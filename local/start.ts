@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock, StackAlreadyRunning } from './lock';
@@ -36,7 +36,9 @@ async function main() {
     process.on(signal, () => void shutdown(0));
   }
   const info = stack.info;
-  await writeFile(paths.stackFile, `${JSON.stringify(info, null, 2)}\n`);
+  // Written whole, then renamed into place: a tool that sees the file never reads half of it.
+  await writeFile(`${paths.stackFile}.part`, `${JSON.stringify(info, null, 2)}\n`);
+  await rename(`${paths.stackFile}.part`, paths.stackFile);
   console.log(`
 landing-etl local stack is up (data in ${localDir})
   API            ${info.apiUrl}   (GET /get?user=NAME, GET /health)
