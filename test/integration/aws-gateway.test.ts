@@ -264,8 +264,10 @@ describe('S3 through the gateway', () => {
     expect(result.length).toBe(size);
     expect(result.received).toBe(result.sent);
     expect(writes.at(-1)).toEqual(expect.objectContaining({ key: 'in/50mb.bin', size }));
-    // Held whole, the object alone would add 50 MB (and its copy when concatenated); streamed, a few socket buffers.
-    expect((peak - baseline) / 2 ** 20).toBeLessThan(25);
+    // Held whole, the object alone would add 50 MB (and its copy when concatenated: 178 MB measured when the gateway
+    // buffered); streamed, a few socket buffers plus the chunks the GC has not collected yet (up to ~27 MB seen on a
+    // busy machine). The bound stays under the object's own size.
+    expect((peak - baseline) / 2 ** 20).toBeLessThan(40);
   });
 });
 
