@@ -15,7 +15,7 @@ import { LocalGlue, type LocalJob } from './glue';
 import { startHttpApi } from './http-api';
 import { folderObject, LandingWatcher, s3EventRecord, type S3Object } from './landing-watcher';
 import { LocalLambdas } from './lambdas';
-import { localDir, paths, repoRoot, type StackInfo } from './layout';
+import { paths, repoRoot, type StackInfo } from './layout';
 import { startMoto } from './moto';
 import { packagedStage } from './packaged';
 import { freePort } from './ports';
@@ -70,7 +70,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(moto.stop);
     // What CloudFormation creates on AWS: the secrets (their ARNs end in a random suffix, so they are created first
     // and then resolved into the template) and, in API mode, the buckets and the uploaded Glue artifacts.
-    const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret!, privacyKey: names.privacyKeySecret }, db.url);
+    const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret, privacyKey: names.privacyKeySecret }, db.url);
     const database = new URL(db.url);
     deployment = deployment.withOverrides({
       DatabaseSecret: { ref: secrets.database },
@@ -111,7 +111,6 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
               PATH: process.env.PATH,
               HOME: process.env.HOME,
               JAVA_HOME: process.env.JAVA_HOME,
-              LOCAL_DIR: localDir,
               ...principalEnv(job.role, gateway.endpoint),
               ...s3.sparkEnv(gateway.endpoint),
               LANDING_ETL_SPARK_MASTER: process.env.LANDING_ETL_SPARK_MASTER ?? 'local[*]',
@@ -138,7 +137,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const snsClient = new SNSClient(asStateMachine);
     const definition = deployment.stateMachineDefinition();
     const stepFunctions = await LocalStepFunctions.create({
-      definition: datasetsOverride ? withDatasetsUri(deployment, `file://${datasetsOverride}`) : definition,
+      definition: datasetsOverride ? withDatasetsUri(deployment, definition, `file://${datasetsOverride}`) : definition,
       stateMachineArn: names.stateMachineArn,
       runLogTable: names.runLogTable,
       executionsDir: paths.executions,
@@ -184,8 +183,9 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(http.stop);
 
     // S3 notifies the functions the landing bucket's NotificationConfiguration names, for the keys it filters.
+    const notifications = deployment.landingNotifications();
     onLanded = async (object) => {
-      for (const n of deployment.landingNotifications().filter((n) => n.matches(object.key))) {
+      for (const n of notifications.filter((n) => n.matches(object.key))) {
         await invokeNotified(lambdas.handler(n.functionLogicalId), s3EventRecord(object, LOCAL_REGION), object.key, log);
       }
     };
@@ -246,9 +246,9 @@ function localTlsEnv(env: Record<string, string>, caBundle: string): Record<stri
 }
 
 /** The definition with another DatasetsUri (the test hook LANDING_ETL_DATASETS_DIR). */
-function withDatasetsUri(deployment: Deployment, uri: string): string {
+function withDatasetsUri(deployment: Deployment, definition: string, uri: string): string {
   const shipped = deployment.template.property<Record<string, string>>('IngestionStateMachine', 'DefinitionSubstitutions').DatasetsUri!;
-  return deployment.stateMachineDefinition().replaceAll(JSON.stringify(shipped).slice(1, -1), uri);
+  return definition.replaceAll(JSON.stringify(shipped).slice(1, -1), uri);
 }
 
 /** Applies migrations/ with the same runner the load job uses. */

@@ -100,10 +100,10 @@ test('the Glue driver is killed mid-write: a retry produces the same result as a
   const since = new Date().toISOString();
   land(killedKey, body);
   await waitFor(runLog, uri(killedKey), since, (s) => s.state === 'TRANSFORM' || finished(s));
-  const workers = execFileSync('pgrep', ['-f', 'glue_worker.py'], { encoding: 'utf8' }).trim().split('\n');
-  // The transform job's driver of this stack (each job runs in a driver of its own, with its role's credentials).
+  // This stack's drivers are its children; each job runs in one of its own, with its role's credentials.
+  const workers = execFileSync('pgrep', ['-P', String(stack.info.pid), '-f', 'glue_worker.py'], { encoding: 'utf8' }).trim().split('\n');
   const environ = (pid: string) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-  const ours = workers.filter((pid) => environ(pid).includes(`LOCAL_DIR=${stack.dir}`) && environ(pid).includes('AWS_ACCESS_KEY_ID=TransformJobRole'));
+  const ours = workers.filter((pid) => environ(pid).includes('AWS_ACCESS_KEY_ID=TransformJobRole'));
   expect(ours).toHaveLength(1);
   process.kill(Number(ours[0]), 'SIGKILL');
   const failed = await waitFor(runLog, uri(killedKey), since);
