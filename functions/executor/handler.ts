@@ -18,7 +18,8 @@ const config = readConfig({
   RUN_LOG_TABLE: required(),
   TOPIC_ARN: required(),
   DATA_BUCKET: required(),
-  QUALITY_MODE: z.optional(z.enum(['hard', 'soft'])),
+  // The deployment's quality mode over every contract's; unset or empty: each contract's own.
+  QUALITY_MODE: z.optional(z.enum(['hard', 'soft'], { error: 'must be hard or soft (or unset: each contract keeps its mode)' })),
 });
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
 

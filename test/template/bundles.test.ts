@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 /** Runs a function of a stage's package once with its template environment, every AWS endpoint a local server. */
-async function invoke(stage: string, logicalId: string, event: unknown) {
+async function invoke(stage: string, logicalId: string, event: unknown, environment: Record<string, string> = {}) {
   const fn = deployments[stage]!.functions().find((f) => f.logicalId === logicalId);
   if (!fn) throw new Error(`${logicalId} is not in the ${stage} template`);
   const lambdas = new LocalLambdas([fn], join(dir, stage), () => ({
@@ -58,6 +58,7 @@ async function invoke(stage: string, logicalId: string, event: unknown) {
     AWS_ENDPOINT_URL: awsApi.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     POWERTOOLS_LOG_LEVEL: 'WARN',
+    ...environment,
   }), () => {});
   try {
     return { result: await lambdas.invoke(fn, event), variables: fn.environment };
@@ -153,6 +154,17 @@ describe.each(STAGES)('the %s package', (stage) => {
     expect(JSON.parse(response.body)).toEqual({ error: 'invalid_user', message: expect.stringMatching(/user/) });
     // prod allows its browser origin; dev names none, so no CORS headers.
     expect(response.headers['Access-Control-Allow-Origin']).toBe(variables.CORS_ORIGINS ? 'https://app.example.com' : undefined);
+  });
+
+  test('the executor loads with the quality mode the template gives it (empty: each contract its own) or hard', async () => {
+    expect(deployments[stage]!.functions().find((f) => f.logicalId === 'ExecutorLambdaFunction')!.environment.QUALITY_MODE).toBe('');
+    const event = { Records: [] };
+    expect(await invoke(stage, 'ExecutorLambdaFunction', event)).toMatchObject({ result: [] });
+    expect(await invoke(stage, 'ExecutorLambdaFunction', event, { QUALITY_MODE: 'hard' })).toMatchObject({ result: [] });
+    await expect(invoke(stage, 'ExecutorLambdaFunction', event, { QUALITY_MODE: 'strict' })).rejects.toMatchObject({
+      name: 'Runtime.ImportModuleError',
+      message: expect.stringMatching(/QUALITY_MODE: must be hard or soft/),
+    });
   });
 
   test('the ingestions function answers a limit out of range with 400 naming the parameter', async () => {
