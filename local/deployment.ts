@@ -58,7 +58,8 @@ export class Deployment {
 
   /** The same template with other physical values (e.g. once the local secrets exist and have ARNs). */
   withOverrides(overrides: Record<string, PhysicalOverride>): Deployment {
-    return Deployment.load(this.packageDir, { ...this.template.options.overrides, ...overrides });
+    const options = this.template.options;
+    return new Deployment(new Resolved(this.template.template, { ...options, overrides: { ...options.overrides, ...overrides } }), this.packageDir);
   }
 
   get names() {
