@@ -30,11 +30,9 @@ def main(argv: list[str]) -> None:
     if obj.uri.endswith(".gz"):
         source.verify_gzip(obj.uri)
     spark = session(f"transform-{args['ingestion_id']}")
-    raw = transform.read_source(spark, storage.resolve(obj.uri))
+    raw = transform.read_source(spark, storage.resolve(obj.uri), spec.multiline)
     transform.check_header(raw, spec)
-    rows = transform.with_lineage(
-        transform.typed(transform.with_source_line(raw), spec), args["ingestion_id"], args["source_uri"], version
-    )
+    rows = transform.with_lineage(transform.typed(raw.records, spec), args["ingestion_id"], args["source_uri"], version)
     out = storage.resolve(storage.join(args["staging_uri"], "transformed"))
     rows.write.mode("overwrite").parquet(out)
     written = spark.read.parquet(out).count()  # from the Parquet footers, not another pass over the CSV
@@ -46,6 +44,10 @@ def main(argv: list[str]) -> None:
             "rowsIn": written,
             "rowsOut": written,
             "bytesRead": obj.size,
+            # How many tasks read the file: a .csv.gz is one (gzip cannot be split), then its records are spread.
+            "partitions": raw.partitions,
+            "splittable": raw.splittable,
+            "multiline": raw.multiline,
             "sourceModified": obj.modified.isoformat(),
             "seconds": round(time.time() - started, 2),
         },

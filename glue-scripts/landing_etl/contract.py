@@ -77,6 +77,8 @@ class Contract:
     max_reject_ratio: float = 0.05
     min_rows: int = 1
     dedup: tuple[str, ...] = ()
+    # Records may contain line breaks inside quoted fields anywhere in the file: read it whole (one partition).
+    multiline: bool = False
 
     @property
     def source_columns(self) -> list[str]:
@@ -274,7 +276,9 @@ def parse(raw: Any, source: str) -> Contract:
     r.get(raw, "description", "", str, None)
     r.choice(raw, "format", "", ("csv",), "csv")
     # "$schema" points editors at datasets/contract.schema.json; the job reads the contract itself.
-    unknown = sorted(set(raw) - {"$schema", "name", "description", "format", "columns", "dedup", "target", "quality"})
+    unknown = sorted(
+        set(raw) - {"$schema", "name", "description", "format", "multiline", "columns", "dedup", "target", "quality"}
+    )
     if unknown:
         raise r.fail("(root)", f"has unknown key(s) {unknown}")
     raw_columns = r.get(raw, "columns", "", list)
@@ -312,4 +316,5 @@ def parse(raw: Any, source: str) -> Contract:
         max_reject_ratio=float(ratio),
         min_rows=min_rows,
         dedup=dedup_columns,
+        multiline=r.get(raw, "multiline", "", bool, False),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass
+
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -17,10 +20,153 @@ class HeaderMismatch(ValueError):
     pass
 
 
-def read_source(spark: SparkSession, path: str) -> DataFrame:
-    """Every value as a string, exactly as written. The CSV reader handles a BOM, LF or CRLF, quoted fields (also
-    spanning lines) and .gz by extension; multiLine keeps the whole file in one partition, in file order."""
-    return (
+@dataclass(frozen=True)
+class Source:
+    """The source file's records: `records` has every header column as a string, exactly as written, plus
+    `source_line`; `columns` is the header as written. `partitions` tasks read the file; `splittable` says whether
+    Spark could split it (a .gz file it cannot: one task decompresses and numbers it, then the records are spread)."""
+
+    records: DataFrame
+    columns: list[str]
+    partitions: int
+    splittable: bool
+    multiline: bool
+
+
+# A CSV field as the CSV parser reads it: quoted (a quote only opens a field at its start; `""` inside is a quote;
+# after the closing quote the value runs to the delimiter), or unquoted (quotes in it are literal), or empty.
+_FIELD = r'(?:"(?:[^"]|"")*"(?!")[^,]*|[^",][^,]*|)'
+_OPEN = r'"(?:[^"]|"")*$'
+# A line read from outside quotes ends inside a quoted field: its record continues on the next line.
+_OPENS = rf"^(?:{_FIELD},)*{_OPEN}"
+# A line read from inside a quoted field ends inside one: no closing quote, or it closes and opens another.
+_STAYS_OPEN = rf'^(?:(?:[^"]|"")*$|(?:[^"]|"")*"(?!")[^,]*,(?:{_FIELD},)*{_OPEN})'
+# How many lines after an opening line its closing quote is looked for, and how many lines inside quoted line breaks
+# a file may have: beyond either, the file is multi-line at heart and the multi-line parser reads it.
+_MAX_SPAN = 1_000
+_MAX_SPAN_LINES = 100_000
+# monotonically_increasing_id: the partition index in the upper 31 bits, the row's position in it in the lower 33.
+_PART_SHIFT = 33
+_CSV = {"escape": '"', "mode": "PERMISSIVE"}
+
+
+def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Source:
+    """Every value as a string with the 1-based line of the file where its record starts (the header is line 1).
+
+    By default the file is read as lines, split across tasks (also .csv.bz2; not .csv.gz), and each line is
+    numbered from its task's place in the file: one small aggregation counts the lines of each split, and their
+    running sums give each split's first line, so no window orders the whole file. A record whose quoted field holds
+    a line break spans lines: the lines that open such a field (few in a daily file) and the quoted lines after them
+    go to the driver, which finds where each record ends; the lines of a span are joined back into one record,
+    wherever split boundaries fell. Blank lines outside quotes are counted but are no records. A contract declaring
+    `multiline` (or a file whose quoted line breaks exceed _MAX_SPAN or _MAX_SPAN_LINES) is read by the multi-line
+    CSV parser in one task instead."""
+    if multiline:
+        return _read_multiline(spark, path)
+    text = spark.read.text(path)
+    splittable = not path.endswith(".gz")
+    quoted = F.col("value").contains('"')
+    lines = text.select(
+        "value",
+        F.spark_partition_id().alias("_part"),
+        F.monotonically_increasing_id().alias("_id"),
+        (quoted & F.col("value").rlike(_OPENS)).alias("_opens"),
+        (F.trim("value") == "").alias("_blank"),
+    )
+    splits = (
+        lines.withColumn("_block", F.input_file_block_start())
+        .groupBy("_part")
+        .agg(
+            F.min("_block").alias("block"),
+            F.count("*").alias("lines"),
+            F.sum(F.col("_opens").cast("int")).alias("opens"),
+            F.min(F.when(~F.col("_blank"), F.col("_id"))).alias("first_record"),
+        )
+        .collect()
+    )
+    shift: dict[int, int] = {}
+    first_line, header_line, opens = 1, None, 0
+    for split in sorted(splits, key=lambda r: (r["block"], r["_part"])):
+        shift[split["_part"]] = first_line - (split["_part"] << _PART_SHIFT)
+        if header_line is None and split["first_record"] is not None:
+            header_line = split["first_record"] + shift[split["_part"]]
+        first_line += split["lines"]
+        opens += split["opens"]
+    if header_line is None:  # no line but blank ones
+        return Source(spark.createDataFrame([], "source_line int"), [], len(splits), splittable, False)
+    line = F.col("_id") + F.create_map(*[F.lit(x).cast("long") for kv in shift.items() for x in kv])[F.col("_part")]
+    numbered = lines.select("value", "_opens", "_blank", line.alias("_line"))
+    records = numbered.filter(~F.col("_blank")).select("value", "_line")
+    if opens:
+        spans = _spans(spark, numbered, last_line=first_line - 1)
+        if spans is None:
+            return _read_multiline(spark, path)
+        records = _join_spans(spark, numbered, records, spans)
+    columns = next(csv.reader([records.filter(F.col("_line") == header_line).first()["value"]]))
+    parts = max(len(splits), spark.sparkContext.defaultParallelism)
+    if len(splits) < parts:  # an unsplittable file: its one task numbers the lines, every core parses them
+        records = records.repartition(parts)
+    schema = ", ".join(f"_c{i} string" for i in range(len(columns)))
+    parsed = records.filter(F.col("_line") != header_line).select(
+        F.from_csv("value", schema, _CSV).alias("r"), F.col("_line").cast("int").alias("source_line")
+    )
+    return Source(
+        parsed.select(*[F.col(f"r._c{i}").alias(c) for i, c in enumerate(columns)], "source_line"),
+        columns,
+        len(splits),
+        splittable,
+        False,
+    )
+
+
+def _spans(spark: SparkSession, numbered: DataFrame, last_line: int) -> list[tuple[int, int]] | None:
+    """The (first, last) lines of every record that spans lines, or None when they exceed the limits. A quote left
+    open runs to the end of the file, as in the multi-line parser."""
+    openers = [r["_line"] for r in numbered.filter("_opens").select("_line").orderBy("_line").collect()]
+    # The quoted lines within _MAX_SPAN after an opener, and whether each leaves a quoted field open.
+    after = spark.createDataFrame([(o,) for o in openers], "o long").select(
+        F.explode(F.sequence(F.col("o") + 1, F.least(F.col("o") + _MAX_SPAN, F.lit(last_line)))).alias("_line")
+    )
+    quoted = (
+        numbered.filter(F.col("value").contains('"'))
+        .join(F.broadcast(after.distinct()), "_line")
+        .select("_line", F.col("value").rlike(_STAYS_OPEN).alias("stays"))
+    )
+    stays = dict(sorted((r["_line"], r["stays"]) for r in quoted.collect()))
+    spans: list[tuple[int, int]] = []
+    for start in openers:
+        if spans and start <= spans[-1][1]:
+            continue  # inside the previous record's quoted field
+        end = next((n for n in range(start + 1, min(start + _MAX_SPAN, last_line) + 1) if not stays.get(n, True)), None)
+        if end is None:
+            if start + _MAX_SPAN < last_line:
+                return None
+            end = last_line
+        spans.append((start, end))
+    return spans if sum(end - start + 1 for start, end in spans) <= _MAX_SPAN_LINES else None
+
+
+def _join_spans(
+    spark: SparkSession, numbered: DataFrame, records: DataFrame, spans: list[tuple[int, int]]
+) -> DataFrame:
+    """Each span's lines joined into one record (line breaks as LF), numbered by its first line."""
+    in_spans = spark.createDataFrame(spans, "start long, end long").select(
+        F.col("start").alias("_start"), F.explode(F.sequence("start", "end")).alias("_line")
+    )
+    # Blank lines inside a quoted field are part of its value: every line of a span, blank or not.
+    lines = numbered.select("value", "_line").join(F.broadcast(in_spans), "_line")
+    pieces = F.array_sort(F.collect_list(F.struct("_line", "value")))
+    joined = lines.groupBy(F.col("_start").alias("_line")).agg(
+        F.concat_ws("\n", F.transform(pieces, lambda p: p["value"])).alias("value")
+    )
+    single = records.join(F.broadcast(in_spans.select("_line")), "_line", "left_anti")
+    return single.select("value", "_line").unionByName(joined)
+
+
+def _read_multiline(spark: SparkSession, path: str) -> Source:
+    """The multi-line CSV parser: quoted fields may span lines anywhere, so the file is one partition, in file order:
+    monotonically_increasing_id is the record index, and the line is it plus the line breaks of earlier records."""
+    df = (
         spark.read.option("header", True)
         .option("multiLine", True)
         .option("encoding", "UTF-8")
@@ -28,29 +174,6 @@ def read_source(spark: SparkSession, path: str) -> DataFrame:
         .option("mode", "PERMISSIVE")
         .csv(path)
     )
-
-
-def header(df: DataFrame) -> list[str]:
-    return [c.strip().lstrip("\ufeff") for c in df.columns]
-
-
-def check_header(df: DataFrame, contract: Contract) -> None:
-    found = header(df)
-    missing = [c for c in contract.source_columns if c not in found]
-    if missing:
-        unexpected = [c for c in found if c not in contract.source_columns]
-        raise HeaderMismatch(
-            f"header is missing column(s) {missing}; unexpected column(s) {unexpected}; "
-            f"expected {contract.source_columns}"
-        )
-
-
-def with_source_line(df: DataFrame) -> DataFrame:
-    """`source_line`: the 1-based line of the file where each record starts (the header is line 1), counting the line
-    breaks inside quoted fields of earlier records. The CSV reader skips blank lines, so they are not counted.
-
-    multiLine reading keeps a file in one partition in file order, so monotonically_increasing_id is the record
-    index; the running sum of embedded line breaks is a window over that index."""
     breaks = sum(
         (
             F.coalesce(F.length(F.col(f"`{c}`")) - F.length(F.regexp_replace(F.col(f"`{c}`"), "\n", "")), F.lit(0))
@@ -59,7 +182,7 @@ def with_source_line(df: DataFrame) -> DataFrame:
         F.lit(0),
     )
     before = Window.orderBy("_record").rowsBetween(Window.unboundedPreceding, -1)
-    return (
+    records = (
         df.withColumn("_record", F.monotonically_increasing_id())
         .withColumn("_breaks", breaks)
         .withColumn(
@@ -67,6 +190,22 @@ def with_source_line(df: DataFrame) -> DataFrame:
         )
         .drop("_record", "_breaks")
     )
+    return Source(records, df.columns, df.rdd.getNumPartitions(), False, True)
+
+
+def header(df: DataFrame | Source) -> list[str]:
+    return [c.strip().lstrip("\ufeff") for c in df.columns]
+
+
+def check_header(df: DataFrame | Source, contract: Contract) -> None:
+    found = header(df)
+    missing = [c for c in contract.source_columns if c not in found]
+    if missing:
+        unexpected = [c for c in found if c not in contract.source_columns]
+        raise HeaderMismatch(
+            f"header is missing column(s) {missing}; unexpected column(s) {unexpected}; "
+            f"expected {contract.source_columns}"
+        )
 
 
 def _typed(c: Column, value: SparkColumn) -> tuple[SparkColumn, SparkColumn | None]:

@@ -43,9 +43,9 @@ def write_csv(tmp_path: Path, text: str, name: str = "in.csv", bom: bool = False
 
 
 def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", version=None, source_uri=None):
-    raw = transform.read_source(spark, path)
+    raw = transform.read_source(spark, path, spec.multiline)
     transform.check_header(raw, spec)
-    rows = transform.typed(transform.with_source_line(raw), spec)
+    rows = transform.typed(raw.records, spec)
     return transform.with_lineage(rows, ingestion_id, source_uri or path, version)
 
 

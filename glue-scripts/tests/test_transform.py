@@ -1,12 +1,15 @@
+import csv
 import gzip
+import io
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
-from landing_etl import source, transform
+from landing_etl import quality, source, transform
 
-from .pipeline import DAILYCHECKIN, transformed, write_csv
+from .pipeline import DAILYCHECKIN, checked, transformed, write_csv
 
 MESSY = (
     "project, hours ,user,timestamp\r\n"  # any column order, padded header names
@@ -84,3 +87,96 @@ def test_a_truncated_gzip_is_refused_before_spark_reads_part_of_it(tmp_path):
         source.verify_gzip(f"file://{tmp_path / 'cut.csv.gz'}")
     with pytest.raises(source.CorruptSource, match="is not a valid gzip file"):
         source.verify_gzip(f"file://{tmp_path / 'fake.csv.gz'}")
+
+
+def _record_lines(text: str) -> list[tuple[int, list[str]]]:
+    """The oracle: Python's csv module's records with the line each starts on (blank lines counted, no records)."""
+    out, before = [], 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for row in reader:
+        if row:
+            out.append((before + 1, row))
+        before = reader.line_num
+    return out
+
+
+@pytest.fixture
+def small_splits(spark):
+    """Splits of 200 bytes: a small file is read by many tasks, as a large one is on a cluster."""
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "200")
+    yield
+    spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
+def test_rejected_rows_keep_their_exact_lines_when_the_file_is_read_by_many_tasks(spark, tmp_path, small_splits):
+    good = "ann,2020-01-02 03:04:05 UTC,1.5,apollo"
+    lines = ["user,timestamp,hours,project"]
+    for i in range(2, 120):
+        if i % 17 == 0:
+            lines.append("")  # blank lines count as lines
+        elif i % 13 == 0:
+            lines.append(f"u{i},2020-01-02 03:04:05 UTC,abc,apollo")  # hours.format
+        elif i % 11 == 0:
+            lines.append(f"u{i},2020-01-02 03:04:05 UTC")  # too few columns: hours and project are missing
+        elif i % 29 == 0:
+            # A quoted field of many lines, long enough to cross a split boundary, with an escaped quote.
+            lines.append(f'u{i},2020-01-02 03:04:05 UTC,2,"first' + '\r\n a ""quoted"" line' * 12 + '"')
+        else:
+            lines.append(good.replace("ann", f"u{i}") + (",extra" if i % 23 == 0 else ""))
+    text = "\r\n".join(lines) + "\r\n"
+    path = write_csv(tmp_path, text, bom=True)
+    source_file = transform.read_source(spark, path)
+    assert source_file.partitions > 5 and source_file.splittable and not source_file.multiline
+
+    got = {r.source_line: r for r in transformed(spark, path).collect()}
+    want = _record_lines(text.lstrip("\ufeff"))[1:]
+    assert sorted(got) == [line for line, _ in want]
+    for line, row in want:  # a quoted line break reads as LF, as the multi-line parser reads it
+        project = row[3].replace("\r\n", "\n") if len(row) > 3 else None
+        assert (got[line].username, got[line].project_raw) == (row[0], project), line
+    assert 29 in got and got[29].project == "first" + "\n a \"quoted\" line" * 12
+    rejected = quality.rejected(checked(spark, path), DAILYCHECKIN, None).collect()
+    assert sorted(r.source_line for r in rejected) == [
+        line for line, row in want if len(row) < 4 or row[2] == "abc"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stray", "records"),
+    [
+        ('pro"ject', 38),  # a quote inside an unquoted value is a character of it
+        ('"project', 8),  # a quote opening a value that never closes: the rest of the file is that value
+        ('"pro"ject",x', 38),  # closed, then the value runs to the delimiter
+    ],
+)
+def test_a_stray_quote_reads_as_the_multiline_parser_reads_it(spark, tmp_path, small_splits, stray, records):
+    text = "user,timestamp,hours,project\n" + "".join(
+        f"u{i},2020-01-02 03:04:05 UTC,1,{stray if i == 9 else 'apollo'}\n" for i in range(2, 40)
+    )
+    path = write_csv(tmp_path, text)
+    split = sorted((r.source_line, r.username, r.project_raw) for r in transformed(spark, path).collect())
+    whole = transform.read_source(spark, path, multiline=True)
+    assert whole.partitions == 1 and whole.multiline
+    # The one difference: a value left open to the end of the file does not end with the file's last line break.
+    assert split == sorted((r.source_line, r.user, r.project.rstrip("\n")) for r in whole.records.collect())
+    assert len(split) == records
+
+
+def test_a_dataset_declared_multiline_reads_quoted_line_breaks_in_one_task(spark, tmp_path):
+    spec = replace(DAILYCHECKIN, multiline=True)
+    text = (
+        "user,timestamp,hours,project\n"
+        'ann,2020-01-02 03:04:05 UTC,1,"two\nlines"\n'
+        "bob,2020-01-02 03:04:05 UTC,x,apollo\n"
+        '"cy\n\nthree",2020-01-02 03:04:05 UTC,2,gemini\n'
+        "dee,2020-01-02 03:04:05 UTC,3,venus\n"
+    )
+    path = write_csv(tmp_path, text)
+    assert transform.read_source(spark, path, spec.multiline).partitions == 1
+    rows = sorted((r.source_line, r.username, r.project, r.hours_error) for r in transformed(spark, path, spec).collect())
+    assert rows == [
+        (2, "ann", "two\nlines", None),
+        (4, "bob", "apollo", "not a decimal number"),
+        (5, "cy\n\nthree", "gemini", None),
+        (8, "dee", "venus", None),
+    ]
