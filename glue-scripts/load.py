@@ -1,5 +1,6 @@
 """Glue job: load. Applies migrations, then swaps the accepted rows of the source object into the serving table in
-one transaction. No SparkSession: the rows stream from the staged Parquet straight into COPY (see landing_etl/load.py)."""
+one transaction. No SparkSession: the rows stream from the staged Parquet into an unlogged staging table over --load_connections
+connections (default 4), then move into the serving table in the swap's transaction (see landing_etl/load.py)."""
 
 import sys
 import time
@@ -9,6 +10,7 @@ import psycopg
 from landing_etl import aws, contract, db, load, migrations, runlog, source, storage
 from landing_etl.jobargs import resolve_args
 
+DEFAULT_CONNECTIONS = 4
 ARGS = [
     "ingestion_id",
     "dataset",
@@ -25,7 +27,9 @@ ARGS = [
 
 def main(argv: list[str]) -> None:
     # --source_sequencer is optional: an execution started before it was passed may reach its load after a deploy.
-    args = resolve_args(argv, ARGS, optional=("db_host", "db_sslmode", "db_sslrootcert", "source_sequencer"))
+    args = resolve_args(
+        argv, ARGS, optional=("db_host", "db_sslmode", "db_sslrootcert", "source_sequencer", "load_connections")
+    )
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
@@ -38,16 +42,18 @@ def main(argv: list[str]) -> None:
     dsn = db.dsn(args["db_secret_arn"], args["db_host"], args["db_sslmode"], args["db_sslrootcert"])
     with psycopg.connect(dsn) as conn:
         migrations.apply(conn, args["migrations_uri"])
-        result = load.swap(
-            conn,
-            spec.table,
-            columns,
-            load.accepted_batches(accepted_uri, columns + load.LINEAGE, args["source_uri"]),
-            args["ingestion_id"],
-            args["source_uri"],
-            version,
-            written,
-        )
+    connections = args["load_connections"] or str(DEFAULT_CONNECTIONS)
+    if not connections.isdigit() or int(connections) < 1:
+        raise ValueError(f"--load_connections must be a positive integer, got {connections!r}")
+    connections = int(connections)
+    staged = load.stage(dsn, spec.table, columns, accepted_uri, args["ingestion_id"], args["source_uri"], connections)
+    try:
+        with psycopg.connect(dsn) as conn:
+            result = load.swap(
+                conn, spec.table, columns, staged, args["ingestion_id"], args["source_uri"], version, written
+            )
+    finally:
+        load.drop_staged(dsn, staged.table)
     runlog.record_metrics(
         args["run_log_table"],
         args["ingestion_id"],
@@ -59,6 +65,7 @@ def main(argv: list[str]) -> None:
             **({"supersededBy": result.superseded_by} if result.superseded_by else {}),
             "bytesRead": storage.size(accepted_uri),
             "table": spec.table,
+            "connections": connections,
             "seconds": round(time.time() - started, 2),
         },
     )

@@ -20,13 +20,25 @@ holds within the same second and for a multipart upload, whose LastModified is w
 wins". A load whose version is older than the one already loaded for the object changes nothing and reports
 `supersededBy`.
 
-Why no Spark here: PostgreSQL ingests through one writer, and one COPY stream fed by pyarrow reaches the server's
-COPY speed. The rows stream batch by batch (never the whole file in memory), and skipping the JVM saves ~6 s."""
+Parallel: the accepted rows first go into an UNLOGGED staging table of the ingestion, each connection (at most
+`connections`, the database's connection budget for one load) COPYing its share of the Parquet row groups; the
+swap's transaction then moves them into the serving table with one INSERT … SELECT, in the order of the table's
+first secondary index. Measured on 1M rows of the benchmark (2 cores, busy machine): one COPY into the indexed
+table 10.7 s; staging 3.0 s + INSERT … SELECT 7.7 s unordered, 5.0 s in index order. Index maintenance is what a
+load costs, and in index order its B-tree pages stay in cache; PostgreSQL does that insert in one backend, so it is
+the part more connections cannot shorten (see README: Sizing). A staging table that a killed job leaves behind is
+replaced by the retry of that ingestion.
+
+Why no Spark here: the rows stream from the Parquet files through pyarrow (never the whole file in memory) and the
+database is the bottleneck, so the job is a driver with a few threads; skipping the JVM saves ~6 s."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlparse
@@ -56,31 +68,131 @@ class LoadResult:
     superseded_by: str | None = None
 
 
-def accepted_batches(uri: str, columns: list[str], source_object: str) -> Iterator[tuple[int, bytes]]:
-    """The accepted rows as CSV chunks ready for COPY, read batch by batch from the staged Parquet. Every row must
-    come from `source_object`: the swap deletes by it, so a row of another object would never be replaced."""
+def _dataset(uri: str) -> pads.Dataset:
     path = storage.local_path(uri)
     if path is not None:
-        dataset = pads.dataset(path, format="parquet")
-    else:
-        parsed = urlparse(uri)
-        dataset = pads.dataset(
-            f"{parsed.netloc}/{parsed.path.lstrip('/')}", format="parquet", filesystem=aws.s3_filesystem()
-        )
+        return pads.dataset(path, format="parquet")
+    parsed = urlparse(uri)
+    return pads.dataset(f"{parsed.netloc}/{parsed.path.lstrip('/')}", format="parquet", filesystem=aws.s3_filesystem())
+
+
+def _csv_chunks(
+    fragments: list[pads.Fragment], uri: str, columns: list[str], source_object: str
+) -> Iterator[tuple[int, bytes]]:
+    options = pacsv.WriteOptions(include_header=False)
+    for fragment in fragments:
+        for batch in fragment.to_batches(columns=columns, batch_size=_BATCH_ROWS):
+            if batch.num_rows:
+                found = pc.unique(batch.column("source_object")).to_pylist()
+                if found != [source_object]:
+                    raise LoadFailed(f"accepted rows at {uri} come from {found}, not from {source_object}")
+                out = io.BytesIO()
+                pacsv.write_csv(batch, out, options)
+                yield batch.num_rows, out.getvalue()
+
+
+def _checked(uri: str, columns: list[str]) -> pads.Dataset:
+    dataset = _dataset(uri)
     missing = [c for c in columns if c not in dataset.schema.names]
     if missing:
         raise LoadFailed(
             f"accepted rows at {uri} lack column(s) {missing}; is the contract the one the test stage used?"
         )
-    options = pacsv.WriteOptions(include_header=False)
-    for batch in dataset.to_batches(columns=columns, batch_size=_BATCH_ROWS):
-        if batch.num_rows:
-            found = pc.unique(batch.column("source_object")).to_pylist()
-            if found != [source_object]:
-                raise LoadFailed(f"accepted rows at {uri} come from {found}, not from {source_object}")
-            out = io.BytesIO()
-            pacsv.write_csv(batch, out, options)
-            yield batch.num_rows, out.getvalue()
+    return dataset
+
+
+def accepted_batches(uri: str, columns: list[str], source_object: str) -> Iterator[tuple[int, bytes]]:
+    """The accepted rows as CSV chunks ready for COPY, read batch by batch from the staged Parquet. Every row must
+    come from `source_object`: the swap deletes by it, so a row of another object would never be replaced."""
+    yield from _csv_chunks(list(_checked(uri, columns).get_fragments()), uri, columns, source_object)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Rows COPYed into an unlogged staging table, ready for the swap."""
+
+    table: str
+    rows: int
+
+
+def _staging_prefix(ingestion_id: str) -> str:
+    return "load_" + hashlib.sha256(ingestion_id.encode()).hexdigest()[:20] + "_"
+
+
+def stage(
+    dsn: str, table: str, columns: list[str], uri: str, ingestion_id: str, source_object: str, connections: int
+) -> Staged:
+    """The accepted rows at `uri` COPYed into a fresh UNLOGGED table shaped like `table`'s loaded columns, over at
+    most `connections` connections at once, each with its share of the Parquet row groups."""
+    if connections < 1:
+        raise LoadFailed(f"--load_connections must be at least 1, got {connections}")
+    columns = columns + LINEAGE
+    dataset = _checked(uri, columns)
+    groups = [g for f in dataset.get_fragments() for g in f.split_by_row_group()]
+    shares = [groups[i :: min(connections, len(groups))] for i in range(min(connections, len(groups)))] or [[]]
+    # One table per job run: a retry racing a run of the same ingestion never writes into the other's table.
+    staged = _staging_prefix(ingestion_id) + uuid.uuid4().hex[:16]
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        _drop_leftovers(conn, ingestion_id)
+        conn.execute(
+            sql.SQL("CREATE UNLOGGED TABLE {} AS SELECT {} FROM {} WITH NO DATA").format(
+                sql.Identifier(staged), names, sql.Identifier(table)
+            )
+        )
+
+    def copy_share(share: list[pads.Fragment]) -> int:
+        with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
+            statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(sql.Identifier(staged), names)
+            # The queued writer sends to the server from its own thread while pyarrow converts the next batch.
+            with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+                for _, chunk in _csv_chunks(share, uri, columns, source_object):
+                    copy.write(chunk)
+            return cur.rowcount
+
+    with ThreadPoolExecutor(len(shares)) as pool:
+        rows = sum(pool.map(copy_share, shares))
+    return Staged(staged, rows)
+
+
+def _drop_leftovers(conn: psycopg.Connection, ingestion_id: str) -> None:
+    """Drops the staging tables an earlier, killed run of the ingestion left; one still in use is left alone."""
+    conn.execute("SET lock_timeout = '1s'")
+    prefix = _staging_prefix(ingestion_id)
+    for (name,) in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND left(tablename, %s) = %s",
+        (len(prefix), prefix),
+    ).fetchall():
+        try:
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        except psycopg.errors.LockNotAvailable:
+            pass
+    conn.execute("RESET lock_timeout")
+
+
+def drop_staged(dsn: str, staged: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(staged)))
+
+
+def _index_order(conn: psycopg.Connection, table: str, columns: list[str]) -> sql.Composable:
+    """ORDER BY the loaded columns that lead the table's first secondary B-tree index, in its directions."""
+    keys = conn.execute(
+        """SELECT a.attname, (i.indoption[k.n - 1] & 1) = 1
+           FROM pg_index i
+           CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+           WHERE i.indrelid = to_regclass(%s) AND NOT i.indisprimary
+             AND i.indexrelid = (SELECT min(indexrelid) FROM pg_index WHERE indrelid = to_regclass(%s) AND NOT indisprimary)
+           ORDER BY k.n""",
+        (table, table),
+    ).fetchall()
+    order = []
+    for name, descending in keys:
+        if name not in columns:
+            break
+        order.append(sql.SQL("{} DESC" if descending else "{}").format(sql.Identifier(name)))
+    return sql.SQL(" ORDER BY ") + sql.SQL(", ").join(order) if order else sql.SQL("")
 
 
 @dataclass(frozen=True)
@@ -101,13 +213,14 @@ def swap(
     conn: psycopg.Connection,
     table: str,
     columns: list[str],
-    chunks: Iterator[tuple[int, bytes]],
+    rows: Iterator[tuple[int, bytes]] | Staged,
     ingestion_id: str,
     source_object: str,
     source_version: str | None,
     version: Version,
 ) -> LoadResult:
-    """Replaces the source object's rows in `table` by the chunks' rows, in one transaction (see the module doc)."""
+    """Replaces the source object's rows in `table` by `rows` (CSV chunks to COPY, or a staging table to move), in
+    one transaction (see the module doc)."""
     columns = columns + LINEAGE
     target = sql.Identifier(table)
     with conn.transaction():
@@ -129,17 +242,26 @@ def swap(
             ).rowcount
         ids = sql.SQL("SELECT nextval(pg_get_serial_sequence({}, 'id'))").format(sql.Literal(table))
         first_id = conn.execute(ids).fetchone()[0]
-        rows_in = 0
-        with conn.cursor() as cur:
-            statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-                target, sql.SQL(", ").join(map(sql.Identifier, columns))
-            )
-            # The queued writer sends to the server from its own thread while pyarrow converts the next batch.
-            with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
-                for n, chunk in chunks:
-                    rows_in += n
-                    copy.write(chunk)
-            rows_out = cur.rowcount
+        if isinstance(rows, Staged):
+            # Sorting in memory rather than in temporary files: one load's share of the instance.
+            conn.execute("SET LOCAL work_mem = '256MB'")
+            names = sql.SQL(", ").join(map(sql.Identifier, columns))
+            rows_in = rows.rows
+            rows_out = conn.execute(
+                sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(target, names, names, sql.Identifier(rows.table))
+                + _index_order(conn, table, columns)
+            ).rowcount
+        else:
+            rows_in = 0
+            with conn.cursor() as cur:
+                statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+                    target, sql.SQL(", ").join(map(sql.Identifier, columns))
+                )
+                with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+                    for n, chunk in rows:
+                        rows_in += n
+                        copy.write(chunk)
+                rows_out = cur.rowcount
         last_id = conn.execute(ids).fetchone()[0]
         conn.execute(
             """INSERT INTO source_loads

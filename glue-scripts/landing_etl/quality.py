@@ -158,13 +158,19 @@ def count(checked: DataFrame, contract: Contract) -> Counts:
 
 
 def examples(checked: DataFrame) -> dict[str, list[dict]]:
-    """Up to EXAMPLES failures per rule (the earliest lines): report material, a handful of rows at most."""
-    failures = checked.filter(F.size("failures") > 0).select("source_line", F.explode("failures").alias("f"))
-    first = Window.partitionBy("f.rule").orderBy("source_line")
+    """Up to EXAMPLES failures per rule (the earliest lines): report material, a handful of rows at most. Each task
+    keeps its own earliest EXAMPLES per rule (a window per rule and task, not per rule: one rule failing on every
+    row would otherwise put all rows in one task), and the driver picks the earliest of those."""
+    failures = checked.filter(F.size("failures") > 0).select(
+        "source_line", F.explode("failures").alias("f"), F.spark_partition_id().alias("task")
+    )
+    first = Window.partitionBy("f.rule", "task").orderBy("source_line")
     picked = failures.withColumn("n", F.row_number().over(first)).filter(F.col("n") <= EXAMPLES)
     out: dict[str, list[dict]] = {}
-    for r in picked.select("f.rule", "source_line", "f.value", "f.reason").orderBy("rule", "source_line").collect():
-        out.setdefault(r["rule"], []).append({"line": r["source_line"], "value": r["value"], "reason": r["reason"]})
+    for r in sorted(picked.select("f.rule", "source_line", "f.value", "f.reason").collect()):
+        found = out.setdefault(r["rule"], [])
+        if len(found) < EXAMPLES:
+            found.append({"line": r["source_line"], "value": r["value"], "reason": r["reason"]})
     return out
 
 

@@ -201,3 +201,78 @@ def test_sequencers_compare_as_s3_documents_right_padded_then_lexicographically_
 def test_sequencers_of_different_lengths_are_right_padded_not_left_padded():
     assert load.Version(T0, "1").is_newer_than(load.Version(T0, "05"))  # "10" > "05"; left-padded "01" < "05"
     assert not load.Version(T0, "0055AED6DCD90281E5").is_newer_than(load.Version(T0, "0055AED6DCD90281E500"))
+
+
+def staged_load(database_url, staged, version, modified, connections):
+    rows = load.stage(database_url, "daily_checkins", COLUMNS, staged[version], f"ing-{version}", OBJECT, connections)
+    try:
+        with psycopg.connect(database_url) as conn:
+            return load.swap(
+                conn, "daily_checkins", COLUMNS, rows, f"ing-{version}", OBJECT, version, load.Version(modified)
+            )
+    finally:
+        load.drop_staged(database_url, rows.table)
+
+
+def staging_tables(conn):
+    return conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'load\\_%'").fetchall()
+
+
+def test_a_parallel_load_stages_over_bounded_connections_and_swaps_like_the_direct_one(
+    database_url, db, staged, monkeypatch
+):
+    run(db, staged, "mixed", T0)
+    direct = table(db)
+    db.execute("TRUNCATE daily_checkins, source_loads")
+    db.commit()
+
+    open_now, most = 0, 0
+    lock = threading.Lock()
+    connect = psycopg.connect
+
+    class Counted:
+        def __init__(self, *a, **kw):
+            self.conn = connect(*a, **kw)
+
+        def __enter__(self):
+            nonlocal open_now, most
+            with lock:
+                open_now += 1
+                most = max(most, open_now)
+            return self.conn.__enter__()
+
+        def __exit__(self, *exc):
+            nonlocal open_now
+            with lock:
+                open_now -= 1
+            return self.conn.__exit__(*exc)
+
+    monkeypatch.setattr(load.psycopg, "connect", Counted)
+    result = staged_load(database_url, staged, "mixed", T0, connections=2)
+    assert (result.rows_in, result.rows_out, result.replaced) == (len(direct), len(direct), 0)
+    assert table(db) == direct
+    assert 1 <= most <= 2
+    # Reloaded over one connection: the same rows replace the earlier ones, and no staging table stays behind.
+    assert staged_load(database_url, staged, "mixed", T0, connections=1).replaced == len(direct)
+    assert table(db) == direct and staging_tables(db) == []
+
+
+def test_a_parallel_load_that_fails_leaves_the_table_as_it_was_and_a_retry_drops_the_leftovers(database_url, db, staged):
+    run(db, staged, "v1", T0)
+    before = table(db)
+    db.execute("ALTER TABLE daily_checkins ADD CONSTRAINT no_cy CHECK (username <> 'cy')")
+    db.commit()
+    with pytest.raises(psycopg.errors.CheckViolation):
+        staged_load(database_url, staged, "v2", T0 + timedelta(seconds=5), connections=2)
+    db.execute("ALTER TABLE daily_checkins DROP CONSTRAINT no_cy")
+    db.commit()
+    assert table(db) == before and staging_tables(db) == []
+
+    # A killed run leaves its staging table: the next run of that ingestion drops it.
+    left = load.stage(database_url, "daily_checkins", COLUMNS, staged["v2"], "ing-v2", OBJECT, 2)
+    assert staging_tables(db) == [(left.table,)]
+    assert staged_load(database_url, staged, "v2", T0 + timedelta(seconds=5), connections=2).rows_out == 2
+    assert staging_tables(db) == []
+
+    with pytest.raises(load.LoadFailed, match="must be at least 1"):
+        load.stage(database_url, "daily_checkins", COLUMNS, staged["v2"], "ing-v2", OBJECT, 0)
