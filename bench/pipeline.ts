@@ -1,11 +1,13 @@
 /** npm run bench:pipeline -- --rows N [--bad-share 0.01] [--seed 42]
  *  Runs the local pipeline end to end on a generated file: starts a local stack in a temporary LOCAL_DIR, lands the
  *  file, follows the ingestion to the end, checks the rows are queryable over HTTP, then prints per-stage seconds,
- *  rows/s, the peak RSS of the stack's whole process tree and the load's ratio to a plain COPY of the same rows.
- *  Appends a line to bench/results.md. A benchmark, not a test: it fails only when the run itself fails. */
+ *  tasks, rows/s and the peak RSS of the stack's whole process tree. Then, on the same file and the run's staged
+ *  rows (bench/stages.py), each Spark stage again with local[1] and local[2], and the load with 1 and 2 connections
+ *  beside a plain COPY of the same rows into the same indexed table. Appends a line to bench/results.md.
+ *  A benchmark, not a test: it fails only when the run itself fails. */
 import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
@@ -74,6 +76,9 @@ async function main() {
   const stack: RunningStack = await startLocalStack({ waitForSample: true, timeoutMs: 600_000, env: { LOCAL_POLL_MS: '200' } });
   let peak = 0;
   let sampler: NodeJS.Timeout | undefined;
+  // The machine's 1-minute load average over the whole benchmark: its cores may be shared.
+  const load1 = [loadavg()[0]!, loadavg()[0]!];
+  const loadSampler = setInterval(() => ((load1[0] = Math.min(load1[0]!, loadavg()[0]!)), (load1[1] = Math.max(load1[1]!, loadavg()[0]!))), 1000);
   try {
     const file = join(stack.dir, 'bench.csv');
     const gen = await generate(file, { rows, badShare: Number(values['bad-share']), duplicateShare: 0.005, seed: Number(values.seed) });
@@ -112,49 +117,66 @@ async function main() {
     clearInterval(sampler);
     sampler = undefined;
 
-    const accepted = join(stack.info.dataFolder!, 'staging', 'dailycheckin', id, 'accepted');
-    if (!existsSync(accepted)) throw new BenchmarkFailed(`no accepted rows at ${accepted}`);
-    const { stdout } = await promisify(execFile)(join(repo, '.venv', 'bin', 'python'), [join(repo, 'bench', 'plain_copy.py'), accepted, 'daily_checkins'], {
-      env: { ...process.env, DATABASE_URL: stack.info.databaseUrl },
-    });
-    const plain = JSON.parse(stdout) as { rows: number; seconds: number };
+    const staging = join(stack.info.dataFolder!, 'staging', 'dailycheckin', id);
+    if (!existsSync(join(staging, 'accepted'))) throw new BenchmarkFailed(`no accepted rows at ${staging}/accepted`);
+    const python = join(repo, '.venv', 'bin', 'python');
+    const stage = async <T>(args: string[], env: Record<string, string> = {}): Promise<T> => {
+      const { stdout } = await promisify(execFile)(python, [join(repo, 'bench', 'stages.py'), ...args], {
+        env: { ...process.env, LANDING_ETL_LOCAL_S3: '/nonexistent', SPARK_LOCAL_IP: '127.0.0.1', ...env },
+        maxBuffer: 1 << 24,
+      });
+      return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+    };
+    type SparkRun = { seconds: number; rows: number; tasks: number; stages: number[] };
+    const scratch = join(stack.dir, 'bench-stages');
+    const spark: Record<string, Record<string, SparkRun>> = { transform: {}, test: {} };
+    for (const cores of [1, 2]) {
+      const env = { LANDING_ETL_SPARK_MASTER: `local[${cores}]` };
+      spark.transform![cores] = await stage<SparkRun>(['transform', file, join(scratch, `transform-${cores}`)], env);
+      spark.test![cores] = await stage<SparkRun>(['test', join(staging, 'transformed'), join(scratch, `test-${cores}`)], env);
+    }
+    type LoadRun = { seconds: number; rows: number; staging?: number };
+    const loads = await stage<Record<string, LoadRun>>(['load', join(staging, 'accepted'), '1', '2'], { DATABASE_URL: stack.info.databaseUrl });
+    const plain = loads.plain!;
 
     const lines: string[] = [];
     const out = (l: string) => (console.log(l), lines.push(l));
     out(`\n${rows} rows, ${(gen.bytes / 2 ** 20).toFixed(1)} MiB, ingestion ${id}`);
-    out(`stage       job s   stage s   rows in    rows out   rows/s (job)`);
-    const perStage: Record<string, { job: number; stage: number; rowsIn: number; rowsOut: number }> = {};
+    out(`stage       job s   stage s   rows in    rows out   rows/s (job)   tasks`);
+    const perStage: Record<string, { job: number; stage: number; rowsIn: number; rowsOut: number; tasks: number }> = {};
     for (const s of record.stages) {
       const m = s.metrics ?? {};
       const job = num(m.seconds);
-      const st = { job, stage: seconds(s.startedAt, s.endedAt), rowsIn: num(m.rowsIn), rowsOut: num(m.rowsOut) };
+      const st = { job, stage: seconds(s.startedAt, s.endedAt), rowsIn: num(m.rowsIn), rowsOut: num(m.rowsOut), tasks: num(m.partitions ?? m.connections) };
       perStage[s.stage] = st;
-      out(`${s.stage.padEnd(10)} ${fmt(job).padStart(6)} ${fmt(st.stage).padStart(9)} ${String(st.rowsIn).padStart(9)} ${String(st.rowsOut).padStart(10)} ${String(rate(st.rowsIn, job)).padStart(13)}`);
+      out(`${s.stage.padEnd(10)} ${fmt(job).padStart(6)} ${fmt(st.stage).padStart(9)} ${String(st.rowsIn).padStart(9)} ${String(st.rowsOut).padStart(10)} ${String(rate(st.rowsIn, job)).padStart(13)} ${String(st.tasks).padStart(7)}`);
     }
     const load = perStage.load!;
     const plainRate = rate(plain.rows, plain.seconds);
-    out(`drop → queryable: ${fmt(queryable)} s   peak RSS of the stack's process tree: ${fmt(peak / 2 ** 30, 2)} GiB   load average: ${fmt(loadavg()[0]!)} on ${cpus().length} cores`);
-    out(`plain COPY of the ${plain.rows} accepted rows into an empty table: ${fmt(plain.seconds, 2)} s = ${plainRate} rows/s; load job ${rate(load.rowsOut, load.job)} rows/s = ${fmt(rate(load.rowsOut, load.job) / plainRate, 2)}× plain COPY`);
-
-    if (!existsSync(RESULTS)) {
-      appendFileSync(
-        RESULTS,
-        '# Pipeline benchmark results\n\nAppended by `npm run bench:pipeline -- --rows N`. Seconds: each job\'s own (process start → end); the ' +
-          'stage column adds the state machine\'s polling. Peak RSS: the local stack\'s whole process tree.\n\n' +
-          '| date | rows | MiB | transform s | test s | load s | load rows/s | plain COPY rows/s | load/COPY | drop→queryable s | peak GiB | cores | RAM GiB | load avg |\n' +
-          '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n',
-      );
+    out(`drop → queryable: ${fmt(queryable)} s   peak RSS of the stack's process tree: ${fmt(peak / 2 ** 30, 2)} GiB   load average: ${fmt(load1[0]!)}–${fmt(load1[1]!)} on ${cpus().length} cores`);
+    const speedup = (a: { seconds: number }, b: { seconds: number }) => a.seconds / b.seconds;
+    for (const name of ['transform', 'test'] as const) {
+      const [one, two] = [spark[name]![1]!, spark[name]![2]!];
+      out(`${name.padEnd(10)} local[1] ${fmt(one.seconds)} s (${rate(one.rows, one.seconds)} rows/s)   local[2] ${fmt(two.seconds)} s (${rate(two.rows, two.seconds)} rows/s, ${two.tasks} tasks, stages ${two.stages.join('/')})   speed-up ${fmt(speedup(one, two), 2)}×`);
     }
+    const [l1, l2] = [loads['1']!, loads['2']!];
+    out(`load       1 connection ${fmt(l1.seconds)} s (staging ${fmt(l1.staging ?? NaN)} s)   2 connections ${fmt(l2.seconds)} s (staging ${fmt(l2.staging ?? NaN)} s)   speed-up ${fmt(speedup(l1, l2), 2)}×`);
+    out(`plain COPY of the ${plain.rows} accepted rows into the same indexed table: ${fmt(plain.seconds, 2)} s = ${plainRate} rows/s; load with 2 connections ${rate(l2.rows, l2.seconds)} rows/s = ${fmt(plain.seconds / l2.seconds, 2)}× plain COPY; load job ${rate(load.rowsOut, load.job)} rows/s`);
+
+    if (!existsSync(RESULTS)) throw new BenchmarkFailed(`${RESULTS} is missing: its header describes the columns`);
     const p = perStage;
+    const sp = (name: 'transform' | 'test') => `${fmt(spark[name]![1]!.seconds)} / ${fmt(spark[name]![2]!.seconds)} = ${fmt(speedup(spark[name]![1]!, spark[name]![2]!), 2)}×`;
     appendFileSync(
       RESULTS,
-      `| ${new Date().toISOString().slice(0, 16)} | ${rows} | ${(gen.bytes / 2 ** 20).toFixed(1)} | ${fmt(p.transform!.job)} (${fmt(p.transform!.stage)}) | ` +
-        `${fmt(p.test!.job)} (${fmt(p.test!.stage)}) | ${fmt(load.job)} (${fmt(load.stage)}) | ${rate(load.rowsOut, load.job)} | ${plainRate} | ` +
-        `${fmt(rate(load.rowsOut, load.job) / plainRate, 2)} | ${fmt(queryable)} | ${fmt(peak / 2 ** 30, 2)} | ${cpus().length} | ${fmt(totalmem() / 2 ** 30, 0)} | ${fmt(loadavg()[0]!)} |\n`,
+      `| ${new Date().toISOString().slice(0, 16)} | ${rows} | ${(gen.bytes / 2 ** 20).toFixed(1)} | ${fmt(p.transform!.job)} (${p.transform!.tasks}) | ` +
+        `${fmt(p.test!.job)} (${p.test!.tasks}) | ${fmt(load.job)} | ${rate(load.rowsOut, load.job)} | ${sp('transform')} | ${sp('test')} | ` +
+        `${fmt(l1.seconds)} / ${fmt(l2.seconds)} = ${fmt(speedup(l1, l2), 2)}× | ${plainRate} | ${fmt(plain.seconds / l2.seconds, 2)} | ` +
+        `${fmt(queryable)} | ${fmt(peak / 2 ** 30, 2)} | ${fmt(load1[0]!)}–${fmt(load1[1]!)} |\n`,
     );
     console.log(`appended to ${RESULTS}`);
   } finally {
     if (sampler) clearInterval(sampler);
+    clearInterval(loadSampler);
     await stack.stop();
     rmSync(stack.dir, { recursive: true, force: true });
   }

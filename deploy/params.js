@@ -12,11 +12,19 @@ const CHOICES = {
   createDatabase: ['true', 'false'],
   apiAuth: ['none', 'jwt', 'iam'],
   qualityMode: ['', 'hard', 'soft'],
+  // The worker types of Spark jobs (AWS Glue Developer Guide, "AWS Glue worker types"); G.1X is the smallest that
+  // runs a batch Spark job (G.025X is for streaming jobs).
+  ...Object.fromEntries(
+    ['glueTransformWorkerType', 'glueTestWorkerType', 'glueLoadWorkerType'].map((name) => [name, ['G.1X', 'G.2X', 'G.4X', 'G.8X', 'G.12X']]),
+  ),
 };
 
 const POSITIVE_INTEGERS = [
   'dataRetentionDays',
-  'glueNumberOfWorkers',
+  'glueTransformWorkers',
+  'glueTestWorkers',
+  'glueLoadWorkers',
+  'loadConnections',
   'glueTimeoutMinutes',
   'glueMaxConcurrentRuns',
   'apiThrottleRateLimit',

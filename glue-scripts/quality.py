@@ -21,18 +21,12 @@ def main(argv: list[str]) -> None:
     spark = session(f"test-{args['ingestion_id']}")
     staged_uri = storage.join(args["staging_uri"], "transformed")
     staged = spark.read.parquet(storage.resolve(staged_uri))
-    checked = quality.mark_duplicates(quality.evaluate(staged, spec, secret), spec).cache()
 
-    try:
-        for name, rows in (
-            ("rejected", quality.rejected(checked, spec, secret)),
-            ("accepted", quality.accepted(checked, spec, secret)),
-        ):
-            rows.write.mode("overwrite").parquet(storage.resolve(storage.join(args["staging_uri"], name)))
-        counts = quality.count(checked, spec)
-        report = quality.report(counts, spec, quality.examples(checked), mode)
-    finally:
-        checked.unpersist()  # a warm driver (Glue's, the local stack's) runs many jobs: free the cache with the run
+    def write(name, rows):
+        rows.write.mode("overwrite").parquet(storage.resolve(storage.join(args["staging_uri"], name)))
+
+    counts, examples = quality.split(staged, spec, secret, write)
+    report = quality.report(counts, spec, examples, mode)
     storage.write_json(
         storage.join(args["staging_uri"], "quality-report.json"), {"ingestionId": args["ingestion_id"], **report}
     )
@@ -47,6 +41,7 @@ def main(argv: list[str]) -> None:
             "duplicates": counts.duplicates,
             "rejectedByRule": {name: n for name, n in counts.failed_by_rule.items() if n},
             "bytesRead": storage.size(staged_uri),
+            "partitions": staged.rdd.getNumPartitions(),
             "mode": mode,
             "rejectedUri": storage.join(args["staging_uri"], "rejected"),
             "reportUri": storage.join(args["staging_uri"], "quality-report.json"),

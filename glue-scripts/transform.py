@@ -30,9 +30,9 @@ def main(argv: list[str]) -> None:
     if obj.uri.endswith(".gz"):
         source.verify_gzip(obj.uri)
     spark = session(f"transform-{args['ingestion_id']}")
-    raw = transform.read_source(spark, storage.resolve(obj.uri), spec.multiline)
-    transform.check_header(raw, spec)
-    rows = transform.with_lineage(transform.typed(raw.records, spec), args["ingestion_id"], args["source_uri"], version)
+    raw, rows = transform.transformed(
+        spark, storage.resolve(obj.uri), spec, args["ingestion_id"], args["source_uri"], version
+    )
     out = storage.resolve(storage.join(args["staging_uri"], "transformed"))
     rows.write.mode("overwrite").parquet(out)
     written = spark.read.parquet(out).count()  # from the Parquet footers, not another pass over the CSV

@@ -25,7 +25,8 @@ export type Outcome =
   | { outcome: 'rejected'; ingestionId: string; reason: string }
   | { outcome: 'ignored'; key: string; reason: string };
 
-const ACCEPTED_SUFFIXES = ['.csv', '.csv.gz'];
+// .csv.bz2: bzip2 is splittable, so Spark reads a large compressed file with many tasks; gzip is not (one task).
+const ACCEPTED_SUFFIXES = ['.csv', '.csv.gz', '.csv.bz2'];
 
 /** The ingestion a landed object becomes; undefined for a folder marker, which is no ingestion at all. */
 export function identify(obj: LandedObject): { ingestionId: string; dataset: string; businessDate: string } | undefined {
@@ -101,7 +102,7 @@ const truncate = (s: string, n: number) => (s.length > n ? `…${s.slice(-(n - 1
 
 function rejectionReason(obj: LandedObject, dataset: string, contracts: Map<string, DatasetContract>) {
   if (!ACCEPTED_SUFFIXES.some((s) => obj.key.toLowerCase().endsWith(s))) {
-    return `${obj.key} is not a .csv or .csv.gz file`;
+    return `${obj.key} is not a .csv or .csv.gz file (nor .csv.bz2)`;
   }
   if (obj.size === 0) return `${obj.key} is empty (0 bytes)`;
   if (!contracts.has(dataset)) {

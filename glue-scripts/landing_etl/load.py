@@ -248,7 +248,9 @@ def swap(
             names = sql.SQL(", ").join(map(sql.Identifier, columns))
             rows_in = rows.rows
             rows_out = conn.execute(
-                sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(target, names, names, sql.Identifier(rows.table))
+                sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+                    target, names, names, sql.Identifier(rows.table)
+                )
                 + _index_order(conn, table, columns)
             ).rowcount
         else:

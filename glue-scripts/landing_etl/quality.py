@@ -174,6 +174,18 @@ def examples(checked: DataFrame) -> dict[str, list[dict]]:
     return out
 
 
+def split(staged: DataFrame, contract: Contract, secret: bytes | None, write) -> tuple[Counts, dict[str, list[dict]]]:
+    """The test stage's work: checks the staged rows once (cached), hands the rejected and the accepted rows to
+    `write(name, rows)`, and returns the counts and the report's examples."""
+    checked = mark_duplicates(evaluate(staged, contract, secret), contract).cache()
+    try:
+        write("rejected", rejected(checked, contract, secret))
+        write("accepted", accepted(checked, contract, secret))
+        return count(checked, contract), examples(checked)
+    finally:
+        checked.unpersist()  # a warm driver (Glue's, the local stack's) runs many jobs: free the cache with the run
+
+
 def report(counts: Counts, contract: Contract, found: dict[str, list[dict]], mode: str) -> dict:
     return {
         "dataset": contract.name,

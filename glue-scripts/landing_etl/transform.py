@@ -247,3 +247,12 @@ def with_lineage(df: DataFrame, ingestion_id: str, source_uri: str, source_versi
         .withColumn("source_object", F.lit(source_uri))
         .withColumn("source_version", F.lit(source_version).cast("string"))
     )
+
+
+def transformed(
+    spark: SparkSession, path: str, contract: Contract, ingestion_id: str, source_uri: str, version: str | None
+) -> tuple[Source, DataFrame]:
+    """The transform stage's rows: read, header checked, typed, with lineage."""
+    raw = read_source(spark, path, contract.multiline)
+    check_header(raw, contract)
+    return raw, with_lineage(typed(raw.records, contract), ingestion_id, source_uri, version)

@@ -257,7 +257,9 @@ def test_a_parallel_load_stages_over_bounded_connections_and_swaps_like_the_dire
     assert table(db) == direct and staging_tables(db) == []
 
 
-def test_a_parallel_load_that_fails_leaves_the_table_as_it_was_and_a_retry_drops_the_leftovers(database_url, db, staged):
+def test_a_parallel_load_that_fails_leaves_the_table_as_it_was_and_a_retry_drops_the_leftovers(
+    database_url, db, staged
+):
     run(db, staged, "v1", T0)
     before = table(db)
     db.execute("ALTER TABLE daily_checkins ADD CONSTRAINT no_cy CHECK (username <> 'cy')")

@@ -1,3 +1,4 @@
+import bz2
 import csv
 import gzip
 import io
@@ -134,11 +135,9 @@ def test_rejected_rows_keep_their_exact_lines_when_the_file_is_read_by_many_task
     for line, row in want:  # a quoted line break reads as LF, as the multi-line parser reads it
         project = row[3].replace("\r\n", "\n") if len(row) > 3 else None
         assert (got[line].username, got[line].project_raw) == (row[0], project), line
-    assert 29 in got and got[29].project == "first" + "\n a \"quoted\" line" * 12
+    assert 29 in got and got[29].project == "first" + '\n a "quoted" line' * 12
     rejected = quality.rejected(checked(spark, path), DAILYCHECKIN, None).collect()
-    assert sorted(r.source_line for r in rejected) == [
-        line for line, row in want if len(row) < 4 or row[2] == "abc"
-    ]
+    assert sorted(r.source_line for r in rejected) == [line for line, row in want if len(row) < 4 or row[2] == "abc"]
 
 
 @pytest.mark.parametrize(
@@ -173,10 +172,25 @@ def test_a_dataset_declared_multiline_reads_quoted_line_breaks_in_one_task(spark
     )
     path = write_csv(tmp_path, text)
     assert transform.read_source(spark, path, spec.multiline).partitions == 1
-    rows = sorted((r.source_line, r.username, r.project, r.hours_error) for r in transformed(spark, path, spec).collect())
+    rows = sorted(
+        (r.source_line, r.username, r.project, r.hours_error) for r in transformed(spark, path, spec).collect()
+    )
     assert rows == [
         (2, "ann", "two\nlines", None),
         (4, "bob", "apollo", "not a decimal number"),
         (5, "cy\n\nthree", "gemini", None),
         (8, "dee", "venus", None),
     ]
+
+
+def test_a_bz2_file_is_split_across_tasks_and_reads_like_the_plain_one(spark, tmp_path, small_splits):
+    text = "user,timestamp,hours,project\n" + "".join(
+        f"u{i},2020-01-02 03:04:05 UTC,{i % 30},{'apollo' if i % 7 else chr(34) + 'two' + chr(10) + 'lines' + chr(34)}\n"
+        for i in range(2, 3000)
+    )
+    (tmp_path / "a.csv.bz2").write_bytes(bz2.compress(text.encode()))
+    plain = rows(transformed(spark, write_csv(tmp_path, text, "a.csv")).drop("source_object"))
+    packed = transform.read_source(spark, str(tmp_path / "a.csv.bz2"))
+    assert packed.splittable and packed.partitions > 1
+    assert rows(transformed(spark, str(tmp_path / "a.csv.bz2")).drop("source_object")) == plain
+    assert transform.read_source(spark, write_csv(tmp_path, text, "a.csv.gz")).splittable is False

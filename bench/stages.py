@@ -1,0 +1,162 @@
+"""Times one stage's work on a file of the benchmark, as its job does it, for bench/pipeline.ts; prints JSON.
+
+  stages.py transform SOURCE.csv OUT_DIR      Spark master from LANDING_ETL_SPARK_MASTER (local[1], local[2])
+  stages.py test TRANSFORMED_DIR OUT_DIR
+  stages.py load ACCEPTED_DIR CONNECTIONS...  into a database bench_load made anew on DATABASE_URL's server; also
+                                              times a plain COPY of the same rows into the same (indexed, emptied) table
+
+Spark stages report the tasks of every Spark stage they ran ("tasks": the widest, "stages": each one's count)."""
+
+import io
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "glue-scripts"))
+
+from landing_etl import contract, load, migrations, quality, transform
+
+SPEC = contract.load(str(REPO / "datasets"), "dailycheckin")
+SOURCE = "s3://landing/dailycheckin/bench.csv"
+
+
+def spark_stage(name: str, work) -> dict:
+    from landing_etl.spark import session
+
+    spark = session(f"bench-{name}")
+    spark.sparkContext.setJobGroup(name, name)
+    started = time.perf_counter()
+    rows = work(spark)
+    seconds = time.perf_counter() - started
+    tracker = spark.sparkContext.statusTracker()
+    stages = [
+        info.numTasks
+        for job in tracker.getJobIdsForGroup(name)
+        for stage in (
+            tracker.getJobInfo(job).stageIds if tracker.getJobInfo(job) else []
+        )
+        if (info := tracker.getStageInfo(stage)) is not None and info.numCompletedTasks
+    ]
+    return {
+        "seconds": round(seconds, 2),
+        "rows": rows,
+        "tasks": max(stages, default=0),
+        "stages": stages,
+    }
+
+
+def run_transform(source: str, out: str) -> dict:
+    def work(spark):
+        _, rows = transform.transformed(spark, source, SPEC, "bench", SOURCE, None)
+        rows.write.mode("overwrite").parquet(out)
+        return spark.read.parquet(out).count()
+
+    return spark_stage("transform", work)
+
+
+def run_test(staged: str, out: str) -> dict:
+    def work(spark):
+        def write(name, rows):
+            rows.write.mode("overwrite").parquet(f"{out}/{name}")
+
+        counts, _ = quality.split(spark.read.parquet(staged), SPEC, None, write)
+        return counts.rows
+
+    return spark_stage("test", work)
+
+
+def run_load(accepted: str, connections: list[int]) -> dict:
+    import psycopg
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+    from psycopg.conninfo import make_conninfo
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS bench_load")
+        admin.execute("CREATE DATABASE bench_load")
+    url = make_conninfo(os.environ["DATABASE_URL"], dbname="bench_load")
+    columns = [c.key for c in SPEC.loaded_columns]
+    names = ", ".join(columns + load.LINEAGE)
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrations.apply(conn, str(REPO / "migrations"))
+        source_object = (
+            pads.dataset(accepted)
+            .head(1, columns=["source_object"])
+            .column(0)[0]
+            .as_py()
+        )
+
+        def empty():
+            conn.execute(f"TRUNCATE {SPEC.table}, source_loads")
+            conn.execute("CHECKPOINT")
+
+        # The yardstick: one COPY of the rows, converted to CSV before the clock starts, into the same indexed table.
+        body = io.BytesIO()
+        pacsv.write_csv(
+            pads.dataset(accepted).to_table(columns=columns + load.LINEAGE),
+            body,
+            pacsv.WriteOptions(include_header=False),
+        )
+        data = body.getvalue()
+        empty()
+        started = time.perf_counter()
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY {SPEC.table} ({names}) FROM STDIN (FORMAT csv)") as copy,
+        ):
+            for at in range(0, len(data), 1 << 20):
+                copy.write(data[at : at + (1 << 20)])
+        plain = {
+            "seconds": round(time.perf_counter() - started, 2),
+            "rows": cur.rowcount,
+        }
+        del data, body
+        out = {"plain": plain}
+        for n in connections:
+            empty()
+            started = time.perf_counter()
+            staged = load.stage(
+                url, SPEC.table, columns, accepted, f"bench-{n}", source_object, n
+            )
+            staging = time.perf_counter() - started
+            try:
+                with psycopg.connect(url) as swap_conn:
+                    result = load.swap(
+                        swap_conn,
+                        SPEC.table,
+                        columns,
+                        staged,
+                        f"bench-{n}",
+                        source_object,
+                        None,
+                        load.Version(datetime.now(UTC)),
+                    )
+            finally:
+                load.drop_staged(url, staged.table)
+            out[str(n)] = {
+                "seconds": round(time.perf_counter() - started, 2),
+                "staging": round(staging, 2),
+                "rows": result.rows_out,
+            }
+    return out
+
+
+def main(argv: list[str]) -> None:
+    stage, *rest = argv
+    if stage == "transform":
+        result = run_transform(*rest)
+    elif stage == "test":
+        result = run_test(*rest)
+    elif stage == "load":
+        result = run_load(rest[0], [int(n) for n in rest[1:]])
+    else:
+        raise SystemExit(f"unknown stage {stage!r}: transform, test or load")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
