@@ -100,7 +100,7 @@ async function main() {
 
     const sourceUri = `s3://${stack.info.landingBucket}/${key}`;
     const id = await waitFor('ingestion recorded', 60_000, async () => (await runLog.forObject(sourceUri, { since, limit: 1 }))[0]?.ingestionId);
-    const record: IngestionRecord = await waitFor('ingestion finished', 15 * 60_000, async () => {
+    const record: IngestionRecord = await waitFor('ingestion finished', 60 * 60_000, async () => {
       const r = await runLog.get(id);
       if (r?.summary.status === 'FAILED' || r?.summary.status === 'REJECTED') {
         throw new BenchmarkFailed(`ingestion ${id} ${r.summary.status} at ${r.summary.state}: ${r.summary.cause ?? ''}`);

@@ -186,9 +186,10 @@ def test_a_dataset_declared_multiline_reads_quoted_line_breaks_in_one_task(spark
 def test_a_bz2_file_is_split_across_tasks_and_reads_like_the_plain_one(spark, tmp_path, small_splits):
     text = "user,timestamp,hours,project\n" + "".join(
         f"u{i},2020-01-02 03:04:05 UTC,{i % 30},{'apollo' if i % 7 else chr(34) + 'two' + chr(10) + 'lines' + chr(34)}\n"
-        for i in range(2, 3000)
+        for i in range(2, 10_000)
     )
-    (tmp_path / "a.csv.bz2").write_bytes(bz2.compress(text.encode()))
+    # bzip2 splits at its blocks: 100 kB blocks (level 1) make several of ~400 kB.
+    (tmp_path / "a.csv.bz2").write_bytes(bz2.compress(text.encode(), compresslevel=1))
     plain = rows(transformed(spark, write_csv(tmp_path, text, "a.csv")).drop("source_object"))
     packed = transform.read_source(spark, str(tmp_path / "a.csv.bz2"))
     assert packed.splittable and packed.partitions > 1

@@ -102,7 +102,8 @@ describe.each(STAGES)('the %s stack', (stage) => {
         Name: name(suffix),
         GlueVersion: '5.1',
         WorkerType: 'G.1X',
-        NumberOfWorkers: stage === 'dev' ? 2 : 4,
+        // The load's Spark workers idle (a driver with loadConnections threads): the smallest Spark job everywhere.
+        NumberOfWorkers: stage === 'dev' || id === 'LoadJob' ? 2 : 4,
         Timeout: 60,
         ExecutionProperty: { MaxConcurrentRuns: 5 },
         JobRunQueuingEnabled: true,
@@ -110,6 +111,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
         SecurityConfiguration: { Ref: 'GlueSecurityConfiguration' },
       });
     }
+    expect(at(props(t, 'LoadJob', 'AWS::Glue::Job'), 'DefaultArguments.--load_connections')).toBe('4');
     expect(at(props(t, 'GlueConnection', 'AWS::Glue::Connection'), 'ConnectionInput.ConnectionType')).toBe('NETWORK');
     expect(props(t, 'GlueSecurityConfiguration', 'AWS::Glue::SecurityConfiguration').EncryptionConfiguration).toMatchObject({
       S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS' }],
