@@ -21,6 +21,7 @@ const POSITIVE_INTEGERS = [
   'glueMaxConcurrentRuns',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
+  'freshnessCheckMinutes',
 ];
 
 /** Opt-in settings: empty (the default) leaves them out of the template; otherwise a non-negative integer. Reserved

@@ -61,9 +61,10 @@ export class DatasetLog {
     private readonly table: string,
   ) {}
 
-  /** The ingestions of a dataset received at or after `since` (an ISO time or date), oldest first: every page of one
-   *  range of the byDataset index, whose sort key begins with the time received. */
-  async receivedSince(dataset: string, since: string): Promise<RecentIngestion[]> {
+  /** The ingestions of a dataset received from `since` (an ISO time or date) up to `until` (an instant), oldest first:
+   *  every page of one range of the byDataset index, whose sort key begins with the time received. The upper bound
+   *  keeps a check of a past moment (a test's clock) from seeing files that came after it. */
+  async received(dataset: string, since: string, until: Date): Promise<RecentIngestion[]> {
     const items: RecentIngestion[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -71,8 +72,9 @@ export class DatasetLog {
         new QueryCommand({
           TableName: this.table,
           IndexName: RUN_LOG_INDEXES.byDataset,
-          KeyConditionExpression: 'datasetKey = :d AND recentKey >= :since',
-          ExpressionAttributeValues: { ':d': dataset, ':since': since },
+          KeyConditionExpression: 'datasetKey = :d AND recentKey BETWEEN :since AND :until',
+          // recentKey is `<received at>#<id>`: '~' sorts after '#', so a run received at `until` itself is in.
+          ExpressionAttributeValues: { ':d': dataset, ':since': since, ':until': `${until.toISOString()}~` },
           ExclusiveStartKey: start,
         }),
       );

@@ -50,7 +50,7 @@ const latest = (runs: RecentIngestion[], key: (r: RecentIngestion) => string | u
   runs.filter(key).sort((a, b) => key(b)!.localeCompare(key(a)!))[0];
 
 export async function datasetState(contract: DatasetContract, log: DatasetLog, now: Date): Promise<DatasetState> {
-  const runs = await log.receivedSince(contract.name, windowStart(now));
+  const runs = await log.received(contract.name, windowStart(now), now);
   const lastSuccess = latest(
     runs.filter((r) => r.status === 'SUCCEEDED'),
     (r) => r.endedAt,
