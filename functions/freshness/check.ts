@@ -47,7 +47,7 @@ async function checkDataset(contract: DatasetContract, now: Date, ports: CheckPo
       deadlineAt: deadline(contract.schedule, freshness.businessDate!).toISOString(),
       detectedAt: now.toISOString(),
     };
-    // The conditional write decides which of concurrent checks alerts: exactly one per dataset and business date.
+    // The conditional write decides which check alerts: exactly one per dataset and business date.
     if (await ports.log.recordMissing(entry)) {
       try {
         await ports.alert(`landing-etl: ${contract.name} file for ${entry.businessDate} missing`, {
@@ -59,8 +59,8 @@ async function checkDataset(contract: DatasetContract, now: Date, ports: CheckPo
             : null,
         });
       } catch (e) {
-        // Not alerted: withdrawn, so the next check records and alerts it again.
-        await ports.log.withdrawMissing(entry);
+        // Not alerted: the claim is given back, so the next check sends it.
+        await ports.log.releaseAlert(entry);
         throw e;
       }
       alerted = true;

@@ -105,7 +105,7 @@ test('two checkers at once past the deadline record the missing file once and se
       }),
     },
   ]);
-  expect(await entry('racing', '2026-11-28')).toMatchObject({ status: 'MISSING', detectedAt: '2026-11-29T07:15:00.000Z' });
+  expect(await entry('racing', '2026-11-28')).toMatchObject({ status: 'MISSING', detectedAt: '2026-11-29T07:15:00.000Z', alertedAt: '2026-11-29T07:15:00.000Z' });
 
   await checkFreshness(new Date('2026-11-29T07:30:00Z'), ports([contract('racing')], sent));
   await checkFreshness(new Date('2026-11-29T12:00:00Z'), ports([contract('racing')], sent));
@@ -140,16 +140,19 @@ test('a file arriving exactly at the deadline is on time: no entry, no alert', a
   expect(await entry('punctual', '2026-11-28')).toBeUndefined();
 });
 
-test('an alert that cannot be sent is taken back, so the next check records and sends it', async () => {
+test('an alert that cannot be sent is given back, so the next check sends it', async () => {
   const sent = nothingSent();
   const now = new Date('2026-11-29T09:00:00Z');
   const down = async () => {
     throw Object.assign(new Error('SNS is unreachable'), { name: 'InternalErrorException' });
   };
   await expect(checkFreshness(now, ports([contract('unlucky')], sent, down))).rejects.toThrow('SNS is unreachable');
-  expect(await entry('unlucky', '2026-11-28')).toBeUndefined();
+  expect(await entry('unlucky', '2026-11-28')).toMatchObject({ status: 'MISSING', detectedAt: '2026-11-29T09:00:00.000Z' });
+  expect((await entry('unlucky', '2026-11-28'))!.alertedAt).toBeUndefined();
   await checkFreshness(new Date('2026-11-29T09:15:00Z'), ports([contract('unlucky')], sent));
   expect(sent.alerts.map((a) => a.subject)).toEqual(['landing-etl: unlucky file for 2026-11-28 missing']);
+  // The entry keeps when the file was first found missing; the alert went out at the second check.
+  expect(await entry('unlucky', '2026-11-28')).toMatchObject({ detectedAt: '2026-11-29T09:00:00.000Z', alertedAt: '2026-11-29T09:15:00.000Z' });
 });
 
 test("metrics: minutes since the last success every check, each run's rows once even with two checkers", async () => {
