@@ -109,7 +109,13 @@ def test_the_rules_that_tie_fields_together_are_the_readers(path, value):
     "schedule",
     [
         {"due": "06:00", "timeZone": "Europe/London"},
-        {"every": "weekday", "due": "23:59", "timeZone": "America/New_York", "graceMinutes": 0, "businessDate": "same day"},
+        {
+            "every": "weekday",
+            "due": "23:59",
+            "timeZone": "America/New_York",
+            "graceMinutes": 0,
+            "businessDate": "same day",
+        },
         {"due": "00:00", "timeZone": "UTC", "graceMinutes": 1440, "businessDate": "previous day"},
     ],
 )
