@@ -58,8 +58,9 @@ const entryOf = async (status: MissingEntry['status']) =>
 
 test("the scheduled checker records the day's missing file once and alerts once; the file arriving late closes it", async () => {
   const missing = await until('the MISSING entry', () => entryOf('MISSING'));
-  // The first tick checks the moment LOCAL_SCHEDULE_TIME names (to the second, as EventBridge Scheduler sends it).
-  expect(Math.abs(Date.parse(missing.detectedAt) - checkAt.getTime())).toBeLessThan(2_000);
+  // The ticks check the moments LOCAL_SCHEDULE_TIME sets (the first that records it, one of the first few a second
+  // apart), not the machine's clock, which has moved on by the stack's start-up (tens of seconds).
+  expect(Math.abs(Date.parse(missing.detectedAt) - checkAt.getTime())).toBeLessThan(5_000);
   // Several more ticks: still one alert for the dataset and date.
   await new Promise((r) => setTimeout(r, 4_000));
   const alerts = () => notifications().filter((n) => n.dataset === 'dailycheckin' && n.businessDate === businessDate);
