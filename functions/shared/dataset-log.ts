@@ -47,6 +47,9 @@ const figuresItem = z.object({
   metrics: z.optional(z.object({ rowsIn: num, rejected: num, rowsOut: num })),
 });
 
+/** How many runs before the 30-day window are looked through for the last success. */
+const LOOK_BACK = 100;
+
 async function writtenIf(write: Promise<unknown>): Promise<boolean> {
   try {
     await write;
@@ -87,6 +90,24 @@ export class DatasetLog {
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** The latest successful ingestion received before `before`, among the LOOK_BACK runs before it (one page of the
+   *  index, newest first): for a dataset with no success in the window the views show. */
+  async lastSuccessBefore(dataset: string, before: string): Promise<RecentIngestion | undefined> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: RUN_LOG_INDEXES.byDataset,
+        KeyConditionExpression: 'datasetKey = :d AND recentKey < :before',
+        FilterExpression: '#status = :succeeded',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':d': dataset, ':before': before, ':succeeded': 'SUCCEEDED' },
+        ScanIndexForward: false,
+        Limit: LOOK_BACK,
+      }),
+    );
+    return Items[0] ? summarySchema.parse(Items[0]) : undefined;
   }
 
   /** The figures of one run: rows the test stage read and rejected, rows the load wrote, and its cost (the summary's

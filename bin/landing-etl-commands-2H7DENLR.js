@@ -162,11 +162,12 @@ var FIGURE_READS = 8;
 var windowStart = (now) => addDays(now.toISOString().slice(0, 10), -(DAYS - 1));
 var latest = (runs2, key) => runs2.filter(key).sort((a, b) => key(b).localeCompare(key(a)))[0];
 async function datasetState(contract, log, now) {
-  const runs2 = await log.received(contract.name, windowStart(now), now);
+  const since = windowStart(now);
+  const runs2 = await log.received(contract.name, since, now);
   const lastSuccess = latest(
     runs2.filter((r) => r.status === "SUCCEEDED"),
     (r) => r.endedAt
-  );
+  ) ?? await log.lastSuccessBefore(contract.name, since);
   return {
     runs: runs2,
     // A rejected object is not the dataset's file; one that failed later still arrived.
@@ -680,6 +681,7 @@ var figuresItem = z4.object({
   costUsd: num,
   metrics: z4.optional(z4.object({ rowsIn: num, rejected: num, rowsOut: num }))
 });
+var LOOK_BACK = 100;
 async function writtenIf2(write) {
   try {
     await write;
@@ -720,6 +722,23 @@ var DatasetLog = class {
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+  /** The latest successful ingestion received before `before`, among the LOOK_BACK runs before it (one page of the
+   *  index, newest first): for a dataset with no success in the window the views show. */
+  async lastSuccessBefore(dataset, before) {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand2({
+        TableName: this.table,
+        IndexName: RUN_LOG_INDEXES.byDataset,
+        KeyConditionExpression: "datasetKey = :d AND recentKey < :before",
+        FilterExpression: "#status = :succeeded",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":d": dataset, ":before": before, ":succeeded": "SUCCEEDED" },
+        ScanIndexForward: false,
+        Limit: LOOK_BACK
+      })
+    );
+    return Items[0] ? summarySchema.parse(Items[0]) : void 0;
   }
   /** The figures of one run: rows the test stage read and rejected, rows the load wrote, and its cost (the summary's
    *  total when the run recorded one, else the sum of its stages'). */
