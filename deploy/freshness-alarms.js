@@ -1,7 +1,7 @@
 // One staleness alarm per dataset whose contract (datasets/NAME.json) declares a schedule: adding a dataset adds its
 // alarm, with no template to edit. The freshness checker publishes MinutesSinceLastSuccess per dataset every check
 // (functions/freshness); the alarm fires when two checks in a row find the last success older than the longest gap an
-// on-schedule dataset can have, or report nothing (no success in 30 days, or the checker stopped).
+// on-schedule dataset can have, or report nothing (no success in the run log, or the checker stopped).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,7 +41,7 @@ export function freshnessAlarms(datasetsDir, { namespace, periodSeconds }) {
         DatapointsToAlarm: 2,
         ComparisonOperator: 'GreaterThanThreshold',
         Threshold: threshold,
-        // No data is a dataset with no success in 30 days, or a checker that stopped: stale either way.
+        // No data is a dataset with no success in the run log, or a checker that stopped: stale either way.
         TreatMissingData: 'breaching',
         AlarmActions: [{ Ref: 'AlertsTopic' }],
       },
