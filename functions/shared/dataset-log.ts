@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { RUN_LOG_INDEXES, summaryKey, summarySchema, type IngestionSummary } from './run-log';
+import { RUN_LOG_INDEXES, summaryKey, summarySchema, writtenIf, type IngestionSummary } from './run-log';
 
 /** The run log seen per dataset: its recent ingestions read through the byDataset index within a time range (never a
  *  scan), the figures of one run, and the dataset's MISSING entries.
@@ -49,16 +48,6 @@ const figuresItem = z.object({
 
 /** How many runs before the 30-day window are looked through for the last success. */
 const LOOK_BACK = 100;
-
-async function writtenIf(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
-}
 
 export class DatasetLog {
   constructor(

@@ -657,7 +657,6 @@ import { copyFile, mkdir, rename } from "node:fs/promises";
 import { dirname, join as join2 } from "node:path";
 
 // functions/shared/dataset-log.ts
-import { ConditionalCheckFailedException as ConditionalCheckFailedException2 } from "@aws-sdk/client-dynamodb";
 import { QueryCommand as QueryCommand2, UpdateCommand as UpdateCommand2 } from "@aws-sdk/lib-dynamodb";
 import * as z4 from "zod/mini";
 var missingKey = (dataset, businessDate) => ({ pk: `DATASET#${dataset}`, sk: `MISSING#${businessDate}` });
@@ -682,15 +681,6 @@ var figuresItem = z4.object({
   metrics: z4.optional(z4.object({ rowsIn: num, rejected: num, rowsOut: num }))
 });
 var LOOK_BACK = 100;
-async function writtenIf2(write) {
-  try {
-    await write;
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException2) return false;
-    throw e;
-  }
-}
 var DatasetLog = class {
   constructor(doc, table2) {
     this.doc = doc;
@@ -765,7 +755,7 @@ var DatasetLog = class {
    *  exactly one of any number of checks, at once or later; false when the entry's alert was claimed already, or the
    *  file came late and closed it. The first detection's times are kept. */
   recordMissing(entry) {
-    return writtenIf2(
+    return writtenIf(
       this.doc.send(
         new UpdateCommand2({
           TableName: this.table,
@@ -787,7 +777,7 @@ var DatasetLog = class {
   }
   /** Gives back an alert this check claimed but could not send, so the next check claims and sends it. */
   async releaseAlert(entry) {
-    await writtenIf2(
+    await writtenIf(
       this.doc.send(
         new UpdateCommand2({
           TableName: this.table,
@@ -802,7 +792,7 @@ var DatasetLog = class {
   /** Closes an open MISSING entry when the file arrives: LATE, with the arrival and how late. False when there is no
    *  open entry (the file was not reported missing, or an earlier delivery closed it). */
   closeMissing(dataset, businessDate, arrival) {
-    return writtenIf2(
+    return writtenIf(
       this.doc.send(
         new UpdateCommand2({
           TableName: this.table,
@@ -835,7 +825,7 @@ var DatasetLog = class {
   }
   /** Claims the publication of an ended run's metrics, once per attempt: of two checkers only one publishes them. */
   claimMetrics(ingestionId, attempt) {
-    return writtenIf2(
+    return writtenIf(
       this.doc.send(
         new UpdateCommand2({
           TableName: this.table,
