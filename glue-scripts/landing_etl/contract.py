@@ -506,7 +506,7 @@ def _indexes(r: _Reader, target: dict, targets: list[str]) -> tuple[tuple[str, .
             if name not in (*targets, *TABLE_COLUMNS) or order not in ("", "asc", "desc"):
                 raise r.fail(
                     f"{field}.columns",
-                    f'has {text!r}: each must be a target column (or {", ".join(TABLE_COLUMNS)}), '
+                    f"has {text!r}: each must be a target column (or {', '.join(TABLE_COLUMNS)}), "
                     'optionally followed by "asc" or "desc"',
                 )
             parts.append(f"{name} DESC" if order == "desc" else name)

@@ -78,9 +78,7 @@ def create_statements(contract: Contract) -> list[sql.Composable]:
                 sql.SQL(" DEFAULT now()" if c.has_default else ""),
             )
         )
-    statements: list[sql.Composable] = [
-        sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(defs))
-    ]
+    statements: list[sql.Composable] = [sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(", ").join(defs))]
     for columns in contract.indexes:
         parts = [
             sql.SQL("{}{}").format(sql.Identifier(c.split(" ")[0]), sql.SQL(" DESC" if c.endswith(" DESC") else ""))
