@@ -94,11 +94,6 @@ class Column:
     false_values: tuple[str, ...] = ()
 
     @property
-    def checks_format(self) -> bool:
-        """Whether a value can be malformed: every typed column, and a string with a maximum length."""
-        return self.type != "string" or self.max_length is not None
-
-    @property
     def key(self) -> str:
         """The column's name in staged Parquet: its target, or (for a dropped column) its header made safe."""
         return self.target or "_" + re.sub(r"[^A-Za-z0-9_]", "_", self.name)
@@ -365,13 +360,15 @@ def _pattern_letters(r: _Reader, pattern: str, field: str) -> set[str]:
     if not pattern.strip():
         raise r.fail(field, "must not be empty")
     unquoted = re.sub(r"'[^']*'", "", pattern)
+    if "'" in unquoted:
+        raise r.fail(field, "has an unclosed quote")
     letters = {ch for ch in unquoted if ch.isascii() and ch.isalpha()}
     bad = sorted(letters - _PATTERN_LETTERS)
-    if bad or unquoted.count("'"):
-        problem = f"uses letter(s) {bad}" if bad else "has an unclosed quote"
+    if bad:
         raise r.fail(
             field,
-            f"{problem}; a Spark datetime pattern uses {''.join(sorted(_PATTERN_LETTERS))} (text in single quotes)",
+            f"uses letter(s) {bad}; a Spark datetime pattern uses {''.join(sorted(_PATTERN_LETTERS))} "
+            "(text in single quotes)",
         )
     return letters
 
