@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -49,9 +50,10 @@ def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", versi
     return transform.with_lineage(rows, ingestion_id, source_uri or path, version)
 
 
-def checked(spark, path: str, spec=DAILYCHECKIN, **kw):
-    """The test stage's checked rows, read from the Parquet transform wrote next to the file, as the jobs hand over."""
-    staged = f"{path}.transformed"
+def checked(spark, path: str, spec=DAILYCHECKIN, staged: str | None = None, **kw):
+    """The test stage's checked rows, read from the Parquet transform wrote (to `staged`, else a new temporary folder),
+    as the jobs hand over."""
+    staged = staged or tempfile.mkdtemp(prefix="landing-etl-transformed-")
     transformed(spark, path, spec, **kw).write.mode("overwrite").parquet(staged)
     return quality.mark_duplicates(quality.evaluate(spark.read.parquet(staged), spec), spec)
 

@@ -86,9 +86,10 @@ def pseudonym(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def every_rule(spark, tmp_path_factory):
-    path = every_rule_file(tmp_path_factory.mktemp("cafe"))
-    rows = checked(spark, path, CAFE, secret=KEY).cache()
-    yield path, rows
+    folder = tmp_path_factory.mktemp("cafe")
+    staged = str(folder / "transformed")
+    rows = checked(spark, every_rule_file(folder), CAFE, staged=staged, secret=KEY).cache()
+    yield staged, rows
     rows.unpersist()
 
 
@@ -152,8 +153,8 @@ def test_the_quality_report_counts_each_rule_and_shows_why_with_privacy_applied(
 
 
 def test_no_clear_card_number_or_customer_name_reaches_staging(every_rule):
-    path, rows = every_rule
-    staged = pq.read_table(f"{path}.transformed").to_pylist()
+    transformed, rows = every_rule
+    staged = pq.read_table(transformed).to_pylist()
     written = {str(v) for row in staged for v in row.values()}
     for secret in ("4929123456781234", "4111-1111", "Olivia Bennett", "Ada Lovelace", "Chloé Martin"):
         assert not any(secret in v for v in written), secret
