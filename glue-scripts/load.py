@@ -1,4 +1,5 @@
-"""Glue job: load. Applies migrations, then swaps the accepted rows of the source object into the serving table in
+"""Glue job: load. Applies migrations, creates the dataset's table from its contract when missing (or refuses one
+that does not match it), then swaps the accepted rows of the source object into the serving table in
 one transaction. No SparkSession: the rows stream from the staged Parquet straight into COPY (see landing_etl/load.py)."""
 
 import sys
@@ -6,7 +7,7 @@ import time
 
 import psycopg
 
-from landing_etl import aws, contract, db, load, migrations, runlog, source, storage
+from landing_etl import aws, contract, db, load, migrations, runlog, schema, source, storage
 from landing_etl.jobargs import resolve_args
 
 ARGS = [
@@ -38,6 +39,7 @@ def main(argv: list[str]) -> None:
     dsn = db.dsn(args["db_secret_arn"], args["db_host"], args["db_sslmode"], args["db_sslrootcert"])
     with psycopg.connect(dsn) as conn:
         migrations.apply(conn, args["migrations_uri"])
+        schema.ensure(conn, spec)
         result = load.swap(
             conn,
             spec.table,

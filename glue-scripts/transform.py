@@ -1,10 +1,11 @@
-"""Glue job: transform. Reads exactly the landed object version, types it by the dataset contract, writes Parquet
-to staging `transformed/` (replacing any earlier attempt of the same ingestion)."""
+"""Glue job: transform. Reads exactly the landed object version, types it by the dataset contract, applies the
+contract's privacy (hash, mask, drop), writes Parquet to staging `transformed/` (replacing any earlier attempt of
+the same ingestion)."""
 
 import sys
 import time
 
-from landing_etl import aws, contract, runlog, source, storage, transform
+from landing_etl import aws, contract, privacy, quality, runlog, source, storage, transform
 from landing_etl.jobargs import resolve_args
 from landing_etl.spark import session
 
@@ -21,10 +22,11 @@ ARGS = [
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS)
+    args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn",))
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
+    secret = privacy.key(args["privacy_key_secret_arn"]) if privacy.needs_key(spec) else None
     version = source.version_or_none(args["source_version"])
     obj = source.stage(args["source_uri"], version, args["staging_uri"])
     if obj.uri.endswith(".gz"):
@@ -32,9 +34,8 @@ def main(argv: list[str]) -> None:
     spark = session(f"transform-{args['ingestion_id']}")
     raw = transform.read_source(spark, storage.resolve(obj.uri))
     transform.check_header(raw, spec)
-    rows = transform.with_lineage(
-        transform.typed(transform.with_source_line(raw), spec), args["ingestion_id"], args["source_uri"], version
-    )
+    typed = quality.shield(transform.typed(transform.with_source_line(raw), spec), spec, secret)
+    rows = transform.with_lineage(typed, args["ingestion_id"], args["source_uri"], version)
     out = storage.resolve(storage.join(args["staging_uri"], "transformed"))
     rows.write.mode("overwrite").parquet(out)
     written = spark.read.parquet(out).count()  # from the Parquet footers, not another pass over the CSV

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from .contract import Column, Contract
-from .timestamps import parse_timestamp
-
-_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
-_INTEGER = r"^[+-]?\d{1,18}$"
+from .contract import Contract
+from .typed_values import typed_value
 
 
 class HeaderMismatch(ValueError):
@@ -69,23 +65,6 @@ def with_source_line(df: DataFrame) -> DataFrame:
     )
 
 
-def _typed(c: Column, value: SparkColumn) -> tuple[SparkColumn, SparkColumn | None]:
-    """The typed value (NULL when empty or unparseable) and, for typed columns, why a non-empty value did not parse."""
-    present = value.isNotNull()
-    if c.type == "timestamp":
-        parsed = parse_timestamp(value, c.formats)
-        expected = f"a timestamp in one of the formats {', '.join(c.formats)}"
-    elif c.type == "decimal":
-        parsed = F.when(value.rlike(_DECIMAL), value.cast("decimal(18,6)"))
-        expected = "a decimal number"
-    elif c.type == "integer":
-        parsed = F.when(value.rlike(_INTEGER), value.cast("long"))
-        expected = "an integer"
-    else:
-        return value, None
-    return parsed, F.when(present & parsed.isNull(), F.lit(f"not {expected}"))
-
-
 def typed(df: DataFrame, contract: Contract) -> DataFrame:
     """Per contract column: `<key>_raw` as written, `<key>` typed from the (trimmed) value, `<key>_error` for typed
     columns. An empty value is NULL, so `required` sees it."""
@@ -95,7 +74,7 @@ def typed(df: DataFrame, contract: Contract) -> DataFrame:
         raw = F.col(f"`{c.name}`")
         value = F.trim(raw) if c.trim else raw
         value = F.when(value != "", value)
-        parsed, error = _typed(c, value)
+        parsed, error = typed_value(c, value)
         out += [raw.alias(f"{c.key}_raw"), parsed.alias(c.key)]
         if error is not None:
             out.append(error.alias(f"{c.key}_error"))

@@ -128,7 +128,7 @@ describe.each(STAGES)('the %s package', (stage) => {
       {
         outcome: 'rejected',
         ingestionId: expect.stringMatching(/^unknown_dataset-20261121-[0-9a-f]{16}$/),
-        reason: 'no dataset contract for "unknown-dataset" (the first folder of the key); known datasets: dailycheckin',
+        reason: 'no dataset contract for "unknown-dataset" (the first folder of the key); known datasets: cafe_transactions, dailycheckin',
       },
     ]);
     const runLog = new RunLog(documentClient(new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws })), deployments[stage]!.names.runLogTable);
