@@ -49,7 +49,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-XU3PGFMY.js");
+  const commands = () => import("./landing-etl-commands-EDA356VM.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":

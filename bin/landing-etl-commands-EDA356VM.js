@@ -173,6 +173,11 @@ var stageSchema = z3.object({
   glueRunId: text(),
   /** Glue's ExecutionTime of the stage's job run. */
   jobSeconds: z3.optional(z3.number()),
+  /** The job run's DPU-seconds and its cost at list price (functions/shared/job-cost.ts). */
+  dpuSeconds: z3.optional(z3.number()),
+  costUsd: z3.optional(z3.number()),
+  /** Links to the job run's logs: CloudWatch on AWS, the run's log file locally. */
+  logs: z3.optional(z3.object({ output: z3.string(), error: z3.string() })),
   metrics: z3.optional(z3.record(z3.string(), z3.unknown())),
   error: text(),
   cause: text()
@@ -201,6 +206,9 @@ var summarySchema = z3.object({
   executionInput: text(),
   /** Deliveries of the same S3 event after the first (S3 delivers at least once). */
   duplicates: z3.optional(z3.int().check(z3.nonnegative())),
+  /** Totals of every Glue job run of the ingestion, all attempts included. */
+  dpuSeconds: z3.optional(z3.number()),
+  costUsd: z3.optional(z3.number()),
   error: text(),
   cause: text()
 });
@@ -392,6 +400,38 @@ var RunLog = class {
     }
     return { items, nextCursor: cursorOf(scope, start) };
   }
+  /** Records what a stage's Glue job run cost on its stage item and adds it to the ingestion's totals. Once per run:
+   *  a repeated call (an invocation retried) finds the figures of that run already there and adds nothing. */
+  async recordStageCost(id, stage, cost) {
+    const recorded = await writtenIf(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: summaryKey(id).pk, sk: `STAGE#${stage}` },
+          UpdateExpression: "SET glueRunId = :run, jobSeconds = :seconds, dpuSeconds = :dpu, costUsd = :cost, logs = :logs",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)",
+          ExpressionAttributeValues: {
+            ":run": cost.glueRunId,
+            ":seconds": cost.jobSeconds,
+            ":dpu": cost.dpuSeconds,
+            ":cost": cost.costUsd,
+            ":logs": cost.logs
+          }
+        })
+      )
+    );
+    if (!recorded) return false;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: summaryKey(id),
+        UpdateExpression: "ADD dpuSeconds :dpu, costUsd :cost",
+        ConditionExpression: CONDITION.ingestionExists,
+        ExpressionAttributeValues: { ":dpu": cost.dpuSeconds, ":cost": cost.costUsd }
+      })
+    );
+    return true;
+  }
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
    *  conditional on it still being FAILED at attempt n, so of two concurrent retries exactly one wins. The snapshot
    *  comes first and is the same whoever writes it, so a lost race or a crash in between leaves nothing wrong. */
@@ -563,6 +603,7 @@ function table(headers, rows) {
   return cells.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join("  ")).join("\n");
 }
 var seconds = (s) => s === null ? "" : `${s.toFixed(1)}s`;
+var usd = (n) => n === void 0 ? "" : `$${n.toFixed(4)}`;
 var time = (iso) => iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
 var metric = (s, ...keys) => {
   for (const k of keys) if (typeof s.metrics?.[k] === "number") return String(s.metrics[k]);
@@ -570,7 +611,7 @@ var metric = (s, ...keys) => {
 };
 function stagesTable(stages) {
   return table(
-    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "ERROR"],
+    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "DPU-S", "COST", "ERROR"],
     stages.map((s) => [
       s.stage,
       s.status,
@@ -579,6 +620,8 @@ function stagesTable(stages) {
       metric(s, "rowsIn"),
       metric(s, "rowsOut", "accepted"),
       metric(s, "rejected"),
+      s.dpuSeconds === void 0 ? "" : String(s.dpuSeconds),
+      usd(s.costUsd),
       s.status === "FAILED" ? `${s.error ?? ""}: ${s.cause ?? ""}` : ""
     ])
   );
@@ -593,6 +636,9 @@ function formatIngestion({ summary: s, stages, attempts }) {
   ];
   if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
   if (s.status === "FAILED") lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
+  const logged = stages.filter((st) => st.logs);
+  if (logged.length > 0) lines.push("logs", ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ""}  ${st.logs.output}${st.logs.error !== st.logs.output ? `  ${st.logs.error}` : ""}`));
   if (stages.length > 0) lines.push("", stagesTable(stages));
   for (const a of [...attempts].reverse()) {
     lines.push("", `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` \u2014 ${a.error}: ${a.cause}` : ""}`);
