@@ -173,6 +173,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       ...localTlsEnv(fn.environment, caBundle),
       // A Glue run's logs are its log file here (local/glue.ts), not CloudWatch streams.
       ...('GLUE_LOG_LINK' in fn.environment ? { GLUE_LOG_LINK: `file://${join(paths.glueLogs, '{jobName}-{runId}.log')}` } : {}),
+      // The CLI reaches the local stack without --stage.
+      ...('CLI_TARGET' in fn.environment ? { CLI_TARGET: '' } : {}),
       // Folder mode: the staging zone is a folder, read as files (as the Glue jobs' storage.py does).
       ...(s3Mode === 'folder' && 'DATA_BUCKET' in fn.environment ? { LANDING_ETL_LOCAL_S3: paths.s3 } : {}),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

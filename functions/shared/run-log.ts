@@ -68,6 +68,13 @@ const summarySchema = z.object({
   executionInput: text(),
   /** Deliveries of the same S3 event after the first (S3 delivers at least once). */
   duplicates: z.optional(z.int().check(z.nonnegative())),
+  /** Row counts of the current attempt, copied from its stages by the Glue jobs (landing_etl/runlog.py) so a list
+   *  of runs reads no stage items: source rows in, accepted / rejected / duplicate rows at test (`duplicates` counts S3 deliveries), rows loaded. */
+  rowsIn: z.optional(z.number()),
+  accepted: z.optional(z.number()),
+  rejected: z.optional(z.number()),
+  duplicateRows: z.optional(z.number()),
+  rowsLoaded: z.optional(z.number()),
   /** Totals of every Glue job run of the ingestion, all attempts included. */
   dpuSeconds: z.optional(z.number()),
   costUsd: z.optional(z.number()),
@@ -374,7 +381,7 @@ export class RunLog {
           TableName: this.table,
           Key: summaryKey(summary.ingestionId),
           UpdateExpression:
-            'SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt',
+            'SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt, rowsIn, accepted, rejected, duplicateRows, rowsLoaded',
           ConditionExpression: CONDITION.stillFailedAtAttempt,
           ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
           ExpressionAttributeValues: {
