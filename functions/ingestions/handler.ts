@@ -5,6 +5,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod/mini';
 import { dynamodb } from '../shared/aws-clients';
 import { readConfig, required } from '../shared/config';
+import { loadContracts } from '../shared/contracts';
+import { DatasetLog } from '../shared/dataset-log';
+import { datasetsView } from '../shared/datasets-view';
 import { errorResponses, jsonResponse } from '../shared/http-responses';
 import { logger } from '../shared/logger';
 import { RunLog } from '../shared/run-log';
@@ -20,8 +23,11 @@ const config = readConfig({
 });
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
 const staging = stagingZone(new S3Client({}), config.LANDING_ETL_LOCAL_S3);
+const datasetLog = new DatasetLog(dynamodb, config.RUN_LOG_TABLE);
+const contracts = loadContracts();
 
-/** GET /ingestions/{id} → one ingestion's run log; GET /ingestions/{id}/report → its quality report;
+/** GET /datasets → every dataset's freshness and daily figures; GET /ingestions/{id} → one ingestion's run log;
+ *  GET /ingestions/{id}/report → its quality report;
  *  GET /ingestions?dataset=D|object=URI … → recent ingestions. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -29,8 +35,10 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .handler(async (event) => {
     const id = event.pathParameters?.id;
     const body =
-      event.routeKey === 'GET /ingestions/{id}/report'
-        ? await readReport(runLog, staging, ingestionIdOf(id ?? ''))
-        : await readIngestions(runLog, id, event.queryStringParameters ?? {});
+      event.routeKey === 'GET /datasets'
+        ? await datasetsView(contracts, datasetLog, new Date())
+        : event.routeKey === 'GET /ingestions/{id}/report'
+          ? await readReport(runLog, staging, ingestionIdOf(id ?? ''))
+          : await readIngestions(runLog, id, event.queryStringParameters ?? {});
     return jsonResponse(200, JSON.stringify(body));
   });

@@ -44,7 +44,7 @@ const stageSchema = z.object({
 });
 export type StageRecord = z.infer<typeof stageSchema>;
 
-const summarySchema = z.object({
+export const summarySchema = z.object({
   ingestionId: z.string(),
   /** The same id under the attribute name dashboards of this kind of pipeline read. */
   ingestedID: z.string(),

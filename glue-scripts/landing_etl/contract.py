@@ -19,6 +19,12 @@ SEVERITIES = ("warn", "quarantine", "fail")
 PRIVACY = ("drop", "hash", "mask")
 MODES = ("hard", "soft")
 CHECKS = ("required", "format", "range", "pattern", "allowed")
+SCHEDULE_EVERY = ("day", "weekday")
+SCHEDULE_BUSINESS_DATE = ("previous day", "same day")
+_DUE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# The jobs never compute with the schedule (the freshness checker, functions/shared/freshness.ts, does and checks the
+# zone exists); here a zone only has to look like an IANA name, so a job does not depend on the image's tz database.
+_TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # The dataset name heads the landing key, the ingestion id (a Step Functions execution name, at most 80 characters) and
 # the subject of the state machine's alerts, which SNS caps below 100 characters: the longest subject is 56 characters
@@ -262,6 +268,27 @@ def _column(r: _Reader, c: Any, i: int) -> Column:
     )
 
 
+def _schedule(r: _Reader, schedule: dict | None) -> None:
+    """When the dataset's file is due: read by the freshness checker, validated here so both readers accept the same
+    contracts (functions/shared/contracts.ts)."""
+    if schedule is None:
+        return
+    r.choice(schedule, "every", "schedule.", SCHEDULE_EVERY, "day")
+    due = r.get(schedule, "due", "schedule.", str)
+    if not _DUE.fullmatch(due):
+        raise r.fail("schedule.due", f'must be a 24-hour local time "HH:MM", e.g. "06:00", got {due!r}')
+    zone = r.get(schedule, "timeZone", "schedule.", str)
+    if not _TIME_ZONE.fullmatch(zone):
+        raise r.fail("schedule.timeZone", f'must be an IANA time zone name such as "Europe/London", got {zone!r}')
+    grace = r.get(schedule, "graceMinutes", "schedule.", int, 0)
+    if not 0 <= grace <= 1440:
+        raise r.fail("schedule.graceMinutes", f"must be 0–1440 minutes, got {grace}")
+    r.choice(schedule, "businessDate", "schedule.", SCHEDULE_BUSINESS_DATE, "previous day")
+    unknown = sorted(set(schedule) - {"every", "due", "timeZone", "graceMinutes", "businessDate"})
+    if unknown:
+        raise r.fail("schedule", f"has unknown key(s) {unknown}")
+
+
 def parse(raw: Any, source: str) -> Contract:
     r = _Reader(source)
     if not isinstance(raw, dict):
@@ -274,7 +301,9 @@ def parse(raw: Any, source: str) -> Contract:
     r.get(raw, "description", "", str, None)
     r.choice(raw, "format", "", ("csv",), "csv")
     # "$schema" points editors at datasets/contract.schema.json; the job reads the contract itself.
-    unknown = sorted(set(raw) - {"$schema", "name", "description", "format", "columns", "dedup", "target", "quality"})
+    unknown = sorted(
+        set(raw) - {"$schema", "name", "description", "format", "columns", "dedup", "target", "quality", "schedule"}
+    )
     if unknown:
         raise r.fail("(root)", f"has unknown key(s) {unknown}")
     raw_columns = r.get(raw, "columns", "", list)
@@ -297,6 +326,7 @@ def parse(raw: Any, source: str) -> Contract:
     min_rows = r.get(quality, "min_rows", "quality.", int, 1)
     if min_rows < 0:
         raise r.fail("quality.min_rows", f"must not be negative, got {min_rows}")
+    _schedule(r, r.get(raw, "schedule", "", dict, None))
     dedup = r.get(raw, "dedup", "", dict, None)
     dedup_columns: tuple[str, ...] = ()
     if dedup is not None:
