@@ -1,36 +1,13 @@
 /** What the operator page shows, computed from the API's documents: pure functions the page's views render and the
  *  unit tests check. No DOM here. */
 import type { QualityReport } from '../ingestions/report';
+import type { DatasetsView, DatasetView, DayFigures } from '../shared/datasets-view';
 import type { IngestionView, StageView, SummaryView } from '../shared/ingestion-view';
 
-/** GET /datasets (the interface in the freshness work: one entry per dataset with a contract). */
-export interface DatasetsResponse {
-  generatedAt: string;
-  datasets: DatasetEntry[];
-}
-export interface DatasetEntry {
-  name: string;
-  description?: string;
-  schedule: { due: string; timeZone: string; graceMinutes: number } | null;
-  freshness: {
-    status: 'fresh' | 'awaiting' | 'missing' | 'late' | 'unscheduled';
-    businessDate: string | null;
-    dueAt: string | null;
-    minutesSinceSuccess: number | null;
-    lateByMinutes?: number;
-  };
-  lastSuccess: { ingestionId: string; businessDate: string; endedAt: string } | null;
-  lastRun: { ingestionId: string; status: string; stage?: string; error?: string; endedAt?: string } | null;
-  days: DayFigures[];
-}
-export interface DayFigures {
-  date: string;
-  runs: number;
-  rowsLoaded: number;
-  rowsRejected: number;
-  rejectRate: number;
-  costUsd: number;
-}
+/** GET /datasets: every dataset with a contract, its freshness and 30 days of daily figures. */
+export type DatasetsResponse = DatasetsView;
+export type DatasetEntry = DatasetView;
+export type { DayFigures };
 export type { QualityReport };
 
 /** An instant as people read it here: in UTC, and in the browser's own zone when that differs. */
@@ -43,10 +20,11 @@ export function instant(iso: string | undefined | null, zone: string): { utc: st
   const local = new Intl.DateTimeFormat('en-GB', {
     timeZone: zone,
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-    hourCycle: 'h23', timeZoneName: 'short',
+    hourCycle: 'h23',
   }).formatToParts(d);
   const part = (t: string) => local.find((p) => p.type === t)?.value ?? '';
-  return { utc, local: `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${part('timeZoneName')}` };
+  // The zone by its name: short names (EST, GMT-5) differ between ICU builds and say less.
+  return { utc, local: `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${zone}` };
 }
 
 export function duration(seconds: number | null | undefined): string {
