@@ -138,15 +138,26 @@ async function reportOf(id: string): Promise<QualityReport | string> {
   }
 }
 
-/** One ingestion; while it runs, polled every POLL_MS until it ends (`signal` stops it when the view changes). */
+/** One ingestion; while it runs, polled every POLL_MS until it ends (`signal` stops it when the view changes). Resolves
+ *  once it is shown: the updates go on after. */
 export async function ingestionView(main: HTMLElement, id: string, cliTarget: string, signal: AbortSignal): Promise<void> {
-  let view = await api.ingestion(id);
+  const view = await api.ingestion(id);
   render(main, view, await reportOf(id), cliTarget);
+  if (isRunning(view.summary)) void follow(main, view, cliTarget, signal);
+}
+
+async function follow(main: HTMLElement, first: IngestionView, cliTarget: string, signal: AbortSignal): Promise<void> {
+  const id = first.summary.ingestionId;
+  let view = first;
   while (isRunning(view.summary) && !signal.aborted) {
     await new Promise((r) => setTimeout(r, POLL_MS));
     if (signal.aborted) return;
     const before = `${view.summary.status} ${view.summary.state}`;
-    view = await api.ingestion(id);
+    try {
+      view = await api.ingestion(id);
+    } catch {
+      continue; // a failed poll is tried again at the next one
+    }
     const after = `${view.summary.status} ${view.summary.state}`;
     if (signal.aborted) return;
     render(main, view, await reportOf(id), cliTarget);
