@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { readConfig } from '../shared/config';
+import { loadContracts } from '../shared/contracts';
 import { loadAssets } from './assets';
 
 const config = readConfig({
@@ -10,7 +11,9 @@ const config = readConfig({
   CLI_TARGET: z.optional(z.string()),
 });
 // The package root is the working directory on Lambda (/var/task) and in the local stack's runtime.
-const assets = loadAssets(resolve('.build', 'console'), { cliTarget: config.CLI_TARGET ?? '' });
+// The datasets are those the function's package has contracts for, as every function of the deployment: the page's
+// filter needs no request (GET /datasets reads a month of runs).
+const assets = loadAssets(resolve('.build', 'console'), { cliTarget: config.CLI_TARGET ?? '', datasets: [...loadContracts().keys()] });
 
 // The page loads only its own script and styles and calls only this API.
 const SECURITY_HEADERS = {

@@ -63,7 +63,8 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   await expect(load.locator('td').nth(1).textContent()).resolves.toBe('SUCCEEDED');
   // Its cost at list price and its Glue job run, per stage.
   await expect(load.locator('td').nth(9).textContent()).resolves.toMatch(/^\$0\.\d{4}$/);
-  await expect(load.locator('td').nth(7).textContent()).resolves.toMatch(/^jr_/);
+  await expect(load.locator('td').nth(7).locator('summary').textContent()).resolves.toMatch(/^jr_\w{8}…$/);
+  await expect(load.locator('td').nth(10).locator('code').textContent()).resolves.toMatch(/\/glue\/landing-etl-dev-load-jr_\w+\.log$/);
   expect(await page.locator('time .local').first().textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} America\/New_York$/);
   await screenshot(page, 'ingestion');
   expect(await seriousViolations(page)).toEqual([]);

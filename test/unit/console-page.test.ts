@@ -34,12 +34,13 @@ describe('the console function', () => {
   const get = (routeKey: string, file?: string) => handler({ routeKey, ...(file ? { pathParameters: { file } } : {}) } as APIGatewayProxyEventV2);
   const body = (r: APIGatewayProxyStructuredResultV2) => Buffer.from(r.body ?? '', 'base64').toString();
 
-  test('serves the page with the stage’s CLI target and a policy that allows only its own files', async () => {
+  test('serves the page with the stage’s CLI target, its datasets and a policy that allows only its own files', async () => {
     const res = await get('GET /');
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
     expect(res.headers!['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
     expect(body(res)).toContain('<meta name="cli-target" content="--stage prod --region eu-west-1">');
+    expect(body(res)).toContain('<meta name="datasets" content="dailycheckin">');
   });
 
   test('serves the built assets, cached for good, and nothing else', async () => {

@@ -7,11 +7,14 @@ import type { IngestionView } from '../../shared/ingestion-view';
 
 const POLL_MS = 2000;
 
+/** A long value (a Glue run id, a file path) folded behind its start, whole when opened: readable and copyable. */
+const folded = (label: string, value: string) => h('details', { class: 'folded' }, h('summary', {}, label), h('code', {}, value));
+
 function logsCell(logs: { output: string; error: string } | null) {
   if (!logs) return '';
   const out = logLink(logs.output);
   const err = logLink(logs.error);
-  const one = (l: { href: string | null; text: string }, label: string) => (l.href ? h('a', { href: l.href, rel: 'noreferrer' }, label) : h('code', {}, l.text));
+  const one = (l: { href: string | null; text: string }, label: string) => (l.href ? h('a', { href: l.href, rel: 'noreferrer' }, label) : folded(`${label} file`, l.text));
   return out.text === err.text && !out.href ? one(out, 'log') : [one(out, 'output'), ' ', one(err, 'error')];
 }
 
@@ -41,7 +44,7 @@ function timelineTable(view: IngestionView): HTMLElement {
             h('td', { class: 'num' }, s.rowsIn),
             h('td', { class: 'num' }, s.rowsOut),
             h('td', { class: 'num' }, s.rejected),
-            h('td', {}, s.glueRunId ? h('code', {}, s.glueRunId) : ''),
+            h('td', {}, s.glueRunId ? folded(`${s.glueRunId.slice(0, 11)}…`, s.glueRunId) : ''),
             h('td', { class: 'num' }, s.dpuSeconds),
             h('td', { class: 'num' }, s.cost),
             h('td', {}, logsCell(s.logs)),
@@ -141,8 +144,8 @@ async function reportOf(id: string): Promise<QualityReport | string> {
 /** One ingestion; while it runs, polled every POLL_MS until it ends (`signal` stops it when the view changes). Resolves
  *  once it is shown: the updates go on after. */
 export async function ingestionView(main: HTMLElement, id: string, cliTarget: string, signal: AbortSignal): Promise<void> {
-  const view = await api.ingestion(id);
-  render(main, view, await reportOf(id), cliTarget);
+  const [view, report] = await Promise.all([api.ingestion(id), reportOf(id)]);
+  render(main, view, report, cliTarget);
   if (isRunning(view.summary)) void follow(main, view, cliTarget, signal);
 }
 

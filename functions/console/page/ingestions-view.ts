@@ -15,9 +15,9 @@ export interface IngestionsQuery {
 
 const link = (q: IngestionsQuery) => `#/ingestions?${new URLSearchParams(Object.entries(q).filter(([, v]) => v) as string[][])}`;
 
-function filters(names: Promise<string[]>, q: IngestionsQuery & { dataset: string }): HTMLElement {
-  const dataset = h('select', { id: 'f-dataset', name: 'dataset' }, h('option', { value: q.dataset, selected: true }, q.dataset));
-  void names.then((all) => dataset.append(...all.filter((n) => n !== q.dataset).map((n) => h('option', { value: n }, n))));
+function filters(names: string[], q: IngestionsQuery & { dataset: string }): HTMLElement {
+  const all = names.includes(q.dataset) ? names : [q.dataset, ...names];
+  const dataset = h('select', { id: 'f-dataset', name: 'dataset' }, ...all.map((n) => h('option', { value: n, selected: n === q.dataset }, n)));
   const status = h('select', { id: 'f-status', name: 'status' }, h('option', { value: '' }, 'any'), ...STATUSES.map((s) => h('option', { value: s, selected: s === q.status }, s)));
   return h(
     'form',
@@ -36,10 +36,8 @@ function filters(names: Promise<string[]>, q: IngestionsQuery & { dataset: strin
 }
 
 /** Newest first, one page of one dataset's run log partition at a time (the API's cursors): never the whole table. */
-export async function ingestionsView(main: HTMLElement, q: IngestionsQuery): Promise<void> {
-  // The other datasets fill the filter when GET /datasets answers; the runs of the one asked for do not wait for it.
-  const known = api.datasets().then((r) => r.datasets.map((d) => d.name), () => [] as string[]);
-  const dataset = q.dataset ?? (await known)[0];
+export async function ingestionsView(main: HTMLElement, q: IngestionsQuery, known: string[]): Promise<void> {
+  const dataset = q.dataset ?? known[0];
   if (!dataset) {
     main.replaceChildren(h('h1', {}, 'Ingestions'), h('p', {}, 'No datasets.'));
     return;

@@ -8,7 +8,9 @@ import { ingestionsView } from './ingestions-view';
 import { browserZone } from './time';
 
 const main = document.getElementById('main')!;
+// Told by the console function as it serves the page.
 const cliTarget = document.querySelector<HTMLMetaElement>('meta[name="cli-target"]')?.content ?? '';
+const datasets = (document.querySelector<HTMLMetaElement>('meta[name="datasets"]')?.content ?? '').split(',').filter(Boolean);
 let current: AbortController | undefined;
 
 /** #/datasets, #/ingestions?dataset=&status=&cursor=, #/ingestion/<id>: one view per address, so each can be
@@ -31,7 +33,7 @@ async function route(): Promise<void> {
       await ingestionView(main, id, cliTarget, controller.signal);
     } else if (view === 'ingestions') {
       document.title = 'Ingestions — landing-etl';
-      await ingestionsView(main, { dataset: params.get('dataset') ?? undefined, status: params.get('status') ?? undefined, cursor: params.get('cursor') ?? undefined });
+      await ingestionsView(main, { dataset: params.get('dataset') ?? undefined, status: params.get('status') ?? undefined, cursor: params.get('cursor') ?? undefined }, datasets);
     } else {
       document.title = 'Datasets — landing-etl';
       await datasetsView(main);
