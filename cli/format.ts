@@ -1,3 +1,4 @@
+import type { DatasetsView, DatasetView } from '../functions/shared/datasets-view';
 import type { IngestionView, StageView, SummaryView } from '../functions/shared/ingestion-view';
 
 /** Left-aligned columns separated by two spaces; empty cells print as "-". */
@@ -60,4 +61,40 @@ export function formatRuns(items: SummaryView[]): string {
     ['RECEIVED', 'STATUS', 'STATE', 'ATTEMPT', 'DURATION', 'INGESTION', 'SOURCE'],
     items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri]),
   );
+}
+
+const age = (minutes: number | null) =>
+  minutes === null ? '' : minutes < 120 ? `${minutes} min ago` : minutes < 2880 ? `${Math.floor(minutes / 60)} h ago` : `${Math.floor(minutes / 1440)} days ago`;
+
+function freshnessText({ freshness: f, schedule }: DatasetView): string {
+  if (f.status === 'late') return `${f.lateByMinutes} min late`;
+  if (f.status === 'missing') return `not by ${schedule!.due} + ${schedule!.graceMinutes} min`;
+  if (f.status === 'awaiting') return `grace until ${schedule!.due} + ${schedule!.graceMinutes} min`;
+  return '';
+}
+
+/** `landing-etl datasets`: what GET /datasets says, one line per dataset, then the last 7 days of figures. */
+export function formatDatasets({ datasets }: DatasetsView): string {
+  if (datasets.length === 0) return 'no datasets';
+  const summary = table(
+    ['DATASET', 'FRESHNESS', 'BUSINESS DATE', 'DUE', 'NOTE', 'LAST SUCCESS', 'LAST RUN'],
+    datasets.map((d) => [
+      d.name,
+      d.freshness.status,
+      d.freshness.businessDate ?? '',
+      time(d.freshness.dueAt ?? undefined),
+      freshnessText(d),
+      d.lastSuccess ? `${d.lastSuccess.businessDate} (${age(d.freshness.minutesSinceSuccess)})` : '',
+      d.lastRun ? `${d.lastRun.status}${d.lastRun.stage && d.lastRun.status === 'FAILED' ? ` at ${d.lastRun.stage}` : ''}` : '',
+    ]),
+  );
+  const days = datasets.map(
+    (d) =>
+      `${d.name}, last 7 days (UTC, by arrival):\n` +
+      table(
+        ['DAY', 'RUNS', 'ROWS LOADED', 'REJECTED', 'REJECT RATE', 'COST USD'],
+        d.days.slice(-7).map((x) => [x.date, String(x.runs), String(x.rowsLoaded), String(x.rowsRejected), `${(x.rejectRate * 100).toFixed(1)}%`, x.costUsd.toFixed(4)]),
+      ).replace(/^/gm, '  '),
+  );
+  return [summary, ...days].join('\n\n');
 }

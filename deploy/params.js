@@ -21,6 +21,7 @@ const POSITIVE_INTEGERS = [
   'glueMaxConcurrentRuns',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
+  'freshnessCheckMinutes',
 ];
 
 /** Prices: a positive decimal number. */

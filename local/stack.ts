@@ -21,6 +21,7 @@ import { packagedStage } from './packaged';
 import { freePort } from './ports';
 import { startPostgres } from './postgres';
 import { LocalS3, localArtifactPath } from './s3';
+import { LocalScheduler } from './scheduler';
 import { createSecrets } from './secrets';
 import { LocalStepFunctions } from './stepfunctions';
 
@@ -197,6 +198,19 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       return lambdas.handler(fn.logicalId)(payload);
     };
 
+    // EventBridge Scheduler: the schedules invoke their functions with the schedule's role (recorded for the IAM check).
+    const scheduler = new LocalScheduler(
+      deployment.schedules(),
+      (schedule, event) => {
+        recorder.record({ time: new Date().toISOString(), principal: schedule.role, service: 'lambda', action: 'lambda:InvokeFunction', resource: schedule.targetArn, status: 200 });
+        return lambdas.handler(schedule.functionLogicalId)(event);
+      },
+      log,
+      scheduleOptions(process.env),
+    );
+    scheduler.start();
+    stops.push(() => scheduler.stop());
+
     let ready = false;
     const http = await startHttpApi(
       deployment.routes().map((r) => ({ routeKey: r.routeKey, handler: lambdas.handler(r.functionLogicalId) })),
@@ -248,6 +262,16 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+/** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the
+ *  template's period or the machine's clock in place. */
+function scheduleOptions(env: NodeJS.ProcessEnv): { everyMs?: number; firstTickAt?: Date } {
+  const every = env.LOCAL_SCHEDULE_EVERY_MS;
+  const time = env.LOCAL_SCHEDULE_TIME;
+  if (every && !/^\d+$/.test(every)) throw new Error(`LOCAL_SCHEDULE_EVERY_MS must be milliseconds (0: no schedules), got "${every}"`);
+  if (time && Number.isNaN(Date.parse(time))) throw new Error(`LOCAL_SCHEDULE_TIME must be an ISO-8601 instant, got "${time}"`);
+  return { ...(every ? { everyMs: Number(every) } : {}), ...(time ? { firstTickAt: new Date(time) } : {}) };
 }
 
 // The database's TLS, locally. The template verifies the server (verify-full against the Amazon RDS CAs), which the

@@ -32,6 +32,11 @@ export const scheduleSchema = z.strictObject({
     0,
   ),
   businessDate: z._default(z.enum(['previous day', 'same day'], { error: 'must be "previous day" or "same day"' }), 'previous day'),
+}, {
+  error: (issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `has unknown key(s) ${issue.keys.join(', ')}; known: every, due, timeZone, graceMinutes, businessDate`
+      : 'must be an object such as { "due": "06:00", "timeZone": "Europe/London" }',
 });
 export type Schedule = z.infer<typeof scheduleSchema>;
 

@@ -1,14 +1,13 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { RUN_LOG_INDEXES, summaryKey, summarySchema, type IngestionSummary } from './run-log';
+import { RUN_LOG_INDEXES, summaryKey, summarySchema, writtenIf, type IngestionSummary } from './run-log';
 
 /** The run log seen per dataset: its recent ingestions read through the byDataset index within a time range (never a
  *  scan), the figures of one run, and the dataset's MISSING entries.
  *
  *  A MISSING entry is one item per dataset and business date, under pk DATASET#<dataset>, sk MISSING#<date>: the
- *  freshness checker creates it conditionally, so of any number of checkers only one records it and alerts; the
- *  executor closes it when the file arrives (status LATE, with how late). It carries no index keys, so GET /ingestions
+ *  freshness checker writes it conditionally, so of any number of checkers only one claims its alert; the executor
+ *  closes it when the file arrives (status LATE, with how late). It carries no index keys, so GET /ingestions
  *  never lists it, and a dataset's entries of a range of dates are one Query of its partition. */
 
 export const missingKey = (dataset: string, businessDate: string) => ({ pk: `DATASET#${dataset}`, sk: `MISSING#${businessDate}` });
@@ -19,8 +18,10 @@ const missingSchema = z.object({
   status: z.enum(['MISSING', 'LATE']),
   dueAt: z.string(),
   deadlineAt: z.string(),
-  /** The checker's time when it found the file missing. */
+  /** The checker's time when it first found the file missing. */
   detectedAt: z.string(),
+  /** The time of the check that claimed (and sent) the alert; absent while no check has. */
+  alertedAt: z.optional(z.string()),
   arrivedAt: z.optional(z.string()),
   ingestionId: z.optional(z.string()),
   lateByMinutes: z.optional(z.number()),
@@ -45,15 +46,8 @@ const figuresItem = z.object({
   metrics: z.optional(z.object({ rowsIn: num, rejected: num, rowsOut: num })),
 });
 
-async function writtenIf(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
-}
+/** How many runs before the 30-day window are looked through for the last success. */
+const LOOK_BACK = 100;
 
 export class DatasetLog {
   constructor(
@@ -61,9 +55,10 @@ export class DatasetLog {
     private readonly table: string,
   ) {}
 
-  /** The ingestions of a dataset received at or after `since` (an ISO time or date), oldest first: every page of one
-   *  range of the byDataset index, whose sort key begins with the time received. */
-  async receivedSince(dataset: string, since: string): Promise<RecentIngestion[]> {
+  /** The ingestions of a dataset received from `since` (an ISO time or date) up to `until` (an instant), oldest first:
+   *  every page of one range of the byDataset index, whose sort key begins with the time received. The upper bound
+   *  keeps a check of a past moment (a test's clock) from seeing files that came after it. */
+  async received(dataset: string, since: string, until: Date): Promise<RecentIngestion[]> {
     const items: RecentIngestion[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -71,8 +66,9 @@ export class DatasetLog {
         new QueryCommand({
           TableName: this.table,
           IndexName: RUN_LOG_INDEXES.byDataset,
-          KeyConditionExpression: 'datasetKey = :d AND recentKey >= :since',
-          ExpressionAttributeValues: { ':d': dataset, ':since': since },
+          KeyConditionExpression: 'datasetKey = :d AND recentKey BETWEEN :since AND :until',
+          // recentKey is `<received at>#<id>`: '~' sorts after '#', so a run received at `until` itself is in.
+          ExpressionAttributeValues: { ':d': dataset, ':since': since, ':until': `${until.toISOString()}~` },
           ExclusiveStartKey: start,
         }),
       );
@@ -83,6 +79,24 @@ export class DatasetLog {
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** The latest successful ingestion received before `before`, among the LOOK_BACK runs before it (one page of the
+   *  index, newest first): for a dataset with no success in the window the views show. */
+  async lastSuccessBefore(dataset: string, before: string): Promise<RecentIngestion | undefined> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: RUN_LOG_INDEXES.byDataset,
+        KeyConditionExpression: 'datasetKey = :d AND recentKey < :before',
+        FilterExpression: '#status = :succeeded',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':d': dataset, ':before': before, ':succeeded': 'SUCCEEDED' },
+        ScanIndexForward: false,
+        Limit: LOOK_BACK,
+      }),
+    );
+    return Items[0] ? summarySchema.parse(Items[0]) : undefined;
   }
 
   /** The figures of one run: rows the test stage read and rejected, rows the load wrote, and its cost (the summary's
@@ -107,30 +121,43 @@ export class DatasetLog {
     };
   }
 
-  /** Records a business date's file as missing. False when an entry for that dataset and date exists already: another
-   *  check recorded (and alerted) it, or the file came late and closed it. */
-  recordMissing(entry: Omit<MissingEntry, 'status'>): Promise<boolean> {
+  /** Records a business date's file as missing and claims its alert, in one conditional write (an upsert): true for
+   *  exactly one of any number of checks, at once or later; false when the entry's alert was claimed already, or the
+   *  file came late and closed it. The first detection's times are kept. */
+  recordMissing(entry: Omit<MissingEntry, 'status' | 'alertedAt'>): Promise<boolean> {
     return writtenIf(
       this.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { ...missingKey(entry.dataset, entry.businessDate), ...entry, status: 'MISSING' },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Key: missingKey(entry.dataset, entry.businessDate),
+          UpdateExpression:
+            'SET #status = :missing, dataset = :dataset, businessDate = :date, dueAt = :due, deadlineAt = :deadline, ' +
+            'detectedAt = if_not_exists(detectedAt, :at), alertedAt = :at',
+          ConditionExpression: 'attribute_not_exists(alertedAt) AND (attribute_not_exists(#status) OR #status = :missing)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':missing': 'MISSING',
+            ':dataset': entry.dataset,
+            ':date': entry.businessDate,
+            ':due': entry.dueAt,
+            ':deadline': entry.deadlineAt,
+            ':at': entry.detectedAt,
+          },
         }),
       ),
     );
   }
 
-  /** Takes back an entry this check recorded but could not alert about, so the next check records and alerts again. */
-  async withdrawMissing(entry: Pick<MissingEntry, 'dataset' | 'businessDate' | 'detectedAt'>): Promise<void> {
+  /** Gives back an alert this check claimed but could not send, so the next check claims and sends it. */
+  async releaseAlert(entry: Pick<MissingEntry, 'dataset' | 'businessDate' | 'detectedAt'>): Promise<void> {
     await writtenIf(
       this.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: missingKey(entry.dataset, entry.businessDate),
-          ConditionExpression: '#status = :missing AND detectedAt = :at',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':missing': 'MISSING', ':at': entry.detectedAt },
+          UpdateExpression: 'REMOVE alertedAt',
+          ConditionExpression: 'alertedAt = :at',
+          ExpressionAttributeValues: { ':at': entry.detectedAt },
         }),
       ),
     );

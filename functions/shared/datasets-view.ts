@@ -50,11 +50,13 @@ const latest = (runs: RecentIngestion[], key: (r: RecentIngestion) => string | u
   runs.filter(key).sort((a, b) => key(b)!.localeCompare(key(a)!))[0];
 
 export async function datasetState(contract: DatasetContract, log: DatasetLog, now: Date): Promise<DatasetState> {
-  const runs = await log.receivedSince(contract.name, windowStart(now));
-  const lastSuccess = latest(
-    runs.filter((r) => r.status === 'SUCCEEDED'),
-    (r) => r.endedAt,
-  );
+  const since = windowStart(now);
+  const runs = await log.received(contract.name, since, now);
+  const lastSuccess =
+    latest(
+      runs.filter((r) => r.status === 'SUCCEEDED'),
+      (r) => r.endedAt,
+    ) ?? (await log.lastSuccessBefore(contract.name, since));
   return {
     runs,
     // A rejected object is not the dataset's file; one that failed later still arrived.

@@ -130,7 +130,7 @@ const CONDITION = {
 } as const;
 
 /** Sends a conditional write: true when it was written, false when its condition did not hold. */
-async function writtenIf(write: Promise<unknown>): Promise<boolean> {
+export async function writtenIf(write: Promise<unknown>): Promise<boolean> {
   try {
     await write;
     return true;

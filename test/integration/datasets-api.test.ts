@@ -151,6 +151,19 @@ test('GET /datasets data: freshness against the schedule, last success and run, 
   });
 });
 
+test('a dataset with no success in the 30 days still shows its last one, from before them', async () => {
+  await putRun({ id: 'quiet-old', dataset: 'quiet', businessDate: '2026-09-01', receivedAt: '2026-09-02T05:00:00.000Z', endedAt: '2026-09-02T05:30:00.000Z', status: 'SUCCEEDED' });
+  await putRun({ id: 'quiet-failed', dataset: 'quiet', businessDate: '2026-09-02', receivedAt: '2026-09-03T05:00:00.000Z', endedAt: '2026-09-03T05:30:00.000Z', status: 'FAILED' });
+  const quiet: DatasetContract = { name: 'quiet', target: { table: 'q' }, quality: { mode: 'soft' } };
+  const now = new Date('2026-11-29T21:30:00.000Z');
+  const [view] = (await datasetsView(new Map([['quiet', quiet]]), log, now)).datasets;
+  expect(view!.lastSuccess).toEqual({ ingestionId: 'quiet-old', businessDate: '2026-09-01', endedAt: '2026-09-02T05:30:00.000Z' });
+  expect(view!.freshness.minutesSinceSuccess).toBe((Date.parse('2026-11-29T21:30:00Z') - Date.parse('2026-09-02T05:30:00Z')) / 60_000);
+  // The window's figures and last run cover the 30 days only.
+  expect(view!.lastRun).toBeNull();
+  expect(view!.days.every((d) => d.runs === 0)).toBe(true);
+});
+
 test('the ingestions function answers GET /datasets for every contract it ships, with the same data', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'landing-etl-datasets-'));
   writeFileSync(join(dir, 'viewed.json'), readFileSync('datasets/dailycheckin.json', 'utf8').replace('"dailycheckin"', '"viewed"'));
