@@ -1,5 +1,8 @@
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { loadContracts } from '../../functions/shared/contracts';
+import { latestDueBusinessDate } from '../../functions/shared/freshness';
 import type { IngestionSummary, RunLog } from '../../functions/shared/run-log';
 import { landingUri, runLogFor } from '../../local/client';
 import { launchChromium, screenshot, seriousViolations } from '../support/browser';
@@ -15,6 +18,17 @@ const GOOD = 'user,timestamp,hours,project\nana,2026-11-21 09:00:00 UTC,2,apollo
 // Two of three rows break hours.range: 67 % rejected, above the contract's max_reject_ratio of 5 %.
 const BAD = 'user,timestamp,hours,project\nana,2026-11-20 09:00:00 UTC,30,apollo\nboris,2026-11-20 10:00:00 UTC,99,gemini\ncleo,2026-11-20 11:00:00 UTC,1,apollo\n';
 
+const checkAt = new Date();
+// The latest business date whose file is due by now: nothing of it has landed.
+const due = latestDueBusinessDate(loadContracts('datasets').get('dailycheckin')!.schedule!, checkAt);
+
+const alerts = (event: string) =>
+  readFileSync(stack.info.notificationsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse((JSON.parse(line) as { message: string }).message) as { event?: string; businessDate?: string })
+    .filter((m) => m.event === event && m.businessDate === due);
+
 let stack: RunningStack;
 let runLog: RunLog;
 let browser: Browser;
@@ -22,8 +36,10 @@ let context: BrowserContext;
 let sample: IngestionSummary;
 
 beforeAll(async () => {
-  // The state machine polls Glue every 3 s, so a run lasts long enough to be watched from its start.
-  [stack, browser] = await Promise.all([startLocalStack({ timeoutMs: 400_000, env: { LOCAL_POLL_MS: '3000' } }), launchChromium()]);
+  // The state machine polls Glue every 3 s, so a run lasts long enough to be watched from its start; the freshness
+  // checker ticks every second, its clock at the test's start (after the latest business date's due time).
+  const env = { LOCAL_POLL_MS: '3000', LOCAL_SCHEDULE_EVERY_MS: '1000', LOCAL_SCHEDULE_TIME: checkAt.toISOString() };
+  [stack, browser] = await Promise.all([startLocalStack({ timeoutMs: 400_000, env }), launchChromium()]);
   runLog = runLogFor(stack.info);
   sample = (await runLog.forObject(landingUri(stack.info, 'dailycheckin/2018-11-26/sample.csv'), { limit: 1 }))[0]!;
   expect(sample.status).toBe('SUCCEEDED');
@@ -109,13 +125,24 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   await page.waitForSelector('main[data-ready="ingestions"]');
   expect(await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')))).toEqual(['FAILED']);
 
-  // The datasets view: freshness, last run, and charts drawn from the daily figures.
+  // The datasets view: the latest due file never came, so the dataset is missing (and the checker alerted once); the
+  // last run, and charts drawn from the daily figures.
   await open(page, '#/datasets');
   const dataset = page.locator('section[data-dataset="dailycheckin"]');
+  await expect(dataset.locator('[data-freshness]').textContent()).resolves.toBe('missing');
+  await expect(dataset.locator('[data-field="freshness"]').textContent()).resolves.toMatch(new RegExp(`^missing for ${due} · last success \\d+ min ago$`));
+  expect(alerts('FILE_MISSING')).toHaveLength(1);
   await dataset.locator('.plot canvas').first().waitFor();
   expect(Number(await dataset.locator('.plot').first().getAttribute('data-points'))).toBeGreaterThan(0);
-  await expect(dataset.locator('[data-field="freshness"]').textContent()).resolves.toMatch(/last success \d+ min ago/);
   await screenshot(page, 'datasets');
   expect(await seriousViolations(page)).toEqual([]);
+
+  // The missing file arrives: the dataset is no longer missing but late, by how much.
+  const lateSince = new Date().toISOString();
+  const lateUri = land(stack.info, `dailycheckin/${due}/late.csv`, GOOD);
+  await waitForIngestion(runLog, lateUri, lateSince);
+  await open(page, '#/datasets');
+  await expect(dataset.locator('[data-freshness]').textContent()).resolves.toBe('late');
+  await expect(dataset.locator('[data-field="freshness"]').textContent()).resolves.toMatch(new RegExp(`^arrived late for ${due} \\((\\d+ (min|h|days)[ \\d\\w]*) late\\)`));
   expect(errors).toEqual([]);
 });
