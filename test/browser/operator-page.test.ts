@@ -141,7 +141,8 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   const lateSince = new Date().toISOString();
   const lateUri = land(stack.info, `dailycheckin/${due}/late.csv`, GOOD);
   await waitForIngestion(runLog, lateUri, lateSince);
-  await open(page, '#/datasets');
+  await page.reload();
+  await page.waitForSelector('main[data-ready="datasets"]');
   await expect(dataset.locator('[data-freshness]').textContent()).resolves.toBe('late');
   await expect(dataset.locator('[data-field="freshness"]').textContent()).resolves.toMatch(new RegExp(`^arrived late for ${due} \\((\\d+ (min|h|days)[ \\d\\w]*) late\\)`));
   expect(errors).toEqual([]);

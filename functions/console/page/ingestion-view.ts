@@ -156,13 +156,15 @@ async function follow(main: HTMLElement, first: IngestionView, cliTarget: string
     await new Promise((r) => setTimeout(r, POLL_MS));
     if (signal.aborted) return;
     const before = `${view.summary.status} ${view.summary.state}`;
+    const shown = JSON.stringify(view);
     try {
       view = await api.ingestion(id);
     } catch {
       continue; // a failed poll is tried again at the next one
     }
     const after = `${view.summary.status} ${view.summary.state}`;
-    if (signal.aborted) return;
+    // Drawn again only when something changed, so a reader's place and focus stay put between changes.
+    if (signal.aborted || JSON.stringify(view) === shown) continue;
     render(main, view, await reportOf(id), cliTarget);
     if (after !== before) announce(`Ingestion ${id}: ${after}`);
   }
