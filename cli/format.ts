@@ -9,6 +9,7 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 const seconds = (s: number | null) => (s === null ? '' : `${s.toFixed(1)}s`);
+const usd = (n: number | undefined) => (n === undefined ? '' : `$${n.toFixed(4)}`);
 const time = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '');
 const metric = (s: StageView, ...keys: string[]) => {
   for (const k of keys) if (typeof s.metrics?.[k] === 'number') return String(s.metrics[k]);
@@ -17,7 +18,7 @@ const metric = (s: StageView, ...keys: string[]) => {
 
 function stagesTable(stages: StageView[]): string {
   return table(
-    ['STAGE', 'STATUS', 'STARTED', 'DURATION', 'ROWS IN', 'ROWS OUT', 'REJECTED', 'ERROR'],
+    ['STAGE', 'STATUS', 'STARTED', 'DURATION', 'ROWS IN', 'ROWS OUT', 'REJECTED', 'DPU-S', 'COST', 'ERROR'],
     stages.map((s) => [
       s.stage,
       s.status,
@@ -26,6 +27,8 @@ function stagesTable(stages: StageView[]): string {
       metric(s, 'rowsIn'),
       metric(s, 'rowsOut', 'accepted'),
       metric(s, 'rejected'),
+      s.dpuSeconds === undefined ? '' : String(s.dpuSeconds),
+      usd(s.costUsd),
       s.status === 'FAILED' ? `${s.error ?? ''}: ${s.cause ?? ''}` : '',
     ]),
   );
@@ -41,6 +44,9 @@ export function formatIngestion({ summary: s, stages, attempts }: IngestionView)
   ];
   if (s.status === 'FAILED' || s.status === 'REJECTED') lines.push(`reason     ${s.stage ? `${s.stage}: ` : ''}${s.error}: ${s.cause}`);
   if (s.status === 'FAILED') lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (s.costUsd !== undefined) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
+  const logged = stages.filter((st) => st.logs);
+  if (logged.length > 0) lines.push('logs', ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ''}  ${st.logs!.output}${st.logs!.error !== st.logs!.output ? `  ${st.logs!.error}` : ''}`));
   if (stages.length > 0) lines.push('', stagesTable(stages));
   for (const a of [...attempts].reverse()) {
     lines.push('', `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` — ${a.error}: ${a.cause}` : ''}`);

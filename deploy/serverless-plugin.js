@@ -3,6 +3,8 @@
 //   mean "discard the result": `"ResultPath": null` must reach Step Functions);
 // - `${glueArtifacts:hash|prefix|pythonModules}` builds the Glue artifacts (deploy/glue-artifacts.js) while the
 //   configuration is resolved, so the template names them by content hash;
+// - `${consolePage:hash}` builds the operator page (deploy/console-page.js) into .build/console/, which the console
+//   function's package includes;
 // - `${freshnessAlarms:}` is a staleness alarm per dataset whose contract has a schedule (deploy/freshness-alarms.js);
 // - `${checkedParams:}` checks the stage's parameters while serverless.yml is resolved, before anything is validated
 //   or built, and fails with the name of every missing or invalid one;
@@ -14,6 +16,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildConsolePage } from './console-page.js';
 import { freshnessAlarms } from './freshness-alarms.js';
 import { buildGlueArtifacts } from './glue-artifacts.js';
 import { deleteGlueArtifacts, glueHashOfUri, pruneGlueArtifacts, uploadGlueArtifacts } from './glue-bucket.js';
@@ -29,7 +32,14 @@ export default class LandingEtlDeploy {
     this.provider = serverless.getProvider('aws');
     let artifacts;
     const built = () => (artifacts ??= buildGlueArtifacts(serverless.serviceDir));
+    let page;
     this.configurationVariablesSources = {
+      consolePage: {
+        resolve: ({ address }) => {
+          if (address !== 'hash') throw new Error(`consolePage:${address} is not one of hash`);
+          return { value: (page ??= buildConsolePage(serverless.serviceDir)).hash };
+        },
+      },
       checkedParams: {
         resolve: async ({ resolveVariable }) => {
           const params = {};

@@ -30,6 +30,8 @@ export interface GlueJob {
   role: string;
   scriptLocation: string;
   defaultArguments: Record<string, string>;
+  /** What GetJobRun reports of the job's capacity. */
+  capacity: { GlueVersion: string; WorkerType: string; NumberOfWorkers: number; Timeout: number };
 }
 
 /** An EventBridge Scheduler schedule that invokes a function of the template at a fixed rate. */
@@ -145,6 +147,12 @@ export class Deployment {
         role,
         scriptLocation: t.property<string>(logicalId, 'Command', 'ScriptLocation'),
         defaultArguments: stringValues(t.property<Record<string, Json>>(logicalId, 'DefaultArguments')),
+        capacity: {
+          GlueVersion: t.property<string>(logicalId, 'GlueVersion'),
+          WorkerType: t.property<string>(logicalId, 'WorkerType'),
+          NumberOfWorkers: Number(t.property<number>(logicalId, 'NumberOfWorkers')),
+          Timeout: Number(t.property<number>(logicalId, 'Timeout')),
+        },
       };
     });
   }

@@ -88,6 +88,19 @@ test('a dropped file flows through transform, test and load, recorded stage by s
   expect(byObject.items.map((i) => i.ingestionId)).toEqual([id]);
   const byDataset = (await (await fetch(`${stack.info.apiUrl}/ingestions?dataset=dailycheckin&limit=100`)).json()) as { items: Array<{ ingestionId: string }> };
   expect(byDataset.items.map((i) => i.ingestionId)).toContain(id);
+
+  // Its quality report, read by the ingestions function from the data bucket through the S3 API.
+  const report = await fetch(`${stack.info.apiUrl}/ingestions/${id}/report`);
+  expect(report.status).toBe(200);
+  const staging = `s3://${stack.info.dataBucket}/staging/dailycheckin/${id}`;
+  expect(await report.json()).toMatchObject({
+    ingestionId: id,
+    dataset: 'dailycheckin',
+    rowsIn: 3,
+    rejected: 0,
+    rules: expect.arrayContaining([expect.objectContaining({ rule: 'hours.range', failed: 0, examples: [] })]),
+    location: { report: `${staging}/quality-report.json`, rejectedRows: `${staging}/rejected/` },
+  });
 });
 
 test('an object uploaded with the S3 API is ingested by its version, and each stage leaves its output in the data bucket', async () => {

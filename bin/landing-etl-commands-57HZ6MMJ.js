@@ -335,6 +335,11 @@ var stageSchema = z3.object({
   glueRunId: text(),
   /** Glue's ExecutionTime of the stage's job run. */
   jobSeconds: z3.optional(z3.number()),
+  /** The job run's DPU-seconds and its cost at list price (functions/shared/job-cost.ts). */
+  dpuSeconds: z3.optional(z3.number()),
+  costUsd: z3.optional(z3.number()),
+  /** Links to the job run's logs: CloudWatch on AWS, the run's log file locally. */
+  logs: z3.optional(z3.object({ output: z3.string(), error: z3.string() })),
   metrics: z3.optional(z3.record(z3.string(), z3.unknown())),
   error: text(),
   cause: text()
@@ -363,6 +368,16 @@ var summarySchema = z3.object({
   executionInput: text(),
   /** Deliveries of the same S3 event after the first (S3 delivers at least once). */
   duplicates: z3.optional(z3.int().check(z3.nonnegative())),
+  /** Row counts of the current attempt, copied from its stages by the Glue jobs (landing_etl/runlog.py) so a list
+   *  of runs reads no stage items: source rows in, accepted / rejected / duplicate rows at test (`duplicates` counts S3 deliveries), rows loaded. */
+  rowsIn: z3.optional(z3.number()),
+  accepted: z3.optional(z3.number()),
+  rejected: z3.optional(z3.number()),
+  duplicateRows: z3.optional(z3.number()),
+  rowsLoaded: z3.optional(z3.number()),
+  /** Totals of every Glue job run of the ingestion, all attempts included. */
+  dpuSeconds: z3.optional(z3.number()),
+  costUsd: z3.optional(z3.number()),
   error: text(),
   cause: text()
 });
@@ -554,6 +569,38 @@ var RunLog = class {
     }
     return { items, nextCursor: cursorOf(scope, start) };
   }
+  /** Records what a stage's Glue job run cost on its stage item and adds it to the ingestion's totals. Once per run:
+   *  a repeated call (an invocation retried) finds the figures of that run already there and adds nothing. */
+  async recordStageCost(id, stage, cost) {
+    const recorded = await writtenIf(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: summaryKey(id).pk, sk: `STAGE#${stage}` },
+          UpdateExpression: "SET glueRunId = :run, jobSeconds = :seconds, dpuSeconds = :dpu, costUsd = :cost, logs = :logs",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)",
+          ExpressionAttributeValues: {
+            ":run": cost.glueRunId,
+            ":seconds": cost.jobSeconds,
+            ":dpu": cost.dpuSeconds,
+            ":cost": cost.costUsd,
+            ":logs": cost.logs
+          }
+        })
+      )
+    );
+    if (!recorded) return false;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: summaryKey(id),
+        UpdateExpression: "ADD dpuSeconds :dpu, costUsd :cost",
+        ConditionExpression: CONDITION.ingestionExists,
+        ExpressionAttributeValues: { ":dpu": cost.dpuSeconds, ":cost": cost.costUsd }
+      })
+    );
+    return true;
+  }
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
    *  conditional on it still being FAILED at attempt n, so of two concurrent retries exactly one wins. The snapshot
    *  comes first and is the same whoever writes it, so a lost race or a crash in between leaves nothing wrong. */
@@ -569,7 +616,7 @@ var RunLog = class {
         new UpdateCommand({
           TableName: this.table,
           Key: summaryKey(summary.ingestionId),
-          UpdateExpression: "SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt",
+          UpdateExpression: "SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt, rowsIn, accepted, rejected, duplicateRows, rowsLoaded",
           ConditionExpression: CONDITION.stillFailedAtAttempt,
           ExpressionAttributeNames: { "#status": "status", "#state": "state" },
           ExpressionAttributeValues: {
@@ -909,6 +956,7 @@ function table(headers, rows) {
   return cells.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join("  ")).join("\n");
 }
 var seconds = (s) => s === null ? "" : `${s.toFixed(1)}s`;
+var usd = (n) => n === void 0 ? "" : `$${n.toFixed(4)}`;
 var time = (iso) => iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
 var metric = (s, ...keys) => {
   for (const k of keys) if (typeof s.metrics?.[k] === "number") return String(s.metrics[k]);
@@ -916,7 +964,7 @@ var metric = (s, ...keys) => {
 };
 function stagesTable(stages) {
   return table(
-    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "ERROR"],
+    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "DPU-S", "COST", "ERROR"],
     stages.map((s) => [
       s.stage,
       s.status,
@@ -925,6 +973,8 @@ function stagesTable(stages) {
       metric(s, "rowsIn"),
       metric(s, "rowsOut", "accepted"),
       metric(s, "rejected"),
+      s.dpuSeconds === void 0 ? "" : String(s.dpuSeconds),
+      usd(s.costUsd),
       s.status === "FAILED" ? `${s.error ?? ""}: ${s.cause ?? ""}` : ""
     ])
   );
@@ -939,6 +989,9 @@ function formatIngestion({ summary: s, stages, attempts }) {
   ];
   if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
   if (s.status === "FAILED") lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
+  const logged = stages.filter((st) => st.logs);
+  if (logged.length > 0) lines.push("logs", ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ""}  ${st.logs.output}${st.logs.error !== st.logs.output ? `  ${st.logs.error}` : ""}`));
   if (stages.length > 0) lines.push("", stagesTable(stages));
   for (const a of [...attempts].reverse()) {
     lines.push("", `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` \u2014 ${a.error}: ${a.cause}` : ""}`);
