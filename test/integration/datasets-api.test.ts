@@ -45,6 +45,11 @@ interface Run {
   stage?: string;
   error?: string;
   costUsd?: number;
+  /** The counts the Glue jobs copy onto the summary. */
+  rowsIn?: number;
+  accepted?: number;
+  rejected?: number;
+  rowsLoaded?: number;
   /** Per stage: its metrics and cost. */
   stages?: Record<string, { metrics: Record<string, number>; costUsd?: number }>;
 }
@@ -151,6 +156,26 @@ test('GET /datasets data: freshness against the schedule, last success and run, 
   });
 });
 
+test('a run whose summary carries its counts (as the Glue jobs now write them) is figured from the index alone', async () => {
+  const contract: DatasetContract = { name: 'summarised', target: { table: 's' }, quality: { mode: 'soft' } };
+  // No stage items: the counts and cost on the summary are all the view may use.
+  await putRun({
+    id: 'summarised-1',
+    dataset: 'summarised',
+    businessDate: '2026-11-28',
+    receivedAt: '2026-11-29T05:00:00.000Z',
+    endedAt: '2026-11-29T05:05:00.000Z',
+    status: 'SUCCEEDED',
+    rowsIn: 200,
+    accepted: 190,
+    rejected: 10,
+    rowsLoaded: 190,
+    costUsd: 0.25,
+  });
+  const view = await datasetsView(new Map([['summarised', contract]]), log, new Date('2026-11-29T21:30:00.000Z'));
+  expect(view.datasets[0]!.days.at(-1)).toEqual({ date: '2026-11-29', runs: 1, rowsLoaded: 190, rowsRejected: 10, rejectRate: 0.05, costUsd: 0.25 });
+});
+
 test('a dataset with no success in the 30 days still shows its last one, from before them', async () => {
   await putRun({ id: 'quiet-old', dataset: 'quiet', businessDate: '2026-09-01', receivedAt: '2026-09-02T05:00:00.000Z', endedAt: '2026-09-02T05:30:00.000Z', status: 'SUCCEEDED' });
   await putRun({ id: 'quiet-failed', dataset: 'quiet', businessDate: '2026-09-02', receivedAt: '2026-09-03T05:00:00.000Z', endedAt: '2026-09-03T05:30:00.000Z', status: 'FAILED' });
@@ -183,6 +208,7 @@ test('the ingestions function answers GET /datasets for every contract it ships,
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     RUN_LOG_TABLE: table,
+    DATA_BUCKET: 'data',
     DATASETS_DIR: dir,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
