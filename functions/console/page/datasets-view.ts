@@ -44,7 +44,7 @@ function datasetSection(d: DatasetEntry): HTMLElement {
       dailyChart('Reject rate per day', series.x, series.rejectPercent, { unit: '%', color: '#cf222e', summary }),
       dailyChart('Glue cost per day (USD)', series.x, series.costUsd, { unit: '', color: '#8250df', summary }),
     ),
-    h('p', { class: 'muted' }, `Last 30 days: ${summary}.`),
+    h('p', { class: 'muted' }, `Last ${summary}.`),
   );
 }
 
