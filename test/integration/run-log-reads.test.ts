@@ -29,6 +29,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: env.dynamo.endpoint,
     RUN_LOG_TABLE: env.names.runLogTable,
+    DATA_BUCKET: 'data',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   const { handler } = (await import('../../functions/ingestions/handler')) as unknown as { handler: HttpHandler };

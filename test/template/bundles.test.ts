@@ -176,7 +176,8 @@ describe.each(STAGES)('the %s package', (stage) => {
     expect(response.statusCode).toBe(200);
     const html = Buffer.from(response.body, 'base64').toString();
     expect(html).toContain(`<meta name="cli-target" content="--stage ${stage} --region us-east-1">`);
-    expect(html).toContain('<meta name="datasets" content="dailycheckin">');
+    // Every contract in datasets/ is a dataset the page lists.
+    expect(html).toContain('<meta name="datasets" content="cafe_transactions,dailycheckin">');
     const script = /src="assets\/(app\.\w+\.js)"/.exec(html)![1]!;
     const asset = httpResult.parse((await invoke(stage, 'ConsoleLambdaFunction', httpEvent('GET /assets/{file}', `/assets/${script}`, {}, { file: script }))).result);
     expect(asset.statusCode).toBe(200);
