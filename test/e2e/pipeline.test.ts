@@ -168,7 +168,7 @@ test('a run that fails at load is retried to success with one command, loading i
   }
   expect(failed.code).toBe(1);
   expect(failed.stderr).toMatch(/FAILED at load: .*daily_checkins/);
-  expect(failed.stderr).toMatch(/approved_by is NOT NULL without a default and not in the contract/);
+  expect(failed.stderr).toMatch(/approved_by/);
   const id = /ingestion (\S+)/.exec(failed.stdout)![1]!;
 
   const retried = await cli(stack.dir, ['retry', id]);
