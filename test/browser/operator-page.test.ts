@@ -106,6 +106,12 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   await page.locator('nav a[data-view="ingestions"]').focus();
   await page.keyboard.press('Enter');
   await page.waitForSelector('main[data-ready="ingestions"]');
+  // It opens on the first dataset by name (cafe_transactions, with no runs here): pick check-ins in the filter.
+  await expect(page.locator('[data-empty]').textContent()).resolves.toBe('No ingestions of cafe_transactions.');
+  await page.selectOption('#f-dataset', 'dailycheckin');
+  await page.locator('form.filters button').click();
+  await page.waitForFunction(() => location.hash.includes('dataset=dailycheckin'));
+  await page.waitForSelector('main[data-ready="ingestions"] tbody tr');
   const ids = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ingestion')));
   expect(ids).toEqual(expect.arrayContaining([sample.ingestionId, bad.ingestionId, running.ingestionId]));
   expect(ids.indexOf(sample.ingestionId)).toBeGreaterThan(ids.indexOf(running.ingestionId));
