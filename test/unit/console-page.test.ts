@@ -40,7 +40,7 @@ describe('the console function', () => {
     expect(res.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
     expect(res.headers!['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
     expect(body(res)).toContain('<meta name="cli-target" content="--stage prod --region eu-west-1">');
-    expect(body(res)).toContain('<meta name="datasets" content="dailycheckin">');
+    expect(body(res)).toContain('<meta name="datasets" content="cafe_transactions,dailycheckin">');
   });
 
   test('serves the built assets, cached for good, and nothing else', async () => {

@@ -179,8 +179,13 @@ async function datasetState(contract, log, now) {
 async function figuresOf(runs2, log) {
   const ended = runs2.filter((r) => r.status === "SUCCEEDED" || r.status === "FAILED");
   const figures = /* @__PURE__ */ new Map();
-  for (let i = 0; i < ended.length; i += FIGURE_READS) {
-    const batch = ended.slice(i, i + FIGURE_READS);
+  const unsummarised = [];
+  for (const r of ended) {
+    if (r.rowsIn === void 0) unsummarised.push(r);
+    else figures.set(r.ingestionId, { rowsTested: r.rejected === void 0 ? 0 : r.rowsIn, rowsRejected: r.rejected ?? 0, rowsLoaded: r.rowsLoaded ?? 0, costUsd: r.costUsd ?? 0 });
+  }
+  for (let i = 0; i < unsummarised.length; i += FIGURE_READS) {
+    const batch = unsummarised.slice(i, i + FIGURE_READS);
     const read = await Promise.all(batch.map((r) => log.figures(r.ingestionId)));
     batch.forEach((r, j) => figures.set(r.ingestionId, read[j]));
   }
