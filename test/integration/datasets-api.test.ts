@@ -1,39 +1,27 @@
 import { jest } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadContracts, type DatasetContract } from '../../functions/shared/contracts';
 import { DatasetLog } from '../../functions/shared/dataset-log';
-import { documentClient } from '../../functions/shared/document-client';
 import { datasetsView, type DatasetsView } from '../../functions/shared/datasets-view';
-import { startDynamo, type LocalDynamo } from '../../local/dynamodb';
 import { startHttpApi, type HttpHandler } from '../../local/http-api';
-import { localAws } from '../../local/layout';
-import { localDeployment } from '../support/orchestration';
+import { startRunLogTable } from '../support/run-log-table';
 
 jest.setTimeout(60_000);
 
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
-let doc: ReturnType<typeof documentClient>;
+let runLog: Awaited<ReturnType<typeof startRunLogTable>>;
+let doc: Awaited<ReturnType<typeof startRunLogTable>>['doc'];
 let table: string;
 let log: DatasetLog;
 
 beforeAll(async () => {
-  const deployment = await localDeployment();
-  table = deployment.names.runLogTable;
-  dynamo = await startDynamo(null, deployment.tables());
-  client = new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws });
-  doc = documentClient(client);
-  log = new DatasetLog(doc, table);
+  runLog = await startRunLogTable();
+  ({ doc, table, log } = runLog);
 });
 
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
+afterAll(() => runLog.stop());
 
 interface Run {
   id: string;
@@ -206,7 +194,7 @@ test('the ingestions function answers GET /datasets for every contract it ships,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: runLog.endpoint,
     RUN_LOG_TABLE: table,
     DATA_BUCKET: 'data',
     DATASETS_DIR: dir,

@@ -1,39 +1,27 @@
 import { jest } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { checkFreshness, type CheckPorts } from '../../functions/freshness/check';
 import type { DatasetContract, Schedule } from '../../functions/shared/contracts';
 import { DatasetLog, missingKey } from '../../functions/shared/dataset-log';
-import { documentClient } from '../../functions/shared/document-client';
 import { datasetView } from '../../functions/shared/datasets-view';
-import { startDynamo, type LocalDynamo } from '../../local/dynamodb';
-import { localAws } from '../../local/layout';
-import { localDeployment } from '../support/orchestration';
+import { startRunLogTable } from '../support/run-log-table';
 
 /** The checker against a real DynamoDB API (dynalite, the local stack's run log), with the alerts and metrics it
  *  sends kept in arrays. */
 
 jest.setTimeout(60_000);
 
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
-let doc: ReturnType<typeof documentClient>;
+let runLog: Awaited<ReturnType<typeof startRunLogTable>>;
+let doc: Awaited<ReturnType<typeof startRunLogTable>>['doc'];
 let table: string;
 let log: DatasetLog;
 
 beforeAll(async () => {
-  const deployment = await localDeployment();
-  table = deployment.names.runLogTable;
-  dynamo = await startDynamo(null, deployment.tables());
-  client = new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws });
-  doc = documentClient(client);
-  log = new DatasetLog(doc, table);
+  runLog = await startRunLogTable();
+  ({ doc, table, log } = runLog);
 });
 
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
+afterAll(() => runLog.stop());
 
 const schedule: Schedule = { every: 'day', due: '06:00', timeZone: 'Europe/London', graceMinutes: 60, businessDate: 'previous day' };
 const contract = (name: string): DatasetContract => ({ name, target: { table: name }, quality: { mode: 'soft' }, schedule });
