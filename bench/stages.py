@@ -63,7 +63,7 @@ def run_test(staged: str, out: str) -> dict:
         def write(name, rows):
             rows.write.mode("overwrite").parquet(f"{out}/{name}")
 
-        counts, _ = quality.split(spark.read.parquet(staged), SPEC, None, write)
+        counts, _ = quality.split(spark.read.parquet(staged), SPEC, write)
         return counts.rows
 
     return spark_stage("test", work)

@@ -4,13 +4,14 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadContracts } from '../functions/shared/contracts';
+import { datasetsView } from '../functions/shared/datasets-view';
 import { ingestionView, summaryView } from '../functions/shared/ingestion-view';
 import { IngestionNotFoundError, InvalidCursorError } from '../functions/shared/errors';
 import { retryIngestion } from '../functions/shared/retry';
 import { INGESTION_STATUSES, type IngestionStatus } from '../functions/shared/run-log';
 import { UsageError } from './errors';
 import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from '../local/client';
-import { formatIngestion, formatRuns } from './format';
+import { formatDatasets, formatIngestion, formatRuns } from './format';
 import { runningStack } from './stack-file';
 import { resolveTarget, type Target } from './target';
 
@@ -85,6 +86,13 @@ export async function runs(
     console.log(formatRuns(views));
     if (nextCursor) console.log(`more: --cursor ${nextCursor}`);
   }
+  return 0;
+}
+
+/** Every dataset's freshness against its schedule, last success and run, and daily figures: GET /datasets' data. */
+export async function datasets(target: Target, json: boolean) {
+  const view = await datasetsView(loadContracts(), target.datasetLog, new Date());
+  console.log(json ? JSON.stringify(view, null, 2) : formatDatasets(view));
   return 0;
 }
 

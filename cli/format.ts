@@ -1,3 +1,4 @@
+import type { DatasetsView, DatasetView } from '../functions/shared/datasets-view';
 import type { IngestionView, StageView, SummaryView } from '../functions/shared/ingestion-view';
 
 /** Left-aligned columns separated by two spaces; empty cells print as "-". */
@@ -8,6 +9,7 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 const seconds = (s: number | null) => (s === null ? '' : `${s.toFixed(1)}s`);
+const usd = (n: number | undefined) => (n === undefined ? '' : `$${n.toFixed(4)}`);
 const time = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '');
 const metric = (s: StageView, ...keys: string[]) => {
   for (const k of keys) if (typeof s.metrics?.[k] === 'number') return String(s.metrics[k]);
@@ -16,7 +18,7 @@ const metric = (s: StageView, ...keys: string[]) => {
 
 function stagesTable(stages: StageView[]): string {
   return table(
-    ['STAGE', 'STATUS', 'STARTED', 'DURATION', 'ROWS IN', 'ROWS OUT', 'REJECTED', 'ERROR'],
+    ['STAGE', 'STATUS', 'STARTED', 'DURATION', 'ROWS IN', 'ROWS OUT', 'REJECTED', 'DPU-S', 'COST', 'ERROR'],
     stages.map((s) => [
       s.stage,
       s.status,
@@ -25,6 +27,8 @@ function stagesTable(stages: StageView[]): string {
       metric(s, 'rowsIn'),
       metric(s, 'rowsOut', 'accepted'),
       metric(s, 'rejected'),
+      s.dpuSeconds === undefined ? '' : String(s.dpuSeconds),
+      usd(s.costUsd),
       s.status === 'FAILED' ? `${s.error ?? ''}: ${s.cause ?? ''}` : '',
     ]),
   );
@@ -40,6 +44,9 @@ export function formatIngestion({ summary: s, stages, attempts }: IngestionView)
   ];
   if (s.status === 'FAILED' || s.status === 'REJECTED') lines.push(`reason     ${s.stage ? `${s.stage}: ` : ''}${s.error}: ${s.cause}`);
   if (s.status === 'FAILED') lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (s.costUsd !== undefined) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
+  const logged = stages.filter((st) => st.logs);
+  if (logged.length > 0) lines.push('logs', ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ''}  ${st.logs!.output}${st.logs!.error !== st.logs!.output ? `  ${st.logs!.error}` : ''}`));
   if (stages.length > 0) lines.push('', stagesTable(stages));
   for (const a of [...attempts].reverse()) {
     lines.push('', `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` — ${a.error}: ${a.cause}` : ''}`);
@@ -54,4 +61,40 @@ export function formatRuns(items: SummaryView[]): string {
     ['RECEIVED', 'STATUS', 'STATE', 'ATTEMPT', 'DURATION', 'INGESTION', 'SOURCE'],
     items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri]),
   );
+}
+
+const age = (minutes: number | null) =>
+  minutes === null ? '' : minutes < 120 ? `${minutes} min ago` : minutes < 2880 ? `${Math.floor(minutes / 60)} h ago` : `${Math.floor(minutes / 1440)} days ago`;
+
+function freshnessText({ freshness: f, schedule }: DatasetView): string {
+  if (f.status === 'late') return `${f.lateByMinutes} min late`;
+  if (f.status === 'missing') return `not by ${schedule!.due} + ${schedule!.graceMinutes} min`;
+  if (f.status === 'awaiting') return `grace until ${schedule!.due} + ${schedule!.graceMinutes} min`;
+  return '';
+}
+
+/** `landing-etl datasets`: what GET /datasets says, one line per dataset, then the last 7 days of figures. */
+export function formatDatasets({ datasets }: DatasetsView): string {
+  if (datasets.length === 0) return 'no datasets';
+  const summary = table(
+    ['DATASET', 'FRESHNESS', 'BUSINESS DATE', 'DUE', 'NOTE', 'LAST SUCCESS', 'LAST RUN'],
+    datasets.map((d) => [
+      d.name,
+      d.freshness.status,
+      d.freshness.businessDate ?? '',
+      time(d.freshness.dueAt ?? undefined),
+      freshnessText(d),
+      d.lastSuccess ? `${d.lastSuccess.businessDate} (${age(d.freshness.minutesSinceSuccess)})` : '',
+      d.lastRun ? `${d.lastRun.status}${d.lastRun.stage && d.lastRun.status === 'FAILED' ? ` at ${d.lastRun.stage}` : ''}` : '',
+    ]),
+  );
+  const days = datasets.map(
+    (d) =>
+      `${d.name}, last 7 days (UTC, by arrival):\n` +
+      table(
+        ['DAY', 'RUNS', 'ROWS LOADED', 'REJECTED', 'REJECT RATE', 'COST USD'],
+        d.days.slice(-7).map((x) => [x.date, String(x.runs), String(x.rowsLoaded), String(x.rowsRejected), `${(x.rejectRate * 100).toFixed(1)}%`, x.costUsd.toFixed(4)]),
+      ).replace(/^/gm, '  '),
+  );
+  return [summary, ...days].join('\n\n');
 }

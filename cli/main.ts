@@ -10,8 +10,11 @@ const USAGE = `usage: landing-etl <command> [options]
                                                     recent ingestions of a dataset (all: every dataset) or of
                                                     one source object, newest first
   retry ID [--detach]                               re-run a FAILED ingestion as its next attempt and follow it
+  datasets                                          every dataset's freshness against its schedule (fresh,
+                                                    awaiting, missing, late, unscheduled), last success, last
+                                                    run and daily figures: what GET /datasets serves
 
-  --json              machine-readable output (status, runs, retry)
+  --json              machine-readable output (status, runs, retry, datasets)
   --stage NAME        a deployed stage (CloudFormation stack landing-etl-NAME) instead of the local stack
   --region R          the deployed stage's region (default: the AWS SDK's)
   --help, -h          this text`;
@@ -71,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
     case 'retry':
       if (!positionals[0]) throw new UsageError('retry needs an ingestion ID');
       return (await commands()).retry(await target(), positionals[0], o.json, o.detach);
+    case 'datasets':
+      return (await commands()).datasets(await target(), o.json);
     case undefined:
     case 'help':
     case '--help':

@@ -1,16 +1,18 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { DatasetLog } from '../functions/shared/dataset-log';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog } from '../functions/shared/run-log';
 import { localAws } from '../local/layout';
-import { runLogFor } from '../local/client';
+import { datasetLogFor, runLogFor } from '../local/client';
 import { runningStack } from './stack-file';
 
 /** Where the CLI reads the run log and starts executions: the local stack, or a deployed stage. */
 export interface Target {
   label: string;
   runLog: RunLog;
+  datasetLog: DatasetLog;
   sfn: SFNClient;
   stateMachineArn: string;
 }
@@ -45,9 +47,11 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
     const { runLogTable, stateMachineArn } = await stageOutputs(opts.stage, opts.region);
     // The state machine's ARN names the region the stack is in.
     const region = opts.region ?? stateMachineArn.split(':')[3];
+    const doc = documentClient(new DynamoDBClient({ region }));
     return {
       label: `stage ${opts.stage}`,
-      runLog: new RunLog(documentClient(new DynamoDBClient({ region })), runLogTable),
+      runLog: new RunLog(doc, runLogTable),
+      datasetLog: new DatasetLog(doc, runLogTable),
       sfn: new SFNClient({ region }),
       stateMachineArn,
     };
@@ -56,6 +60,7 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
   return {
     label: 'the local stack',
     runLog: runLogFor(stack),
+    datasetLog: datasetLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
     stateMachineArn: stack.stateMachineArn,
   };

@@ -29,7 +29,11 @@ const POSITIVE_INTEGERS = [
   'glueMaxConcurrentRuns',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
+  'freshnessCheckMinutes',
 ];
+
+/** Prices: a positive decimal number. */
+const POSITIVE_DECIMALS = ['glueDpuHourPrice'];
 
 /** Opt-in settings: empty (the default) leaves them out of the template; otherwise a non-negative integer. Reserved
  *  concurrency is opt-in because Lambda refuses a reservation that would leave the account fewer than 100
@@ -40,7 +44,7 @@ const OPTIONAL_NON_NEGATIVE_INTEGERS = ['executorReservedConcurrency', 'queryRes
 
 /** Every parameter the checks read. */
 export const CHECKED_PARAMS = [
-  ...new Set([...REQUIRED.flatMap((r) => r.names), ...Object.keys(CHOICES), ...POSITIVE_INTEGERS, ...OPTIONAL_NON_NEGATIVE_INTEGERS]),
+  ...new Set([...REQUIRED.flatMap((r) => r.names), ...Object.keys(CHOICES), ...POSITIVE_INTEGERS, ...POSITIVE_DECIMALS, ...OPTIONAL_NON_NEGATIVE_INTEGERS]),
 ];
 
 const blank = (v) => v === undefined || v === null || String(v).trim() === '';
@@ -59,6 +63,10 @@ export function paramProblems(params) {
   }
   for (const name of POSITIVE_INTEGERS) {
     if (!/^[1-9][0-9]*$/.test(String(params[name] ?? ''))) problems.push(`parameter ${name} must be a positive integer (got "${params[name] ?? ''}")`);
+  }
+  for (const name of POSITIVE_DECIMALS) {
+    const value = String(params[name] ?? '');
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || Number(value) <= 0) problems.push(`parameter ${name} must be a positive number (got "${value}")`);
   }
   for (const name of OPTIONAL_NON_NEGATIVE_INTEGERS) {
     if (!blank(params[name]) && !/^(0|[1-9][0-9]*)$/.test(String(params[name]).trim())) {

@@ -3,6 +3,9 @@
 //   mean "discard the result": `"ResultPath": null` must reach Step Functions);
 // - `${glueArtifacts:hash|prefix|pythonModules}` builds the Glue artifacts (deploy/glue-artifacts.js) while the
 //   configuration is resolved, so the template names them by content hash;
+// - `${consolePage:hash}` builds the operator page (deploy/console-page.js) into .build/console/, which the console
+//   function's package includes;
+// - `${freshnessAlarms:}` is a staleness alarm per dataset whose contract has a schedule (deploy/freshness-alarms.js);
 // - `${checkedParams:}` checks the stage's parameters while serverless.yml is resolved, before anything is validated
 //   or built, and fails with the name of every missing or invalid one;
 // - on deploy, uploads the artifacts to the deployment bucket under glue/<hash>/ before the stack is updated, and once
@@ -13,6 +16,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildConsolePage } from './console-page.js';
+import { freshnessAlarms } from './freshness-alarms.js';
 import { buildGlueArtifacts } from './glue-artifacts.js';
 import { deleteGlueArtifacts, glueHashOfUri, pruneGlueArtifacts, uploadGlueArtifacts } from './glue-bucket.js';
 import { CHECKED_PARAMS, checkedValues, paramProblems } from './params.js';
@@ -27,7 +32,14 @@ export default class LandingEtlDeploy {
     this.provider = serverless.getProvider('aws');
     let artifacts;
     const built = () => (artifacts ??= buildGlueArtifacts(serverless.serviceDir));
+    let page;
     this.configurationVariablesSources = {
+      consolePage: {
+        resolve: ({ address }) => {
+          if (address !== 'hash') throw new Error(`consolePage:${address} is not one of hash`);
+          return { value: (page ??= buildConsolePage(serverless.serviceDir)).hash };
+        },
+      },
       checkedParams: {
         resolve: async ({ resolveVariable }) => {
           const params = {};
@@ -41,6 +53,14 @@ export default class LandingEtlDeploy {
             `Stage "${stage}" cannot be packaged: ${problems.join('; ')}. Pass them as --param="NAME=VALUE" or set ` +
               `them under params.${stage} in serverless.yml (README: Deployment).`,
           );
+        },
+      },
+      freshnessAlarms: {
+        resolve: async ({ resolveVariable }) => {
+          const stage = await resolveVariable('sls:stage');
+          const minutes = Number(await resolveVariable('param:freshnessCheckMinutes'));
+          // The namespace the checker writes (serverless.yml: functions.freshness METRICS_NAMESPACE).
+          return { value: freshnessAlarms(join(serverless.serviceDir, 'datasets'), { namespace: `landing-etl/${stage}`, periodSeconds: minutes * 60 }) };
         },
       },
       fileText: {

@@ -1,13 +1,15 @@
-"""Glue job: load. Applies migrations, then swaps the accepted rows of the source object into the serving table in
-one transaction. No SparkSession: the rows stream from the staged Parquet into an unlogged staging table over --load_connections
-connections (default 4), then move into the serving table in the swap's transaction (see landing_etl/load.py)."""
+"""Glue job: load. Applies migrations, creates the dataset's table from its contract when missing (or refuses one
+that does not match it), then swaps the accepted rows of the source object into the serving table in one
+transaction. No SparkSession: the rows stream from the staged Parquet into an unlogged staging table over
+--load_connections connections (default 4), then move into the serving table in the swap's transaction (see
+landing_etl/load.py)."""
 
 import sys
 import time
 
 import psycopg
 
-from landing_etl import aws, contract, db, load, migrations, runlog, source, storage
+from landing_etl import aws, contract, db, load, migrations, runlog, schema, source, storage
 from landing_etl.jobargs import resolve_args
 
 DEFAULT_CONNECTIONS = 4
@@ -42,6 +44,8 @@ def main(argv: list[str]) -> None:
     dsn = db.dsn(args["db_secret_arn"], args["db_host"], args["db_sslmode"], args["db_sslrootcert"])
     with psycopg.connect(dsn) as conn:
         migrations.apply(conn, args["migrations_uri"])
+        # Committed before staging: the staging table is created from the serving table's shape.
+        schema.ensure(conn, spec)
     connections = args["load_connections"] or str(DEFAULT_CONNECTIONS)
     if not connections.isdigit() or int(connections) < 1:
         raise ValueError(f"--load_connections must be a positive integer, got {connections!r}")

@@ -4,7 +4,7 @@ report, records the metrics, then applies the quality gate."""
 import sys
 import time
 
-from landing_etl import aws, contract, privacy, quality, runlog, storage
+from landing_etl import aws, contract, quality, runlog, storage
 from landing_etl.jobargs import resolve_args
 from landing_etl.spark import session
 
@@ -12,12 +12,11 @@ ARGS = ["ingestion_id", "dataset", "staging_uri", "quality_mode", "run_log_table
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn",))
+    args = resolve_args(argv, ARGS)
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
     mode = quality.mode_for(args["quality_mode"], spec)
-    secret = privacy.key(args["privacy_key_secret_arn"]) if privacy.needs_key(spec) else None
     spark = session(f"test-{args['ingestion_id']}")
     staged_uri = storage.join(args["staging_uri"], "transformed")
     staged = spark.read.parquet(storage.resolve(staged_uri))
@@ -25,7 +24,7 @@ def main(argv: list[str]) -> None:
     def write(name, rows):
         rows.write.mode("overwrite").parquet(storage.resolve(storage.join(args["staging_uri"], name)))
 
-    counts, examples = quality.split(staged, spec, secret, write)
+    counts, examples = quality.split(staged, spec, write)
     report = quality.report(counts, spec, examples, mode)
     storage.write_json(
         storage.join(args["staging_uri"], "quality-report.json"), {"ingestionId": args["ingestion_id"], **report}

@@ -1,10 +1,11 @@
-"""Glue job: transform. Reads exactly the landed object version, types it by the dataset contract, writes Parquet
-to staging `transformed/` (replacing any earlier attempt of the same ingestion)."""
+"""Glue job: transform. Reads exactly the landed object version, types it by the dataset contract, applies the
+contract's privacy (hash, mask, drop), writes Parquet to staging `transformed/` (replacing any earlier attempt of
+the same ingestion)."""
 
 import sys
 import time
 
-from landing_etl import aws, contract, runlog, source, storage, transform
+from landing_etl import aws, contract, privacy, runlog, source, storage, transform
 from landing_etl.jobargs import resolve_args
 from landing_etl.spark import session
 
@@ -21,17 +22,18 @@ ARGS = [
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS)
+    args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn",))
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
+    secret = privacy.key(args["privacy_key_secret_arn"]) if privacy.needs_key(spec) else None
     version = source.version_or_none(args["source_version"])
     obj = source.stage(args["source_uri"], version, args["staging_uri"])
     if obj.uri.endswith(".gz"):
         source.verify_gzip(obj.uri)
     spark = session(f"transform-{args['ingestion_id']}")
     raw, rows = transform.transformed(
-        spark, storage.resolve(obj.uri), spec, args["ingestion_id"], args["source_uri"], version
+        spark, storage.resolve(obj.uri), spec, args["ingestion_id"], args["source_uri"], version, secret
     )
     out = storage.resolve(storage.join(args["staging_uri"], "transformed"))
     rows.write.mode("overwrite").parquet(out)

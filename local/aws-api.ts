@@ -82,6 +82,7 @@ async function glueApi(glue: GlueApi, action: string, body: { JobName: string; R
 const jobRunOnTheWire = (run: JobRun) => ({
   ...run,
   StartedOn: epoch(run.StartedOn),
+  ...(run.LastModifiedOn ? { LastModifiedOn: epoch(run.LastModifiedOn) } : {}),
   ...(run.CompletedOn ? { CompletedOn: epoch(run.CompletedOn) } : {}),
 });
 

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DatasetLog } from '../functions/shared/dataset-log';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
 import { localAws, type StackInfo } from './layout';
@@ -12,6 +13,10 @@ import { localAws, type StackInfo } from './layout';
 /** The stack's run log, through its DynamoDB endpoint. */
 export const runLogFor = (info: StackInfo) =>
   new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
+
+/** The stack's run log seen per dataset (freshness, MISSING entries, daily figures). */
+export const datasetLogFor = (info: StackInfo) =>
+  new DatasetLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 
 /** The S3 URI of a landing key, as the executor records it. */
 export const landingUri = (info: StackInfo, key: string) => `s3://${info.landingBucket}/${key}`;

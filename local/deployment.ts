@@ -30,6 +30,20 @@ export interface GlueJob {
   role: string;
   scriptLocation: string;
   defaultArguments: Record<string, string>;
+  /** What GetJobRun reports of the job's capacity. */
+  capacity: { GlueVersion: string; WorkerType: string; NumberOfWorkers: number; Timeout: number };
+}
+
+/** An EventBridge Scheduler schedule that invokes a function of the template at a fixed rate. */
+export interface Schedule {
+  logicalId: string;
+  functionLogicalId: string;
+  /** The function's ARN and the logical id of the role the schedule invokes it with. */
+  targetArn: string;
+  role: string;
+  everyMs: number;
+  /** The target's Input, with EventBridge Scheduler's context attributes (<aws.scheduler.scheduled-time>) in it. */
+  input: string;
 }
 
 export interface Route {
@@ -133,6 +147,35 @@ export class Deployment {
         role,
         scriptLocation: t.property<string>(logicalId, 'Command', 'ScriptLocation'),
         defaultArguments: stringValues(t.property<Record<string, Json>>(logicalId, 'DefaultArguments')),
+        capacity: {
+          GlueVersion: t.property<string>(logicalId, 'GlueVersion'),
+          WorkerType: t.property<string>(logicalId, 'WorkerType'),
+          NumberOfWorkers: Number(t.property<number>(logicalId, 'NumberOfWorkers')),
+          Timeout: Number(t.property<number>(logicalId, 'Timeout')),
+        },
+      };
+    });
+  }
+
+  /** The template's schedules (AWS::Scheduler::Schedule) of rate(N minutes|hours) that invoke its functions. */
+  schedules(): Schedule[] {
+    const t = this.template;
+    const units: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000 };
+    return t.ofType('AWS::Scheduler::Schedule').map((logicalId) => {
+      const expression = t.property<string>(logicalId, 'ScheduleExpression');
+      const rate = /^rate\((\d+) (\w+)\)$/.exec(expression);
+      if (!rate || !units[rate[2]!]) throw new Error(`${logicalId}: the local stack runs rate(N minutes|hours) schedules, not ${expression}`);
+      const target = (t.resource(logicalId).Properties?.Target ?? {}) as Record<string, Json>;
+      const functionLogicalId = logicalIdOfGetAtt(target.Arn);
+      const role = logicalIdOfGetAtt(target.RoleArn);
+      if (!functionLogicalId || !role) throw new Error(`${logicalId}: its target and role are not a Fn::GetAtt of a function and a role in the template`);
+      return {
+        logicalId,
+        functionLogicalId,
+        targetArn: t.property<string>(logicalId, 'Target', 'Arn'),
+        role,
+        everyMs: Number(rate[1]) * units[rate[2]!]!,
+        input: t.property<string>(logicalId, 'Target', 'Input'),
       };
     });
   }

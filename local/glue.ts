@@ -18,7 +18,19 @@ export interface JobRun {
   CompletedOn?: string;
   ExecutionTime?: number;
   ErrorMessage?: string;
+  // The rest of Glue's JobRun, as GetJobRun returns it for a job of fixed workers (AWS Glue API reference, "JobRun").
+  Attempt?: number;
+  LastModifiedOn?: string;
+  GlueVersion?: string;
+  WorkerType?: string;
+  NumberOfWorkers?: number;
+  MaxCapacity?: number;
+  Timeout?: number;
+  ExecutionClass?: 'STANDARD';
 }
+
+/** DPUs of a worker of each type that the local stack's jobs may name. */
+const DPU_PER_WORKER: Record<string, number> = { 'G.025X': 0.25, 'G.1X': 1, 'G.2X': 2, 'G.4X': 4, 'G.8X': 8 };
 
 /** An error shaped like the one the Step Functions AWS-SDK integration raises for a Glue API error. */
 export class GlueApiError extends Error {
@@ -36,6 +48,8 @@ export interface LocalJob {
   /** Its --extra-py-files, as built. */
   pyFiles: string[];
   defaultArguments: Record<string, string>;
+  /** The job definition's capacity, as GetJobRun reports it. */
+  capacity?: { GlueVersion: string; WorkerType: string; NumberOfWorkers: number; Timeout: number };
   /** The process environment of the job's driver: its role's credentials, region, endpoints. */
   env: NodeJS.ProcessEnv;
 }
@@ -95,13 +109,19 @@ export class LocalGlue {
     const job = this.jobs[params.JobName];
     if (!job) throw new GlueApiError('EntityNotFoundException', `Job ${params.JobName} not found`);
     const id = `jr_${randomUUID().replaceAll('-', '')}${randomUUID().replaceAll('-', '')}`;
+    const capacity = job.capacity;
     this.runs.set(id, {
       Id: id,
+      Attempt: 0,
       JobName: params.JobName,
       JobRunState: 'WAITING',
+      ...(capacity
+        ? { ...capacity, MaxCapacity: capacity.NumberOfWorkers * (DPU_PER_WORKER[capacity.WorkerType] ?? 1), ExecutionClass: 'STANDARD' as const }
+        : {}),
       // Like Glue: the run's arguments override the job's default arguments.
       Arguments: { ...job.defaultArguments, ...params.Arguments },
       StartedOn: new Date().toISOString(),
+      LastModifiedOn: new Date().toISOString(),
       started: Date.now(),
     });
     this.queue.push(id);
@@ -158,9 +178,12 @@ export class LocalGlue {
     if (!run || (run.JobRunState !== 'RUNNING' && run.JobRunState !== 'WAITING')) return;
     run.JobRunState = state;
     run.CompletedOn = new Date().toISOString();
+    run.LastModifiedOn = run.CompletedOn;
     run.ExecutionTime = Math.round((Date.now() - run.started) / 1000);
     if (error) run.ErrorMessage = error;
-    if (trace) void writeFile(join(paths.glueLogs, `${run.JobName}-${id}.log`), trace);
+    // The run's log (on AWS its CloudWatch streams): how it ended and, for a failure, the driver's trace.
+    const summary = `${run.JobName} ${id}: ${state} after ${run.ExecutionTime}s (started ${run.StartedOn}, ended ${run.CompletedOn})\n`;
+    void writeFile(join(paths.glueLogs, `${run.JobName}-${id}.log`), `${summary}${error ? `${error}\n` : ''}${trace ?? ''}`);
     this.running--;
     this.drain();
   }

@@ -21,6 +21,7 @@ import { packagedStage } from './packaged';
 import { freePort } from './ports';
 import { startPostgres } from './postgres';
 import { LocalS3, localArtifactPath } from './s3';
+import { LocalScheduler } from './scheduler';
 import { createSecrets } from './secrets';
 import { LocalStepFunctions } from './stepfunctions';
 
@@ -107,6 +108,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
             script: localArtifactPath(job.scriptLocation, names.deploymentBucket, artifacts),
             pyFiles: (job.defaultArguments['--extra-py-files'] ?? '').split(',').filter(Boolean).map((f) => localArtifactPath(f, names.deploymentBucket, artifacts)),
             defaultArguments: localTls(job.defaultArguments),
+            capacity: job.capacity,
             env: {
               PATH: process.env.PATH,
               HOME: process.env.HOME,
@@ -134,6 +136,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       credentials: { accessKeyId: 'StateMachineRole', secretAccessKey: 'local' },
     };
     const glueClient = new GlueClient(asStateMachine);
+    // Lambda is invoked over IPC, not through the gateway: the call is recorded here, as the state machine's role.
+    let invokeFunction: (arn: string, payload: unknown) => Promise<unknown> = () => Promise.reject(new Error('Lambda is not started yet'));
     const snsClient = new SNSClient(asStateMachine);
     const definition = deployment.stateMachineDefinition();
     const stepFunctions = await LocalStepFunctions.create({
@@ -148,6 +152,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
           getJobRun: (p) => glueClient.send(new GetJobRunCommand(p)) as never,
         },
         publish: (p) => snsClient.send(new PublishCommand(p)),
+        invoke: (arn, payload) => invokeFunction(arn, payload),
       },
       pollMs: Number(process.env.LOCAL_POLL_MS ?? 1000),
       retryMs: process.env.LOCAL_RETRY_MS ? Number(process.env.LOCAL_RETRY_MS) : undefined,
@@ -167,12 +172,44 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const lambdas = new LocalLambdas(deployment.functions(), paths.lambdas, (fn) => ({
       ...principalEnv(fn.role, gateway.endpoint),
       ...localTlsEnv(fn.environment, caBundle),
+      // A Glue run's logs are its log file here (local/glue.ts), not CloudWatch streams.
+      ...('GLUE_LOG_LINK' in fn.environment ? { GLUE_LOG_LINK: `file://${join(paths.glueLogs, '{jobName}-{runId}.log')}` } : {}),
+      // The CLI reaches the local stack without --stage.
+      ...('CLI_TARGET' in fn.environment ? { CLI_TARGET: '' } : {}),
+      // Folder mode: the staging zone is a folder, read as files (as the Glue jobs' storage.py does).
+      ...(s3Mode === 'folder' && 'DATA_BUCKET' in fn.environment ? { LANDING_ETL_LOCAL_S3: paths.s3 } : {}),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // A test hook (the fault suite's extra contracts): the bundles otherwise read the contracts they ship with.
       ...(datasetsOverride ? { DATASETS_DIR: datasetsOverride } : {}),
     }), log);
     await lambdas.start();
     stops.push(() => lambdas.stop());
+    invokeFunction = async (arn, payload) => {
+      const fn = deployment.functions().find((f) => f.name === arn.split(':').at(-1));
+      recorder.record({
+        time: new Date().toISOString(),
+        principal: 'StateMachineRole',
+        service: 'lambda',
+        action: 'lambda:InvokeFunction',
+        resource: arn,
+        status: fn ? 200 : 404,
+      });
+      if (!fn) throw new Error(`Lambda.ResourceNotFoundException: Function not found: ${arn}`);
+      return lambdas.handler(fn.logicalId)(payload);
+    };
+
+    // EventBridge Scheduler: the schedules invoke their functions with the schedule's role (recorded for the IAM check).
+    const scheduler = new LocalScheduler(
+      deployment.schedules(),
+      (schedule, event) => {
+        recorder.record({ time: new Date().toISOString(), principal: schedule.role, service: 'lambda', action: 'lambda:InvokeFunction', resource: schedule.targetArn, status: 200 });
+        return lambdas.handler(schedule.functionLogicalId)(event);
+      },
+      log,
+      scheduleOptions(process.env),
+    );
+    scheduler.start();
+    stops.push(() => scheduler.stop());
 
     let ready = false;
     const http = await startHttpApi(
@@ -225,6 +262,16 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+/** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the
+ *  template's period or the machine's clock in place. */
+function scheduleOptions(env: NodeJS.ProcessEnv): { everyMs?: number; firstTickAt?: Date } {
+  const every = env.LOCAL_SCHEDULE_EVERY_MS;
+  const time = env.LOCAL_SCHEDULE_TIME;
+  if (every && !/^\d+$/.test(every)) throw new Error(`LOCAL_SCHEDULE_EVERY_MS must be milliseconds (0: no schedules), got "${every}"`);
+  if (time && Number.isNaN(Date.parse(time))) throw new Error(`LOCAL_SCHEDULE_TIME must be an ISO-8601 instant, got "${time}"`);
+  return { ...(every ? { everyMs: Number(every) } : {}), ...(time ? { firstTickAt: new Date(time) } : {}) };
 }
 
 // The database's TLS, locally. The template verifies the server (verify-full against the Amazon RDS CAs), which the

@@ -41,7 +41,8 @@ async function main() {
   await rename(`${paths.stackFile}.part`, paths.stackFile);
   console.log(`
 landing-etl local stack is up (data in ${localDir})
-  API            ${info.apiUrl}   (GET /get?user=NAME, GET /health)
+  operator page  ${info.apiUrl}/   (datasets, ingestions, quality reports; live while a run runs)
+  API            ${info.apiUrl}   (GET /get?user=NAME, GET /ingestions, GET /health)
   landing zone   ${info.landingFolder}   (drop files under <dataset>/…, e.g. dailycheckin/2026-11-21/checkins.csv)
   PostgreSQL     ${info.databaseUrl}
   DynamoDB       ${info.dynamodbEndpoint}   (run log table ${info.runLogTable})

@@ -16,6 +16,8 @@ export interface TaskServices {
   dynamodb: DynamoDBClient;
   glue: GlueApi;
   publish(input: { TopicArn: string; Message: string; Subject?: string }): Promise<{ MessageId?: string }>;
+  /** Lambda's Invoke (RequestResponse) of a function by its ARN: the function's result, or its error as thrown. */
+  invoke(functionArn: string, payload: unknown): Promise<unknown>;
 }
 
 /** The handler of each Task state of a definition: the local stand-in of the AWS service its Resource names. */
@@ -29,7 +31,7 @@ export function taskHandlers(states: Record<string, { Type: string; Resource?: s
 
 /** Each Task resource the definition may name, and the call it makes with the state's parameters. An error is
  *  named as Step Functions names it (`DynamoDB.ConditionalCheckFailedException`, `Glue.…`, `SNS.…`). */
-function handlerFor(resource: string, { dynamodb, glue, publish }: TaskServices): TaskHandler {
+function handlerFor(resource: string, { dynamodb, glue, publish, invoke }: TaskServices): TaskHandler {
   const tasks: Record<string, [prefix: string, call: (input: TaskInput) => Promise<unknown>]> = {
     'arn:aws:states:::dynamodb:putItem': ['DynamoDB', (i) => dynamodb.send(new PutItemCommand(i as never))],
     'arn:aws:states:::dynamodb:updateItem': ['DynamoDB', (i) => dynamodb.send(new UpdateItemCommand(i as never))],
@@ -37,6 +39,9 @@ function handlerFor(resource: string, { dynamodb, glue, publish }: TaskServices)
     'arn:aws:states:::aws-sdk:glue:startJobRun': ['Glue', (i) => glue.startJobRun(i as never)],
     'arn:aws:states:::aws-sdk:glue:getJobRun': ['Glue', (i) => glue.getJobRun(i as never)],
     'arn:aws:states:::sns:publish': ['SNS', (i) => publish(snsInput(i))],
+    // A function's own error keeps its name (Step Functions matches it as the function threw it); the integration's
+    // result is the invocation's, with the function's answer as Payload.
+    'arn:aws:states:::lambda:invoke': ['', async (i) => ({ StatusCode: 200, Payload: await invoke(String(i.FunctionName), i.Payload) })],
   };
   const task = tasks[resource];
   if (!task) throw new Error(`local stack: no local stand-in for Task resource ${resource}`);
@@ -48,7 +53,7 @@ function handlerFor(resource: string, { dynamodb, glue, publish }: TaskServices)
       return result as never;
     } catch (e) {
       const error = e as Error;
-      if (!error.name.startsWith(`${prefix}.`)) error.name = `${prefix}.${error.name}`;
+      if (prefix && !error.name.startsWith(`${prefix}.`)) error.name = `${prefix}.${error.name}`;
       throw error;
     }
   };

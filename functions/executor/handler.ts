@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { dynamodb, sfn, sns } from '../shared/aws-clients';
 import { readConfig, required } from '../shared/config';
 import { loadContracts } from '../shared/contracts';
+import { DatasetLog } from '../shared/dataset-log';
 import { logger } from '../shared/logger';
 import { RunLog } from '../shared/run-log';
 import { snsSubject } from '../shared/sns-subject';
@@ -22,6 +23,7 @@ const config = readConfig({
   QUALITY_MODE: z.optional(z.enum(['hard', 'soft'], { error: 'must be hard or soft (or unset: each contract keeps its mode)' })),
 });
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
+const datasetLog = new DatasetLog(dynamodb, config.RUN_LOG_TABLE);
 
 const ports: IngestionPorts = {
   contracts: loadContracts(),
@@ -31,6 +33,7 @@ const ports: IngestionPorts = {
   record: (ingestion) => runLog.create(ingestion),
   recordExecution: (id, arn) => runLog.recordExecution(id, arn),
   countDuplicate: (id) => runLog.countDuplicate(id),
+  closeMissing: (dataset, date, arrival) => datasetLog.closeMissing(dataset, date, arrival),
   async start(name, input) {
     try {
       const { executionArn } = await sfn.send(

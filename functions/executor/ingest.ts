@@ -1,5 +1,6 @@
 import type { DatasetContract } from '../shared/contracts';
 import { executionName, type ExecutionInput } from '../shared/execution';
+import { minutesLate } from '../shared/freshness';
 import { businessDate, ingestionId } from '../shared/ingestion-id';
 import type { NewIngestion } from '../shared/run-log';
 import type { LandedObject } from './s3-event';
@@ -13,6 +14,8 @@ export interface IngestionPorts {
   /** Records the execution on the summary; false when one was recorded already. */
   recordExecution(ingestionId: string, executionArn: string): Promise<boolean>;
   countDuplicate(ingestionId: string): Promise<void>;
+  /** Closes the dataset's open MISSING entry for the business date as LATE; false when none is open. */
+  closeMissing(dataset: string, businessDate: string, arrival: { ingestionId: string; arrivedAt: string; lateByMinutes: number }): Promise<boolean>;
   alert(subject: string, message: Record<string, unknown>): Promise<void>;
   dataBucket: string;
   qualityMode?: 'hard' | 'soft' | undefined;
@@ -90,12 +93,28 @@ export async function ingestLandedObject(obj: LandedObject, ports: IngestionPort
     ingestedTable: contract.target.table,
     executionInput: JSON.stringify(input),
   });
+  await closeMissingFile(contract, base, ports);
   const started = await ports.start(executionName(id, 1), input);
   if (started === 'exists') return duplicate('its execution already exists');
   // Step Functions answers a StartExecution with the name and input of a running execution with that execution:
   // only the delivery that records it first started the run.
   if (!(await ports.recordExecution(id, started.executionArn))) return duplicate('its execution was already started');
   return { outcome: 'started', ingestionId: id, executionArn: started.executionArn };
+}
+
+/** The file of a business date the freshness checker reported missing has come: the entry is closed as late, with how
+ *  late, and the one alert about it follows. Conditional, so a redelivery (or the retry of this event) closes nothing. */
+async function closeMissingFile(contract: DatasetContract, base: { ingestionId: string; dataset: string; businessDate: string; sourceUri: string; receivedAt: string }, ports: IngestionPorts) {
+  if (!contract.schedule) return;
+  const lateByMinutes = minutesLate(contract.schedule, base.businessDate, new Date(base.receivedAt));
+  const closed = await ports.closeMissing(base.dataset, base.businessDate, { ingestionId: base.ingestionId, arrivedAt: base.receivedAt, lateByMinutes });
+  if (closed) {
+    await ports.alert(`landing-etl: ${base.dataset} file for ${base.businessDate} arrived ${lateByMinutes} min late`, {
+      event: 'FILE_ARRIVED_LATE',
+      ...base,
+      lateByMinutes,
+    });
+  }
 }
 
 const truncate = (s: string, n: number) => (s.length > n ? `…${s.slice(-(n - 1))}` : s);

@@ -37,6 +37,13 @@ const listSchema = z
 
 const badRequest = (error: z.core.$ZodError) => new BadRequestError('bad_request', error.issues[0]!.message);
 
+/** A valid ingestion id from a path, or a 400 naming the rule. */
+export function ingestionIdOf(id: string): string {
+  const parsed = idSchema.safeParse(id);
+  if (!parsed.success) throw badRequest(parsed.error);
+  return parsed.data;
+}
+
 /** The run-log reads behind GET /ingestions: one ingestion by id, or the recent ones of a dataset or of one source
  *  object (newest first, paged, optionally by status). */
 export async function readIngestions(
@@ -45,10 +52,9 @@ export async function readIngestions(
   query: Record<string, string | undefined>,
 ): Promise<IngestionView | { items: SummaryView[]; nextCursor: string | null }> {
   if (id !== undefined) {
-    const parsed = idSchema.safeParse(id);
-    if (!parsed.success) throw badRequest(parsed.error);
-    const record = await runLog.get(parsed.data);
-    if (!record) throw new NotFoundError(`no ingestion ${parsed.data}`);
+    const valid = ingestionIdOf(id);
+    const record = await runLog.get(valid);
+    if (!record) throw new NotFoundError(`no ingestion ${valid}`);
     return ingestionView(record);
   }
   const parsed = listSchema.safeParse(query);

@@ -9,6 +9,37 @@ import { ContractError } from './errors';
  *  glue-scripts/landing_etl/contract.py checks the same pattern and length. */
 export const DATASET_NAME_MAX = 40;
 
+/** A time zone the runtime's ICU knows (IANA names such as Europe/London; the Lambda Node.js runtime has full ICU). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** When a dataset's file is due (README: Configuration, schedule): the file for each business date is due at `due`
+ *  local time in `timeZone` on the business date itself ("same day") or on the day after it ("previous day": a nightly
+ *  extract of yesterday), every day or on weekdays only (business dates Monday to Friday); it is missing once
+ *  `graceMinutes` more have passed. glue-scripts/landing_etl/contract.py accepts the same. */
+export const scheduleSchema = z.strictObject({
+  every: z._default(z.enum(['day', 'weekday'], { error: 'must be "day" or "weekday"' }), 'day'),
+  due: z.string({ error: 'must be a time "HH:MM"' }).check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour local time "HH:MM", e.g. "06:00"')),
+  timeZone: z.string({ error: 'must be an IANA time zone name' }).check(z.refine(isTimeZone, 'must be an IANA time zone name such as "Europe/London" or "UTC"')),
+  graceMinutes: z._default(
+    z.int({ error: 'must be a whole number of minutes' }).check(z.minimum(0, 'must be 0–1440 minutes'), z.maximum(1440, 'must be 0–1440 minutes')),
+    0,
+  ),
+  businessDate: z._default(z.enum(['previous day', 'same day'], { error: 'must be "previous day" or "same day"' }), 'previous day'),
+}, {
+  error: (issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `has unknown key(s) ${issue.keys.join(', ')}; known: every, due, timeZone, graceMinutes, businessDate`
+      : 'must be an object such as { "due": "06:00", "timeZone": "Europe/London" }',
+});
+export type Schedule = z.infer<typeof scheduleSchema>;
+
 /** The part of a dataset contract (datasets/NAME.json) the Lambdas use; the Glue jobs validate the whole file, and
  *  datasets/contract.schema.json describes it for editors (test/unit/contract-schema.test.ts and
  *  glue-scripts/tests/test_contract_schema.py hold both readers to it). */
@@ -19,8 +50,10 @@ const contractSchema = z.object({
       z.regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _'),
       z.maxLength(DATASET_NAME_MAX, `must be at most ${DATASET_NAME_MAX} characters`),
     ),
+  description: z.optional(z.string()),
   target: z.object({ table: z.string().check(z.minLength(1)) }),
   quality: z.object({ mode: z.enum(['hard', 'soft']) }),
+  schedule: z.optional(scheduleSchema),
 });
 export type DatasetContract = z.infer<typeof contractSchema>;
 

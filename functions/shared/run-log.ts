@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { decodeCursor, encodeCursor } from './cursor';
+import type { StageCost } from './job-cost';
 import { InvalidCursorError, RetryConflictError } from './errors';
 
 /** The run log is one DynamoDB table. Per ingestion, under the partition key ING#<id>: a SUMMARY item, one
@@ -32,13 +33,18 @@ const stageSchema = z.object({
   glueRunId: text(),
   /** Glue's ExecutionTime of the stage's job run. */
   jobSeconds: z.optional(z.number()),
+  /** The job run's DPU-seconds and its cost at list price (functions/shared/job-cost.ts). */
+  dpuSeconds: z.optional(z.number()),
+  costUsd: z.optional(z.number()),
+  /** Links to the job run's logs: CloudWatch on AWS, the run's log file locally. */
+  logs: z.optional(z.object({ output: z.string(), error: z.string() })),
   metrics: z.optional(z.record(z.string(), z.unknown())),
   error: text(),
   cause: text(),
 });
 export type StageRecord = z.infer<typeof stageSchema>;
 
-const summarySchema = z.object({
+export const summarySchema = z.object({
   ingestionId: z.string(),
   /** The same id under the attribute name dashboards of this kind of pipeline read. */
   ingestedID: z.string(),
@@ -62,6 +68,16 @@ const summarySchema = z.object({
   executionInput: text(),
   /** Deliveries of the same S3 event after the first (S3 delivers at least once). */
   duplicates: z.optional(z.int().check(z.nonnegative())),
+  /** Row counts of the current attempt, copied from its stages by the Glue jobs (landing_etl/runlog.py) so a list
+   *  of runs reads no stage items: source rows in, accepted / rejected / duplicate rows at test (`duplicates` counts S3 deliveries), rows loaded. */
+  rowsIn: z.optional(z.number()),
+  accepted: z.optional(z.number()),
+  rejected: z.optional(z.number()),
+  duplicateRows: z.optional(z.number()),
+  rowsLoaded: z.optional(z.number()),
+  /** Totals of every Glue job run of the ingestion, all attempts included. */
+  dpuSeconds: z.optional(z.number()),
+  costUsd: z.optional(z.number()),
   error: text(),
   cause: text(),
 });
@@ -114,7 +130,7 @@ const CONDITION = {
 } as const;
 
 /** Sends a conditional write: true when it was written, false when its condition did not hold. */
-async function writtenIf(write: Promise<unknown>): Promise<boolean> {
+export async function writtenIf(write: Promise<unknown>): Promise<boolean> {
   try {
     await write;
     return true;
@@ -316,6 +332,39 @@ export class RunLog {
     return { items, nextCursor: cursorOf(scope, start!) };
   }
 
+  /** Records what a stage's Glue job run cost on its stage item and adds it to the ingestion's totals. Once per run:
+   *  a repeated call (an invocation retried) finds the figures of that run already there and adds nothing. */
+  async recordStageCost(id: string, stage: Stage, cost: StageCost): Promise<boolean> {
+    const recorded = await writtenIf(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: summaryKey(id).pk, sk: `STAGE#${stage}` },
+          UpdateExpression: 'SET glueRunId = :run, jobSeconds = :seconds, dpuSeconds = :dpu, costUsd = :cost, logs = :logs',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)',
+          ExpressionAttributeValues: {
+            ':run': cost.glueRunId,
+            ':seconds': cost.jobSeconds,
+            ':dpu': cost.dpuSeconds,
+            ':cost': cost.costUsd,
+            ':logs': cost.logs,
+          },
+        }),
+      ),
+    );
+    if (!recorded) return false;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: summaryKey(id),
+        UpdateExpression: 'ADD dpuSeconds :dpu, costUsd :cost',
+        ConditionExpression: CONDITION.ingestionExists,
+        ExpressionAttributeValues: { ':dpu': cost.dpuSeconds, ':cost': cost.costUsd },
+      }),
+    );
+    return true;
+  }
+
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
    *  conditional on it still being FAILED at attempt n, so of two concurrent retries exactly one wins. The snapshot
    *  comes first and is the same whoever writes it, so a lost race or a crash in between leaves nothing wrong. */
@@ -332,7 +381,7 @@ export class RunLog {
           TableName: this.table,
           Key: summaryKey(summary.ingestionId),
           UpdateExpression:
-            'SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt',
+            'SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt, rowsIn, accepted, rejected, duplicateRows, rowsLoaded',
           ConditionExpression: CONDITION.stillFailedAtAttempt,
           ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
           ExpressionAttributeValues: {

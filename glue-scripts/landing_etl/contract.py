@@ -1,24 +1,40 @@
 """Dataset contracts (datasets/NAME.json): read once per job, validated, errors naming the file and the field.
 
-A column names its source header, type, accepted formats, trimming, privacy handling, target column and its rules;
-every rule says what a failure does: `warn` (count it), `quarantine` (reject the row) or `fail` (stop the run)."""
+A column names its source header, type (with its parameters: formats, spellings, precision, length), trimming,
+privacy handling, target column and its rules; every rule says what a failure does: `warn` (count it), `quarantine`
+(reject the row) or `fail` (stop the run). The target names the serving table and the indexes it needs
+(landing_etl/schema.py creates it from the contract)."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import storage
 
-TYPES = ("string", "timestamp", "decimal", "integer")
-TIMESTAMP_FORMATS = ("iso_utc", "us_12h", "ru_day_month_year")
+TYPES = ("string", "timestamp", "date", "boolean", "decimal", "integer")
+# Named timestamp formats (landing_etl/timestamps.py); the first three are the check-in files' families.
+TIMESTAMP_FORMATS = ("iso_utc", "us_12h", "ru_day_month_year", "epoch_seconds", "epoch_milliseconds")
+EPOCHS = ("epoch_seconds", "epoch_milliseconds")
+DATE_FORMATS = ("iso_date",)
+# Spark datetime pattern letters that parse (week-based ones do not); text between single quotes is literal.
+_PATTERN_LETTERS = set("GyMLdDQqEaFhKkHmsSVzOXxZ")
+_OFFSET_LETTERS = set("VzOXxZ")
+DECIMAL_MAX_PRECISION = 38  # Spark's DecimalType
 SEVERITIES = ("warn", "quarantine", "fail")
 PRIVACY = ("drop", "hash", "mask")
 MODES = ("hard", "soft")
 CHECKS = ("required", "format", "range", "pattern", "allowed")
+SCHEDULE_EVERY = ("day", "weekday")
+SCHEDULE_BUSINESS_DATE = ("previous day", "same day")
+_DUE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# The jobs never compute with the schedule (the freshness checker, functions/shared/freshness.ts, does and checks the
+# zone exists); here a zone only has to look like an IANA name, so a job does not depend on the image's tz database.
+_TIME_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # The dataset name heads the landing key, the ingestion id (a Step Functions execution name, at most 80 characters) and
 # the subject of the state machine's alerts, which SNS caps below 100 characters: the longest subject is 56 characters
@@ -38,11 +54,11 @@ class Rule:
     column: str
     check: str
     on_fail: str = "quarantine"
-    # Numbers, or for timestamp columns zone-aware datetimes.
-    min: float | datetime | None = None
-    min_exclusive: float | datetime | None = None
-    max: float | datetime | None = None
-    max_exclusive: float | datetime | None = None
+    # Numbers, for timestamp columns zone-aware datetimes, for date columns dates.
+    min: float | date | None = None
+    min_exclusive: float | date | None = None
+    max: float | date | None = None
+    max_exclusive: float | date | None = None
     regex: str | None = None
     values: tuple[str, ...] = ()
 
@@ -52,15 +68,36 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Format:
+    """One accepted spelling of a timestamp or date column: a named preset or a Spark datetime pattern, and the IANA
+    zone its local times are in (None when the value carries its own offset, or is an epoch or a date)."""
+
+    preset: str | None = None
+    pattern: str | None = None
+    zone: str | None = "UTC"
+
+    @property
+    def label(self) -> str:
+        """How errors name it: a UTC preset by its name alone, as the check-in files' reports always did."""
+        text = self.preset or self.pattern or ""
+        return text if self.zone is None or (self.preset and self.zone == "UTC") else f"{text} ({self.zone})"
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: str
     target: str | None
     trim: bool = True
-    formats: tuple[str, ...] = ()
+    formats: tuple[Format, ...] = ()
     privacy: str | None = None
     mask_keep: int = 0
     rules: tuple[Rule, ...] = ()
+    max_length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    true_values: tuple[str, ...] = ()
+    false_values: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -77,6 +114,8 @@ class Contract:
     max_reject_ratio: float = 0.05
     min_rows: int = 1
     dedup: tuple[str, ...] = ()
+    # Each index: its columns, in order, as "name" or "name desc".
+    indexes: tuple[tuple[str, ...], ...] = ()
     # Records may contain line breaks inside quoted fields anywhere in the file: read it whole (one partition).
     multiline: bool = False
 
@@ -168,22 +207,31 @@ def _instant(r: _Reader, text: str, field: str) -> datetime:
     return value
 
 
-def _rule(r: _Reader, raw: Any, where: str, column: dict, ctype: str) -> Rule:
+def _day(r: _Reader, text: str, field: str) -> date:
+    """A date range bound: YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise r.fail(field, f"must be a date YYYY-MM-DD, e.g. 2000-01-01, got {text!r}") from None
+
+
+def _rule(r: _Reader, raw: Any, where: str, column: dict, ctype: str, checks_format: bool) -> Rule:
     if not isinstance(raw, dict):
         raise r.fail(where.rstrip("."), "must be an object")
     check = r.choice(raw, "check", where, CHECKS)
     on_fail = r.choice(raw, "on_fail", where, SEVERITIES, "quarantine")
     known = {"check", "on_fail"}
     rule = Rule(column=column["name"], check=check, on_fail=on_fail)
-    if check == "format" and ctype == "string":
-        raise r.fail(f"{where}check", "format applies to timestamp, decimal and integer columns only")
+    if check == "format" and not checks_format:
+        raise r.fail(f"{where}check", "format applies to typed columns and strings with a max_length only")
     if check == "range":
-        if ctype not in ("decimal", "integer", "timestamp"):
-            raise r.fail(f"{where}check", "range applies to decimal, integer and timestamp columns only")
-        kind = str if ctype == "timestamp" else _NUMBER
+        if ctype not in ("decimal", "integer", "timestamp", "date"):
+            raise r.fail(f"{where}check", "range applies to decimal, integer, timestamp and date columns only")
+        kind = str if ctype in ("timestamp", "date") else _NUMBER
         bounds = {k: r.get(raw, k, where, kind, None) for k in ("min", "min_exclusive", "max", "max_exclusive")}
-        if ctype == "timestamp":
-            bounds = {k: v if v is None else _instant(r, v, f"{where}{k}") for k, v in bounds.items()}
+        if ctype in ("timestamp", "date"):
+            bound = _instant if ctype == "timestamp" else _day
+            bounds = {k: v if v is None else bound(r, v, f"{where}{k}") for k, v in bounds.items()}
         if all(v is None for v in bounds.values()):
             raise r.fail(where.rstrip("."), "range needs at least one of min, min_exclusive, max, max_exclusive")
         known |= set(bounds)
@@ -227,29 +275,26 @@ def _column(r: _Reader, c: Any, i: int) -> Column:
         raise r.fail(f"{where}target", f"must be a lowercase SQL identifier, got {target!r}")
     if privacy in ("hash", "mask") and ctype != "string":
         raise r.fail(f"{where}privacy", f"{privacy} applies to string columns only")
-    formats = tuple(r.strings(c, "formats", where, []))
-    if ctype == "timestamp":
-        if not formats:
-            raise r.fail(f"{where}formats", "is required for a timestamp column")
-        unknown = sorted(set(formats) - set(TIMESTAMP_FORMATS))
-        if unknown:
-            raise r.fail(f"{where}formats", f"has unknown format(s) {unknown}; known: {list(TIMESTAMP_FORMATS)}")
-    elif formats:
-        raise r.fail(f"{where}formats", "applies to timestamp columns only")
-    rules = [_rule(r, raw, f"{where}rules[{j}].", c, ctype) for j, raw in enumerate(r.get(c, "rules", where, list, []))]
+    formats = _formats(r, c, where, ctype)
+    params = _type_parameters(r, c, where, ctype)
+    checks_format = ctype != "string" or params.get("max_length") is not None
+    rules = [
+        _rule(r, raw, f"{where}rules[{j}].", c, ctype, checks_format)
+        for j, raw in enumerate(r.get(c, "rules", where, list, []))
+    ]
     checks = [x.check for x in rules]
     duplicated = sorted({x for x in checks if checks.count(x) > 1})
     if duplicated:
         raise r.fail(f"{where}rules", f"lists check(s) {duplicated} more than once")
     # A value that does not parse can never be loaded: its format rule exists even when the contract omits it.
-    if ctype != "string" and "format" not in checks:
+    if checks_format and "format" not in checks:
         rules.append(Rule(column=name, check="format"))
     # Bytes that are not UTF-8 reach Spark as U+FFFD: such a value is refused rather than loaded garbled.
     rules.append(Rule(column=name, check="encoding"))
     mask_keep = r.get(c, "mask_keep", where, int, 0)
     if mask_keep < 0 or (mask_keep and privacy != "mask"):
         raise r.fail(f"{where}mask_keep", "must be a non-negative number of trailing characters, with privacy mask")
-    unknown = sorted(set(c) - {"name", "type", "target", "trim", "formats", "privacy", "mask_keep", "rules"})
+    unknown = sorted(set(c) - {"name", "type", "target", "trim", "formats", "privacy", "mask_keep", "rules", *params})
     if unknown:
         raise r.fail(f"columns[{i}]", f"has unknown key(s) {unknown}")
     return Column(
@@ -261,7 +306,151 @@ def _column(r: _Reader, c: Any, i: int) -> Column:
         privacy=privacy,
         mask_keep=mask_keep,
         rules=tuple(rules),
+        **params,
     )
+
+
+def _schedule(r: _Reader, schedule: dict | None) -> None:
+    """When the dataset's file is due: read by the freshness checker, validated here so both readers accept the same
+    contracts (functions/shared/contracts.ts)."""
+    if schedule is None:
+        return
+    r.choice(schedule, "every", "schedule.", SCHEDULE_EVERY, "day")
+    due = r.get(schedule, "due", "schedule.", str)
+    if not _DUE.fullmatch(due):
+        raise r.fail("schedule.due", f'must be a 24-hour local time "HH:MM", e.g. "06:00", got {due!r}')
+    zone = r.get(schedule, "timeZone", "schedule.", str)
+    if not _TIME_ZONE.fullmatch(zone):
+        raise r.fail("schedule.timeZone", f'must be an IANA time zone name such as "Europe/London", got {zone!r}')
+    grace = r.get(schedule, "graceMinutes", "schedule.", int, 0)
+    if not 0 <= grace <= 1440:
+        raise r.fail("schedule.graceMinutes", f"must be 0–1440 minutes, got {grace}")
+    r.choice(schedule, "businessDate", "schedule.", SCHEDULE_BUSINESS_DATE, "previous day")
+    unknown = sorted(set(schedule) - {"every", "due", "timeZone", "graceMinutes", "businessDate"})
+    if unknown:
+        raise r.fail("schedule", f"has unknown key(s) {unknown}")
+
+
+# The parameters each type takes besides formats (the keys of _type_parameters' result are the contract's keys).
+_PARAMETERS = {
+    "string": ("max_length",),
+    "decimal": ("precision", "scale"),
+    "boolean": ("true_values", "false_values"),
+}
+
+
+def _type_parameters(r: _Reader, c: dict, where: str, ctype: str) -> dict[str, Any]:
+    for other, keys in _PARAMETERS.items():
+        for key in keys:
+            if other != ctype and key in c:
+                raise r.fail(f"{where}{key}", f"applies to {other} columns only")
+    if ctype == "string":
+        length = r.get(c, "max_length", where, int, None)
+        if length is not None and length < 1:
+            raise r.fail(f"{where}max_length", f"must be at least 1, got {length}")
+        return {"max_length": length} if "max_length" in c else {}
+    if ctype == "decimal":
+        precision = r.get(c, "precision", where, int, None)
+        scale = r.get(c, "scale", where, int, None)
+        if (precision is None) != (scale is None):
+            raise r.fail(f"{where}precision", "and scale go together: give both or neither")
+        if precision is None:
+            return {}
+        if not 1 <= precision <= DECIMAL_MAX_PRECISION:
+            raise r.fail(f"{where}precision", f"must be between 1 and {DECIMAL_MAX_PRECISION}, got {precision}")
+        if not 0 <= scale <= precision:
+            raise r.fail(f"{where}scale", f"must be between 0 and the precision {precision}, got {scale}")
+        return {"precision": precision, "scale": scale}
+    if ctype == "boolean":
+        spellings = {}
+        for key in ("true_values", "false_values"):
+            values = r.strings(c, key, where, ["true"] if key == "true_values" else ["false"])
+            if not values or not all(v.strip() for v in values):
+                raise r.fail(f"{where}{key}", "must be a non-empty list of non-blank strings")
+            spellings[key] = tuple(v.strip().lower() for v in values)
+        both = sorted(set(spellings["true_values"]) & set(spellings["false_values"]))
+        if both:
+            raise r.fail(f"{where}false_values", f"repeat(s) {both} of true_values (spellings compare ignoring case)")
+        return spellings
+    return {}
+
+
+def _zone(r: _Reader, raw: dict, field: str) -> str:
+    zone = r.get(raw, "zone", field, str, "UTC")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail(f"{field}zone", f"must be an IANA time zone name such as Europe/London, got {zone!r}") from None
+    return zone
+
+
+def _pattern_letters(r: _Reader, pattern: str, field: str) -> set[str]:
+    """The pattern letters outside quotes; refuses one Spark cannot parse with, naming it."""
+    if not pattern.strip():
+        raise r.fail(field, "must not be empty")
+    unquoted = re.sub(r"'[^']*'", "", pattern)
+    if "'" in unquoted:
+        raise r.fail(field, "has an unclosed quote")
+    letters = {ch for ch in unquoted if ch.isascii() and ch.isalpha()}
+    bad = sorted(letters - _PATTERN_LETTERS)
+    if bad:
+        raise r.fail(
+            field,
+            f"uses letter(s) {bad}; a Spark datetime pattern uses {''.join(sorted(_PATTERN_LETTERS))} "
+            "(text in single quotes)",
+        )
+    return letters
+
+
+def _formats(r: _Reader, c: dict, where: str, ctype: str) -> tuple[Format, ...]:
+    """A timestamp column's formats: preset names, or {"pattern"|"preset", "zone"} objects; a date column's: "iso_date"
+    or {"pattern"} objects, "iso_date" when none are given."""
+    raw_formats = r.get(c, "formats", where, list, None)
+    if ctype not in ("timestamp", "date"):
+        if raw_formats is not None:
+            raise r.fail(f"{where}formats", "applies to timestamp and date columns only")
+        return ()
+    if raw_formats is None:
+        if ctype == "timestamp":
+            raise r.fail(f"{where}formats", "is required for a timestamp column")
+        raw_formats = ["iso_date"]
+    if not raw_formats:
+        raise r.fail(f"{where}formats", "must list at least one format")
+    names = TIMESTAMP_FORMATS if ctype == "timestamp" else DATE_FORMATS
+    out = []
+    for j, f in enumerate(raw_formats):
+        field = f"{where}formats[{j}]"
+        if isinstance(f, str):
+            f = {"preset": f}
+        if not isinstance(f, dict):
+            raise r.fail(field, "must be a format name or an object with a pattern")
+        allowed = {"preset", "pattern"} | ({"zone"} if ctype == "timestamp" else set())
+        unknown = sorted(set(f) - allowed)
+        if unknown or ("preset" in f) == ("pattern" in f):
+            raise r.fail(field, f"must give exactly one of preset and pattern (and for a timestamp a zone); got {f!r}")
+        if "preset" in f:
+            preset = r.get(f, "preset", f"{field}.", str)
+            if preset not in names:
+                raise r.fail(field, f"is an unknown format {preset!r}; known: {list(names)}")
+            if preset in EPOCHS and "zone" in f:
+                raise r.fail(f"{field}.zone", "does not apply to an epoch: it counts from 1970-01-01T00:00:00Z")
+            zone = None if ctype == "date" or preset in EPOCHS else _zone(r, f, f"{field}.")
+            out.append(Format(preset=preset, zone=zone))
+            continue
+        pattern = r.get(f, "pattern", f"{field}.", str)
+        letters = _pattern_letters(r, pattern, f"{field}.pattern")
+        if ctype == "date":
+            out.append(Format(pattern=pattern, zone=None))
+        elif letters & _OFFSET_LETTERS:
+            if "zone" in f:
+                raise r.fail(f"{field}.zone", "does not apply: the pattern reads each value's own zone or offset")
+            out.append(Format(pattern=pattern, zone=None))
+        else:
+            out.append(Format(pattern=pattern, zone=_zone(r, f, f"{field}.")))
+    labels = [x.label for x in out]
+    if len(set(labels)) != len(labels):
+        raise r.fail(f"{where}formats", f"lists a format more than once: {labels}")
+    return tuple(out)
 
 
 def parse(raw: Any, source: str) -> Contract:
@@ -277,7 +466,8 @@ def parse(raw: Any, source: str) -> Contract:
     r.choice(raw, "format", "", ("csv",), "csv")
     # "$schema" points editors at datasets/contract.schema.json; the job reads the contract itself.
     unknown = sorted(
-        set(raw) - {"$schema", "name", "description", "format", "multiline", "columns", "dedup", "target", "quality"}
+        set(raw)
+        - {"$schema", "name", "description", "format", "multiline", "columns", "dedup", "target", "quality", "schedule"}
     )
     if unknown:
         raise r.fail("(root)", f"has unknown key(s) {unknown}")
@@ -291,9 +481,14 @@ def parse(raw: Any, source: str) -> Contract:
         duplicated = sorted({v for v in values if values.count(v) > 1})
         if duplicated:
             raise r.fail("columns", f"repeat the {label}(s) {duplicated}")
-    table = r.get(r.get(raw, "target", "", dict), "table", "target.", str)
+    target = r.get(raw, "target", "", dict)
+    table = r.get(target, "table", "target.", str)
     if not _IDENTIFIER.fullmatch(table):
         raise r.fail("target.table", f"must be a lowercase SQL identifier, got {table!r}")
+    unknown = sorted(set(target) - {"table", "indexes"})
+    if unknown:
+        raise r.fail("target", f"has unknown key(s) {unknown}")
+    indexes = _indexes(r, target, targets)
     quality = r.get(raw, "quality", "", dict, {})
     ratio = r.get(quality, "max_reject_ratio", "quality.", _NUMBER, 0.05)
     if not 0 <= ratio <= 1:  # compared before float(), which overflows on a huge integer
@@ -301,6 +496,7 @@ def parse(raw: Any, source: str) -> Contract:
     min_rows = r.get(quality, "min_rows", "quality.", int, 1)
     if min_rows < 0:
         raise r.fail("quality.min_rows", f"must not be negative, got {min_rows}")
+    _schedule(r, r.get(raw, "schedule", "", dict, None))
     dedup = r.get(raw, "dedup", "", dict, None)
     dedup_columns: tuple[str, ...] = ()
     if dedup is not None:
@@ -316,5 +512,36 @@ def parse(raw: Any, source: str) -> Contract:
         max_reject_ratio=float(ratio),
         min_rows=min_rows,
         dedup=dedup_columns,
+        indexes=indexes,
         multiline=r.get(raw, "multiline", "", bool, False),
     )
+
+
+# What an index may name besides the target columns: the serving table's own id and lineage columns.
+TABLE_COLUMNS = ("id", "ingestion_id", "source_object", "source_version", "source_line", "loaded_at")
+
+
+def _indexes(r: _Reader, target: dict, targets: list[str]) -> tuple[tuple[str, ...], ...]:
+    out = []
+    for j, index in enumerate(r.get(target, "indexes", "target.", list, [])):
+        field = f"target.indexes[{j}]"
+        if not isinstance(index, dict) or set(index) != {"columns"}:
+            raise r.fail(field, 'must be an object with only "columns"')
+        columns = r.strings(index, "columns", f"{field}.")
+        if not columns:
+            raise r.fail(f"{field}.columns", "must list at least one column")
+        parts = []
+        for text in columns:
+            name, _, order = text.strip().partition(" ")
+            order = order.strip().lower()
+            if name not in (*targets, *TABLE_COLUMNS) or order not in ("", "asc", "desc"):
+                raise r.fail(
+                    f"{field}.columns",
+                    f"has {text!r}: each must be a target column (or {', '.join(TABLE_COLUMNS)}), "
+                    'optionally followed by "asc" or "desc"',
+                )
+            parts.append(f"{name} DESC" if order == "desc" else name)
+        out.append(tuple(parts))
+    if len(set(out)) != len(out):
+        raise r.fail("target.indexes", "lists the same index more than once")
+    return tuple(out)

@@ -1,10 +1,14 @@
 """test: evaluates the contract's rules on the transformed rows, drops duplicates, splits accepted from rejected rows,
-reports per rule and applies the quality gate (hard/soft mode, max_reject_ratio, min_rows, `fail` rules)."""
+reports per rule and applies the quality gate (hard/soft mode, max_reject_ratio, min_rows, `fail` rules).
+
+A privacy column never reaches staging in clear: transform evaluates its rules on the clear value (`shield`), keeps
+the outcomes as flags, then hashes, masks or drops it; the test stage reads the flags. Reports and rejected rows show
+each value as written (text: a refused value may have no type), privacy applied."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, Window
@@ -22,8 +26,18 @@ class QualityGateFailed(RuntimeError):
     pass
 
 
+def _flag(rule: Rule, c: Column) -> str:
+    return f"{c.key}__{rule.check}_failed"
+
+
 def _failed(rule: Rule, c: Column) -> SparkColumn:
-    """True when the row fails the rule (never NULL)."""
+    """True when the row fails the rule (never NULL); for a privacy column, what transform found on the clear value."""
+    if c.privacy:
+        return F.col(_flag(rule, c))
+    return _failed_in_clear(rule, c)
+
+
+def _failed_in_clear(rule: Rule, c: Column) -> SparkColumn:
     typed, raw = F.col(c.key), F.col(f"{c.key}_raw")
     if rule.check == "required":
         value = F.trim(raw) if c.trim else raw
@@ -57,7 +71,7 @@ def _describe(rule: Rule, c: Column) -> SparkColumn:
         return F.col(f"{c.key}_error")
     if rule.check == "range":
         bounds = [
-            f"{label} {bound.isoformat() if isinstance(bound, datetime) else f'{bound:g}'}"
+            f"{label} {bound.isoformat() if isinstance(bound, date) else f'{bound:g}'}"
             for label, bound in (
                 (">=", rule.min),
                 (">", rule.min_exclusive),
@@ -74,12 +88,24 @@ def _describe(rule: Rule, c: Column) -> SparkColumn:
     return F.lit(f"value is not one of {list(rule.values)}")
 
 
-def evaluate(df: DataFrame, contract: Contract, secret: bytes | None = None) -> DataFrame:
+def shield(df: DataFrame, contract: Contract, secret: bytes | None) -> DataFrame:
+    """transform's last step: each privacy column's rules evaluated on the clear value (flags the test stage reads),
+    then its value as written and its typed value hashed, masked or dropped (NULL)."""
+    private = [c for c in contract.columns if c.privacy]
+    flags = [_failed_in_clear(rule, c).alias(_flag(rule, c)) for c in private for rule in c.rules]
+    df = df.select("*", *flags)
+    for c in private:
+        for name in (f"{c.key}_raw", c.key):
+            df = df.withColumn(name, protect(c, F.col(name), secret))
+    return df
+
+
+def evaluate(df: DataFrame, contract: Contract) -> DataFrame:
     """Adds `failures` (one struct per failed rule: rule, column, severity, value as written, reason) and `rejected`
-    (a quarantine or fail rule failed). Values of privacy columns appear hashed, masked or not at all."""
+    (a quarantine or fail rule failed). Values of privacy columns are as staged: hashed, masked or absent."""
     failures = []
     for c in contract.columns:
-        value = protect(c, F.col(f"{c.key}_raw"), secret)
+        value = F.col(f"{c.key}_raw")
         for rule in c.rules:
             failures.append(
                 F.when(
@@ -108,17 +134,16 @@ def mark_duplicates(df: DataFrame, contract: Contract) -> DataFrame:
     return df.withColumn("duplicate", ~F.col("rejected") & (F.row_number().over(first) > 1))
 
 
-def accepted(checked: DataFrame, contract: Contract, secret: bytes | None) -> DataFrame:
-    """The rows to load: typed target columns with privacy applied, plus lineage."""
+def accepted(checked: DataFrame, contract: Contract) -> DataFrame:
+    """The rows to load: typed target columns (privacy applied in transform), plus lineage."""
     rows = checked.filter(~F.col("rejected") & ~F.col("duplicate"))
-    return rows.select(*[protect(c, F.col(c.key), secret).alias(c.key) for c in contract.loaded_columns], *LINEAGE)
+    return rows.select(*[c.key for c in contract.loaded_columns], *LINEAGE)
 
 
-def rejected(checked: DataFrame, contract: Contract, secret: bytes | None) -> DataFrame:
+def rejected(checked: DataFrame, contract: Contract) -> DataFrame:
     """The refused rows: every value as written (privacy applied), why, and where they came from."""
     rows = checked.filter(F.col("rejected"))
-    raws = [protect(c, F.col(f"{c.key}_raw"), secret).alias(c.name) for c in contract.columns if c.privacy != "drop"]
-    return rows.select(*raws, "failures", *LINEAGE)
+    return rows.select(*[F.col(f"{c.key}_raw").alias(c.name) for c in contract.loaded_columns], "failures", *LINEAGE)
 
 
 @dataclass(frozen=True)
@@ -174,13 +199,13 @@ def examples(checked: DataFrame) -> dict[str, list[dict]]:
     return out
 
 
-def split(staged: DataFrame, contract: Contract, secret: bytes | None, write) -> tuple[Counts, dict[str, list[dict]]]:
+def split(staged: DataFrame, contract: Contract, write) -> tuple[Counts, dict[str, list[dict]]]:
     """The test stage's work: checks the staged rows once (cached), hands the rejected and the accepted rows to
     `write(name, rows)`, and returns the counts and the report's examples."""
-    checked = mark_duplicates(evaluate(staged, contract, secret), contract).cache()
+    checked = mark_duplicates(evaluate(staged, contract), contract).cache()
     try:
-        write("rejected", rejected(checked, contract, secret))
-        write("accepted", accepted(checked, contract, secret))
+        write("rejected", rejected(checked, contract))
+        write("accepted", accepted(checked, contract))
         return count(checked, contract), examples(checked)
     finally:
         checked.unpersist()  # a warm driver (Glue's, the local stack's) runs many jobs: free the cache with the run

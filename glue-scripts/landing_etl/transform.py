@@ -5,15 +5,12 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 
-from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from .contract import Column, Contract
-from .timestamps import parse_timestamp
-
-_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
-_INTEGER = r"^[+-]?\d{1,18}$"
+from .contract import Contract
+from .quality import shield
+from .typed_values import typed_value
 
 
 class HeaderMismatch(ValueError):
@@ -208,23 +205,6 @@ def check_header(df: DataFrame | Source, contract: Contract) -> None:
         )
 
 
-def _typed(c: Column, value: SparkColumn) -> tuple[SparkColumn, SparkColumn | None]:
-    """The typed value (NULL when empty or unparseable) and, for typed columns, why a non-empty value did not parse."""
-    present = value.isNotNull()
-    if c.type == "timestamp":
-        parsed = parse_timestamp(value, c.formats)
-        expected = f"a timestamp in one of the formats {', '.join(c.formats)}"
-    elif c.type == "decimal":
-        parsed = F.when(value.rlike(_DECIMAL), value.cast("decimal(18,6)"))
-        expected = "a decimal number"
-    elif c.type == "integer":
-        parsed = F.when(value.rlike(_INTEGER), value.cast("long"))
-        expected = "an integer"
-    else:
-        return value, None
-    return parsed, F.when(present & parsed.isNull(), F.lit(f"not {expected}"))
-
-
 def typed(df: DataFrame, contract: Contract) -> DataFrame:
     """Per contract column: `<key>_raw` as written, `<key>` typed from the (trimmed) value, `<key>_error` for typed
     columns. An empty value is NULL, so `required` sees it."""
@@ -234,7 +214,7 @@ def typed(df: DataFrame, contract: Contract) -> DataFrame:
         raw = F.col(f"`{c.name}`")
         value = F.trim(raw) if c.trim else raw
         value = F.when(value != "", value)
-        parsed, error = _typed(c, value)
+        parsed, error = typed_value(c, value)
         out += [raw.alias(f"{c.key}_raw"), parsed.alias(c.key)]
         if error is not None:
             out.append(error.alias(f"{c.key}_error"))
@@ -250,9 +230,16 @@ def with_lineage(df: DataFrame, ingestion_id: str, source_uri: str, source_versi
 
 
 def transformed(
-    spark: SparkSession, path: str, contract: Contract, ingestion_id: str, source_uri: str, version: str | None
+    spark: SparkSession,
+    path: str,
+    contract: Contract,
+    ingestion_id: str,
+    source_uri: str,
+    version: str | None,
+    secret: bytes | None = None,
 ) -> tuple[Source, DataFrame]:
-    """The transform stage's rows: read, header checked, typed, with lineage."""
+    """The transform stage's rows: read, header checked, typed, the contract's privacy applied, with lineage."""
     raw = read_source(spark, path, contract.multiline)
     check_header(raw, contract)
-    return raw, with_lineage(typed(raw.records, contract), ingestion_id, source_uri, version)
+    rows = shield(typed(raw.records, contract), contract, secret)
+    return raw, with_lineage(rows, ingestion_id, source_uri, version)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -42,15 +43,16 @@ def write_csv(tmp_path: Path, text: str, name: str = "in.csv", bom: bool = False
     return str(path)
 
 
-def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", version=None, source_uri=None):
-    raw = transform.read_source(spark, path, spec.multiline)
-    transform.check_header(raw, spec)
-    rows = transform.typed(raw.records, spec)
-    return transform.with_lineage(rows, ingestion_id, source_uri or path, version)
+def transformed(spark, path: str, spec=DAILYCHECKIN, ingestion_id="ing-1", version=None, source_uri=None, secret=None):
+    return transform.transformed(spark, path, spec, ingestion_id, source_uri or path, version, secret)[1]
 
 
-def checked(spark, path: str, spec=DAILYCHECKIN, secret=None, **kw):
-    return quality.mark_duplicates(quality.evaluate(transformed(spark, path, spec, **kw), spec, secret), spec)
+def checked(spark, path: str, spec=DAILYCHECKIN, staged: str | None = None, **kw):
+    """The test stage's checked rows, read from the Parquet transform wrote (to `staged`, else a new temporary folder),
+    as the jobs hand over."""
+    staged = staged or tempfile.mkdtemp(prefix="landing-etl-transformed-")
+    transformed(spark, path, spec, **kw).write.mode("overwrite").parquet(staged)
+    return quality.mark_duplicates(quality.evaluate(spark.read.parquet(staged), spec), spec)
 
 
 def accepted_parquet(source_object: str, version: str | None = "v1", ingestion_id: str = "ing-1") -> tuple[bytes, list]:

@@ -144,6 +144,19 @@ def test_run_log_metrics_land_on_the_stage_item(aws_apis, run_log_table):
     assert item["metrics"] == {"M": {"rowsIn": {"N": "2"}, "seconds": {"N": "1.25"}, "table": {"S": "daily_checkins"}}}
 
 
+def test_the_test_stage_counts_land_on_the_summary_for_the_list_of_runs(aws_apis, run_log_table):
+    key = {"pk": {"S": "ING#ing-2"}, "sk": {"S": "SUMMARY"}}
+    aws_apis.dynamodb.put_item(TableName=run_log_table, Item={**key, "status": {"S": "RUNNING"}})
+    runlog.record_metrics(run_log_table, "ing-2", "test", {"rowsIn": 10, "rowsOut": 7, "rejected": 2, "duplicates": 1})
+    item = aws_apis.dynamodb.get_item(TableName=run_log_table, Key=key)["Item"]
+    assert {k: item[k] for k in ("accepted", "rejected", "duplicateRows")} == {
+        "accepted": {"N": "7"},
+        "rejected": {"N": "2"},
+        "duplicateRows": {"N": "1"},
+    }
+    assert "rowsIn" not in item  # the rows in of a run are the transform's (the source's lines)
+
+
 PASSWORD = "p/ss@word: 100% 'quoted' \\ é"
 
 

@@ -116,3 +116,81 @@ def test_reading_a_contract_names_the_file_when_it_is_not_json(tmp_path):
         contract.load(str(tmp_path), "missing")
     (tmp_path / "ok.json").write_text(json.dumps(BASE), encoding="utf-8")
     assert contract.load(f"file://{tmp_path}", "ok").name == "d"
+
+
+def ts(*formats) -> dict:
+    return {"name": "t", "type": "timestamp", "target": "t", "formats": list(formats)}
+
+
+@pytest.mark.parametrize(
+    "column, message",
+    [
+        (ts({"pattern": "dd/MM/yyyy HH:mm", "zone": "Europe/Londn"}), r"formats\[0\].zone must be an IANA time zone"),
+        (ts({"pattern": "dd/MM/YYYY"}), r"formats\[0\].pattern uses letter\(s\) \['Y'\]"),
+        (ts({"pattern": "yyyy-MM-dd'T"}), r"formats\[0\].pattern has an unclosed quote"),
+        (ts({"pattern": "yyyy-MM-ddXXX", "zone": "UTC"}), r"formats\[0\].zone does not apply: the pattern reads"),
+        (ts({"preset": "epoch_seconds", "zone": "UTC"}), r"formats\[0\].zone does not apply to an epoch"),
+        (ts("iso_date"), r"formats\[0\] is an unknown format 'iso_date'"),
+        (ts("us_12h", "us_12h"), r"formats lists a format more than once"),
+        (ts({"pattern": "dd", "preset": "us_12h"}), r"formats\[0\] must give exactly one of preset and pattern"),
+        ({"name": "t", "type": "timestamp", "target": "t"}, r"formats is required for a timestamp column"),
+        ({"name": "d", "type": "date", "target": "d", "formats": [{"pattern": "dd", "zone": "UTC"}]}, r"formats\[0\]"),
+        ({"name": "b", "type": "boolean", "target": "b", "formats": ["iso_date"]}, r"formats applies to timestamp and"),
+        ({"name": "n", "type": "decimal", "target": "n", "precision": 10}, r"precision and scale go together"),
+        ({"name": "n", "type": "decimal", "target": "n", "precision": 39, "scale": 2}, r"precision must be between 1"),
+        ({"name": "n", "type": "decimal", "target": "n", "precision": 4, "scale": 5}, r"scale must be between 0 and"),
+        ({"name": "s", "type": "string", "target": "s", "precision": 4, "scale": 1}, r"precision applies to decimal"),
+        ({"name": "s", "type": "string", "target": "s", "max_length": 0}, r"max_length must be at least 1"),
+        ({"name": "i", "type": "integer", "target": "i", "max_length": 3}, r"max_length applies to string columns"),
+        (
+            {"name": "b", "type": "boolean", "target": "b", "true_values": ["Y"], "false_values": ["y"]},
+            r"false_values repeat\(s\) \['y'\] of true_values",
+        ),
+        ({"name": "b", "type": "boolean", "target": "b", "true_values": [" "]}, r"true_values must be a non-empty"),
+        (
+            {"name": "s", "type": "string", "target": "s", "rules": [{"check": "format"}]},
+            r"rules\[0\].check format applies to typed columns and strings with a max_length only",
+        ),
+        (
+            {"name": "d", "type": "date", "target": "d", "rules": [{"check": "range", "min": "2020-13-01"}]},
+            r"rules\[0\].min must be a date YYYY-MM-DD",
+        ),
+    ],
+)
+def test_a_bad_type_parameter_or_format_is_an_error_naming_the_field(column, message):
+    with pytest.raises(contract.ContractError, match=r"^x\.json: field columns\[0\]\." + message):
+        contract.parse(with_change(["columns", 0], column), "x.json")
+
+
+@pytest.mark.parametrize(
+    "indexes, message",
+    [
+        ([{"columns": ["zz"]}], r"target.indexes\[0\].columns has 'zz': each must be a target column"),
+        ([{"columns": ["a sideways"]}], r"target.indexes\[0\].columns has 'a sideways'"),
+        ([{"columns": []}], r"target.indexes\[0\].columns must list at least one column"),
+        ([{"columns": ["a"], "unique": True}], r'target.indexes\[0\] must be an object with only "columns"'),
+        ([{"columns": ["a"]}, {"columns": ["a asc"]}], r"target.indexes lists the same index more than once"),
+    ],
+)
+def test_a_bad_index_is_an_error_naming_it(indexes, message):
+    with pytest.raises(contract.ContractError, match=r"^x\.json: field " + message):
+        contract.parse(with_change(["target"], {"table": "t", "indexes": indexes}), "x.json")
+
+
+def test_the_cafe_contract_reads_its_zone_types_privacy_and_indexes():
+    spec = contract.load(str(DATASETS), "cafe_transactions")
+    by_name = {c.name: c for c in spec.columns}
+    assert by_name["Date"].formats == (contract.Format(pattern="dd/MM/yyyy HH:mm", zone="Europe/London"),)
+    assert (by_name["Total"].precision, by_name["Total"].scale) == (10, 2)
+    assert (by_name["Loyalty Member"].true_values, by_name["Loyalty Member"].false_values) == (
+        ("y", "yes"),
+        ("n", "no"),
+    )
+    assert (by_name["Card Number"].privacy, by_name["Card Number"].mask_keep) == ("mask", 4)
+    assert by_name["Customer Name"].privacy == "hash"
+    assert spec.indexes == (("branch", "sold_at DESC"), ("transaction_id",))
+    assert {(r.name, r.on_fail) for r in spec.rules if r.on_fail != "quarantine"} == {
+        ("Branch.allowed", "fail"),
+        ("Item Count.range", "warn"),
+        ("Loyalty Member.format", "warn"),
+    }

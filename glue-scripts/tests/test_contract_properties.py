@@ -61,7 +61,9 @@ def vouched_for(spec: contract.Contract):
     assert set(spec.dedup) <= {c.target for c in spec.loaded_columns}
     assert spec.mode in contract.MODES and 0 <= spec.max_reject_ratio <= 1 and spec.min_rows >= 0
     for c in spec.columns:
-        assert c.type in contract.TYPES and set(c.formats) <= set(contract.TIMESTAMP_FORMATS)
+        assert c.type in contract.TYPES and all(
+            f.preset in (*contract.TIMESTAMP_FORMATS, *contract.DATE_FORMATS) or f.pattern for f in c.formats
+        )
         assert all(r.on_fail in (*contract.SEVERITIES,) for r in c.rules)
 
 
@@ -177,8 +179,15 @@ def test_a_valid_contract_reads_back_exactly_as_written(raw):
     vouched_for(spec)
     assert (spec.name, spec.table, spec.dedup) == (raw["name"], raw["target"]["table"], tuple(raw["dedup"]["columns"]))
     assert (spec.mode, spec.max_reject_ratio, spec.min_rows) == tuple(raw["quality"].values())
-    assert [(c.name, c.type, c.target, c.trim, c.formats) for c in spec.columns] == [
-        (c["name"], c["type"], c["target"], c["trim"], tuple(c.get("formats", ()))) for c in raw["columns"]
+    assert [(c.name, c.type, c.target, c.trim, tuple(f.preset for f in c.formats)) for c in spec.columns] == [
+        (
+            c["name"],
+            c["type"],
+            c["target"],
+            c["trim"],
+            tuple(c.get("formats", ["iso_date"] if c["type"] == "date" else [])),
+        )
+        for c in raw["columns"]
     ]
     for c, written in zip(spec.columns, raw["columns"], strict=True):
         as_written = [
@@ -203,6 +212,7 @@ def test_a_name_table_or_target_is_accepted_only_as_the_whole_identifier(field, 
     node[field[-1]] = text + tail
     if field[0] == "columns":  # keep dedup naming the targets
         raw["dedup"]["columns"] = [text + tail if c == "username" else c for c in raw["dedup"]["columns"]]
+        raw["target"]["indexes"] = [{"columns": [text + tail, "ts desc"]}]
     answer = read(raw)
     if isinstance(answer, contract.Contract):
         vouched_for(answer)

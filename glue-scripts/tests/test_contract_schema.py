@@ -65,6 +65,15 @@ def test_every_contract_in_datasets_names_the_schema_and_validates_against_it(pa
         (["name"], "Daily-Checkin"),
         (["name"], "d" * 41),
         (["extra"], 1),
+        (["schedule"], {"due": "6:00", "timeZone": "UTC"}),
+        (["schedule"], {"due": "06:00"}),
+        (["schedule"], {"due": "06:00", "timeZone": "Europe London"}),
+        (["schedule"], {"due": "06:00", "timeZone": "UTC", "every": "hour"}),
+        (["schedule"], {"due": "06:00", "timeZone": "UTC", "graceMinutes": -1}),
+        (["schedule"], {"due": "06:00", "timeZone": "UTC", "graceMinutes": 1441}),
+        (["schedule"], {"due": "06:00", "timeZone": "UTC", "businessDate": "yesterday"}),
+        (["schedule"], {"due": "06:00", "timeZone": "UTC", "cron": "0 6 * * *"}),
+        (["schedule"], "daily at 6"),
     ],
 )
 def test_a_contract_the_schema_refuses_is_refused_by_the_reader_too(path, value):
@@ -94,3 +103,23 @@ def test_the_rules_that_tie_fields_together_are_the_readers(path, value):
     assert VALIDATOR.is_valid(raw)
     with pytest.raises(contract.ContractError):
         contract.parse(raw, "x.json")
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"due": "06:00", "timeZone": "Europe/London"},
+        {
+            "every": "weekday",
+            "due": "23:59",
+            "timeZone": "America/New_York",
+            "graceMinutes": 0,
+            "businessDate": "same day",
+        },
+        {"due": "00:00", "timeZone": "UTC", "graceMinutes": 1440, "businessDate": "previous day"},
+    ],
+)
+def test_a_schedule_the_schema_accepts_the_jobs_accept(schedule):
+    raw = with_change(["schedule"], schedule)
+    assert list(VALIDATOR.iter_errors(raw)) == []
+    assert contract.parse(raw, "x.json").name == "d"

@@ -31,7 +31,6 @@ def staged(spark, tmp_path_factory):
         accepted = quality.accepted(
             checked(spark, write_csv(folder, text), ingestion_id=f"ing-{version}", version=version, source_uri=OBJECT),
             DAILYCHECKIN,
-            None,
         )
         accepted.write.parquet(str(folder / "accepted"))
         out[version] = str(folder / "accepted")

@@ -172,6 +172,11 @@ def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shippe
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     # --extra-py-files: the zip goes on the job's Python path. DATABASE_URL stands in for the secret (no TLS here).
     env |= {"PYTHONPATH": str(artifacts / "landing_etl.zip"), "DATABASE_URL": database_url}
+    # The executor created the ingestion's summary; the job copies its row counts onto it.
+    aws_apis.dynamodb.put_item(
+        TableName=run_log_table,
+        Item={"pk": {"S": "ING#ing-packaged"}, "sk": {"S": "SUMMARY"}, "ingestionId": {"S": "ing-packaged"}},
+    )
     run = subprocess.run(
         [str(venv / "bin" / "python"), "-c", RUN_AND_REPORT, str(report), str(artifacts / "load.py"), *argv],
         env=env,
@@ -206,3 +211,7 @@ def test_the_packaged_load_job_loads_rows_from_a_clean_environment_of_the_shippe
         {"N": "2"},
         {"S": "daily_checkins"},
     )
+    summary = aws_apis.dynamodb.get_item(
+        TableName=run_log_table, Key={"pk": {"S": "ING#ing-packaged"}, "sk": {"S": "SUMMARY"}}
+    )
+    assert summary["Item"]["rowsLoaded"] == {"N": "2"}

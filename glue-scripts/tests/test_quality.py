@@ -11,7 +11,7 @@ from .pipeline import DAILYCHECKIN, DATASETS, MIXED, checked, write_csv
 
 def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why_for_each_refused_one(spark, tmp_path):
     rows = checked(spark, write_csv(tmp_path, MIXED)).cache()
-    accepted = quality.accepted(rows, DAILYCHECKIN, None)
+    accepted = quality.accepted(rows, DAILYCHECKIN)
     assert sorted((r.source_line, r.username, r.project, str(r.hours)) for r in accepted.collect()) == [
         (2, "ana", "apollo", "0.080000"),
         (3, "ana", "apollo", "2.500000"),
@@ -21,7 +21,7 @@ def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why
     assert accepted.columns == ["username", "ts", "hours", "project", *quality.LINEAGE]
     refused = {
         r.source_line: [(f.rule, f.column, f.value, f.severity) for f in r.failures]
-        for r in quality.rejected(rows, DAILYCHECKIN, None).collect()
+        for r in quality.rejected(rows, DAILYCHECKIN).collect()
     }
     assert refused == {
         6: [("user.required", "user", None, "quarantine")],
@@ -72,11 +72,11 @@ SEVERITIES = contract.parse(
 def test_warn_counts_quarantine_rejects_and_fail_stops_the_run_after_the_outputs(spark, tmp_path):
     text = "code,colour,n\nABC,red,1\nabc,red,2\nDEF,green,3\nGHI,blue,10\nJKL,blue,x\n"
     rows = checked(spark, write_csv(tmp_path, text), SEVERITIES).cache()
-    assert sorted((r.code, r.colour) for r in quality.accepted(rows, SEVERITIES, None).collect()) == [
+    assert sorted((r.code, r.colour) for r in quality.accepted(rows, SEVERITIES).collect()) == [
         ("ABC", "red"),
         ("DEF", "green"),  # warn: kept
     ]
-    assert sorted((r.source_line, r.failures[0].rule) for r in quality.rejected(rows, SEVERITIES, None).collect()) == [
+    assert sorted((r.source_line, r.failures[0].rule) for r in quality.rejected(rows, SEVERITIES).collect()) == [
         (3, "code.pattern"),
         (5, "n.range"),
         (6, "n.format"),
@@ -160,7 +160,7 @@ def test_dedup_on_some_columns_drops_later_lines_equal_on_those_columns_only(spa
     }
     counts = quality.count(rows, spec)
     assert (counts.rows, counts.rejected, counts.duplicates, counts.accepted) == (6, 1, 2, 3)
-    loaded = quality.accepted(rows, spec, None).orderBy("source_line").collect()
+    loaded = quality.accepted(rows, spec).orderBy("source_line").collect()
     assert [(r.source_line, r.username, str(r.hours), r.project) for r in loaded] == [
         (2, "ana", "1.000000", "apollo"),
         (3, "ana", "2.000000", "gemini"),
@@ -194,11 +194,11 @@ def test_privacy_hashes_with_the_key_masks_and_drops_before_anything_leaves_the_
     key = b"deployment-key"
     text = "email,phone,note,n\nann@x.org,+4412345,secret,1\nann@x.org,+4499,other,2\nbob@x.org,12,n,bad\n"
     rows = checked(spark, write_csv(tmp_path, text), PRIVATE, secret=key).cache()
-    accepted = quality.accepted(rows, PRIVATE, key)
+    accepted = quality.accepted(rows, PRIVATE)
     assert accepted.columns == ["email_hash", "phone", "n", *quality.LINEAGE]
     expected = hmac.new(key, b"ann@x.org", hashlib.sha256).hexdigest()
     assert sorted((r.email_hash, r.phone) for r in accepted.collect()) == [(expected, "******45"), (expected, "***99")]
-    (bad,) = quality.rejected(rows, PRIVATE, key).collect()
+    (bad,) = quality.rejected(rows, PRIVATE).collect()
     assert "note" not in bad.asDict() and bad.email == hmac.new(key, b"bob@x.org", hashlib.sha256).hexdigest()
     assert (bad.phone, bad.failures[0].rule, bad.failures[0].value) == ("12", "n.format", "bad")
 
@@ -218,7 +218,7 @@ def test_dailycheckin_quarantines_implausible_dates_users_the_api_could_not_serv
         f.write("Jos\xe9,2020-01-01 00:00:00 UTC,1,apollo\n".encode("latin-1"))  # 8 Latin-1, not UTF-8
     rows = checked(spark, path, DAILYCHECKIN).cache()
     refused = sorted(
-        (r.source_line, [f.rule for f in r.failures]) for r in quality.rejected(rows, DAILYCHECKIN, None).collect()
+        (r.source_line, [f.rule for f in r.failures]) for r in quality.rejected(rows, DAILYCHECKIN).collect()
     )
     assert refused == [
         (2, ["timestamp.range"]),
@@ -227,4 +227,4 @@ def test_dailycheckin_quarantines_implausible_dates_users_the_api_could_not_serv
         (5, ["user.pattern"]),
         (8, ["user.encoding"]),
     ]
-    assert sorted(r.source_line for r in quality.accepted(rows, DAILYCHECKIN, None).collect()) == [6, 7]
+    assert sorted(r.source_line for r in quality.accepted(rows, DAILYCHECKIN).collect()) == [6, 7]

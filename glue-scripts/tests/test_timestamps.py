@@ -4,16 +4,17 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
+from landing_etl.contract import Format
 from landing_etl.timestamps import RUSSIAN_MONTHS, parse_timestamp
 
-ALL = ("iso_utc", "us_12h", "ru_day_month_year")
+ALL = tuple(Format(preset=p) for p in ("iso_utc", "us_12h", "ru_day_month_year"))
 
 # Each test parses all its cases in one Spark job: one job per case would cost a second each.
 
 
 def parse(spark, values):
     df = spark.createDataFrame([(i, v) for i, v in enumerate(values)], "i int, v string")
-    out = df.select("i", parse_timestamp(F.col("v"), ALL).alias("ts"))
+    out = df.select("i", parse_timestamp(F.col("v"), ALL)[0].alias("ts"))
     assert out.schema["ts"].dataType.typeName() == "timestamp"
     return [r.ts for r in out.orderBy("i").collect()]
 
@@ -97,7 +98,7 @@ instants = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12
 def written(draw):
     """An instant and one way a file may write it, with the instant that spelling stands for."""
     t = draw(instants)
-    family = draw(st.sampled_from(ALL))
+    family = draw(st.sampled_from(ALL)).preset
     pad = draw(st.booleans())  # optional leading zeros where the family allows them
     if family == "iso_utc":
         digits = draw(st.integers(0, 6))

@@ -95,8 +95,8 @@ test('two deliveries racing while the run is fresh still make exactly one run', 
 test.each([
   ['dailycheckin/2026-11-21/a.json', 10, /is not a \.csv or \.csv\.gz file/],
   ['dailycheckin/2026-11-21/empty.csv', 0, /is empty \(0 bytes\)/],
-  ['payroll/2026-11-21/a.csv', 10, /no dataset contract for "payroll" \(the first folder of the key\); known datasets: dailycheckin/],
-  ['loose.csv', 10, /no dataset contract for a file outside any dataset folder; known datasets: dailycheckin/],
+  ['payroll/2026-11-21/a.csv', 10, /no dataset contract for "payroll" \(the first folder of the key\); known datasets: cafe_transactions, dailycheckin$/],
+  ['loose.csv', 10, /no dataset contract for a file outside any dataset folder; known datasets: cafe_transactions, dailycheckin$/],
 ])('rejects %s (%d bytes): reason in the run log and an alert, no run', async (key, size, reason) => {
   const record = s3Record(key, { size });
   const [outcome] = await deliver(record);

@@ -29,6 +29,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: env.dynamo.endpoint,
     RUN_LOG_TABLE: env.names.runLogTable,
+    DATA_BUCKET: 'data',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   const { handler } = (await import('../../functions/ingestions/handler')) as unknown as { handler: HttpHandler };
@@ -198,8 +199,11 @@ test('a failed run seen through GET /ingestions/{id} and the CLI, then retried t
   expect(status.code).toBe(0);
   expect(status.stdout).toMatch(/status\s+FAILED at LOAD, attempt 1/);
   expect(status.stdout).toMatch(/reason\s+load: Glue job run FAILED: OperationalError: database is down/);
-  expect(status.stdout).toMatch(/^STAGE\s+STATUS\s+STARTED\s+DURATION\s+ROWS IN\s+ROWS OUT\s+REJECTED\s+ERROR$/m);
-  expect(status.stdout).toMatch(/^transform\s+SUCCEEDED\s+\S+ \S+\s+[\d.]+s\s+10\s+10\s+-\s+-$/m);
+  expect(status.stdout).toMatch(/^STAGE\s+STATUS\s+STARTED\s+DURATION\s+ROWS IN\s+ROWS OUT\s+REJECTED\s+DPU-S\s+COST\s+ERROR$/m);
+  // 2 G.1X workers for 7 s: 14 DPU-seconds, billed as the 1-minute minimum at $0.44 per DPU-hour.
+  expect(status.stdout).toMatch(/^transform\s+SUCCEEDED\s+\S+ \S+\s+[\d.]+s\s+10\s+10\s+-\s+14\s+\$0\.0147\s+-$/m);
+  expect(status.stdout).toMatch(/^cost\s+\$0\.0440 at list price \(42 DPU-seconds, every attempt\)$/m);
+  expect(status.stdout).toMatch(/^ {2}transform\s+jr_fake_\d+\s+logs\/landing-etl-dev-transform\/output\/jr_fake_\d+\s+logs\/landing-etl-dev-transform\/error\/jr_fake_\d+$/m);
   expect(status.stdout).toMatch(/^load\s+FAILED\s.*OperationalError: database is down$/m);
   expect(JSON.parse((await cli(dir, ['status', id, '--json'])).stdout)).toEqual(view);
 

@@ -66,6 +66,31 @@ test('a run whose jobs all succeed is recorded stage by stage and announced with
   expect(stages.load).toMatchObject({ rowsOut: 10, jobSeconds: 7 });
   expect(stages.load!.startedAt).toBe(record.stages[2]!.startedAt);
   expect(stages.load!.endedAt).toBe(record.stages[2]!.endedAt);
+
+  // What each job run cost (2 G.1X workers for 7 s, billed as a minute at $0.44 per DPU-hour) and where its logs are,
+  // recorded by the stage-cost step from GetJobRun, per stage, in total, and in the message.
+  for (const s of record.stages) {
+    expect(s).toMatchObject({ dpuSeconds: 14, costUsd: 0.014667, logs: { output: `logs/landing-etl-dev-${s.stage}/output/${s.glueRunId}`, error: `logs/landing-etl-dev-${s.stage}/error/${s.glueRunId}` } });
+  }
+  expect(record.summary).toMatchObject({ dpuSeconds: 42, costUsd: 0.044001 });
+  expect(stages.test).toMatchObject({ dpuSeconds: 14, costUsd: 0.014667, logs: { output: `logs/landing-etl-dev-test/output/${record.stages[1]!.glueRunId}` } });
+});
+
+test('a run whose cost cannot be recorded still succeeds, without the figures', async () => {
+  const glue = env.glue as unknown as { getJobRun: typeof env.glue.getJobRun };
+  const original = glue.getJobRun.bind(env.glue);
+  let polls = 0;
+  // The stage-cost step's GetJobRun is the third call of a run (two polls before it): make that one fail.
+  glue.getJobRun = async (p) => (++polls % 3 === 0 ? Promise.reject(new Error('ThrottlingException: Rate exceeded')) : original(p));
+  try {
+    const { execution, record, messages } = await run();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(record.stages.map((s) => s.costUsd)).toEqual([undefined, undefined, undefined]);
+    expect(record.summary.costUsd).toBeUndefined();
+    expect((messages[0]!.message as { stages: Record<string, unknown> }).stages.load).toMatchObject({ dpuSeconds: null, costUsd: null, logs: { output: '', error: '' } });
+  } finally {
+    glue.getJobRun = original;
+  }
 });
 
 test.each(['transform', 'test', 'load'] as const)(

@@ -62,6 +62,8 @@ export class FakeGlue implements GlueApi {
         JobRunState: end.state,
         CompletedOn: new Date().toISOString(),
         ExecutionTime: 7,
+        WorkerType: 'G.1X',
+        NumberOfWorkers: 2,
         ...(end.errorMessage ? { ErrorMessage: end.errorMessage } : {}),
       });
     }

@@ -60,7 +60,9 @@ export function spawnStack(dir: string, env?: NodeJS.ProcessEnv): ChildProcess {
   const test = relative(repo, jestExpect?.getState().testPath ?? '');
   return spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: repo,
-    env: { ...process.env, LOCAL_DIR: dir, PORT: '0', LOCAL_PG_PORT: '0', LOCAL_POLL_MS: '250', LANDING_ETL_TEST: test, ...env },
+    // No schedules unless a test asks (LOCAL_SCHEDULE_EVERY_MS): a freshness check in the middle of a test that is not
+    // about it would add its alerts to the notifications the test reads.
+    env: { ...process.env, LOCAL_DIR: dir, PORT: '0', LOCAL_PG_PORT: '0', LOCAL_POLL_MS: '250', LOCAL_SCHEDULE_EVERY_MS: '0', LANDING_ETL_TEST: test, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -12,6 +12,7 @@ import { localAws } from '../../local/layout';
 import { packagedStage } from '../../local/packaged';
 import { LocalStepFunctions } from '../../local/stepfunctions';
 import type { Execution } from '../../local/stepfunctions-executions';
+import { recordStageCost, stageCostInput } from '../../functions/stagecost/record';
 import { FakeGlue, type FakeJob } from './fake-glue';
 
 /** The packaged dev stage (packaged first when its sources changed): its names and its state machine definition. */
@@ -42,6 +43,12 @@ export async function startOrchestration(opts: { executionsDir?: string } = {}) 
           notifications.push({ time: new Date().toISOString(), topicArn: p.TopicArn, message: p.Message, ...(p.Subject ? { subject: p.Subject } : {}) });
           return { MessageId: String(notifications.length) };
         },
+        // The stage-cost function's code over the fake Glue and the run log (its packaged bundle runs in the stack).
+        invoke: (_arn, payload) =>
+          recordStageCost(
+            { getJobRun: async (job, run) => (await glue.getJobRun({ JobName: job, RunId: run })).JobRun, runLog, pricePerDpuHour: 0.44, logLinkTemplate: 'logs/{jobName}/{group}/{runId}' },
+            stageCostInput.parse(payload),
+          ),
       },
       executionsDir: dir,
       pollMs: 5,

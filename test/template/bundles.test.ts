@@ -92,12 +92,15 @@ const httpEvent = (routeKey: string, rawPath: string, query: Record<string, stri
 const httpResult = z.object({ statusCode: z.number(), headers: z.record(z.string(), z.unknown()), body: z.string() });
 
 describe.each(STAGES)('the %s package', (stage) => {
-  test('ships exactly the executor, query and ingestions functions, each as an ES module on nodejs22.x', () => {
+  test('ships exactly the executor, query, stage-cost, console, ingestions and freshness functions, each as an ES module on nodejs22.x', () => {
     const t = deployments[stage]!.template;
     expect(deployments[stage]!.functions().map((f) => [f.logicalId, f.handlerModule, t.property(f.logicalId, 'Runtime')])).toEqual([
       ['ExecutorLambdaFunction', 'functions/executor/handler.mjs', 'nodejs22.x'],
       ['QueryLambdaFunction', 'functions/query/handler.mjs', 'nodejs22.x'],
+      ['StagecostLambdaFunction', 'functions/stagecost/handler.mjs', 'nodejs22.x'],
+      ['ConsoleLambdaFunction', 'functions/console/handler.mjs', 'nodejs22.x'],
       ['IngestionsLambdaFunction', 'functions/ingestions/handler.mjs', 'nodejs22.x'],
+      ['FreshnessLambdaFunction', 'functions/freshness/handler.mjs', 'nodejs22.x'],
     ]);
   });
 
@@ -127,7 +130,7 @@ describe.each(STAGES)('the %s package', (stage) => {
       {
         outcome: 'rejected',
         ingestionId: expect.stringMatching(/^unknown_dataset-20261121-[0-9a-f]{16}$/),
-        reason: 'no dataset contract for "unknown-dataset" (the first folder of the key); known datasets: dailycheckin',
+        reason: 'no dataset contract for "unknown-dataset" (the first folder of the key); known datasets: cafe_transactions, dailycheckin',
       },
     ]);
     const runLog = new RunLog(documentClient(new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws })), deployments[stage]!.names.runLogTable);
@@ -164,6 +167,26 @@ describe.each(STAGES)('the %s package', (stage) => {
     await expect(invoke(stage, 'ExecutorLambdaFunction', event, { QUALITY_MODE: 'strict' })).rejects.toMatchObject({
       name: 'Runtime.ImportModuleError',
       message: expect.stringMatching(/QUALITY_MODE: must be hard or soft/),
+    });
+  });
+
+  test('the console function serves the page its package carries, with the stage as the retry command’s target', async () => {
+    const { result } = await invoke(stage, 'ConsoleLambdaFunction', httpEvent('GET /', '/', {}));
+    const response = httpResult.parse(result);
+    expect(response.statusCode).toBe(200);
+    const html = Buffer.from(response.body, 'base64').toString();
+    expect(html).toContain(`<meta name="cli-target" content="--stage ${stage} --region us-east-1">`);
+    // Every contract in datasets/ is a dataset the page lists.
+    expect(html).toContain('<meta name="datasets" content="cafe_transactions,dailycheckin">');
+    const script = /src="assets\/(app\.\w+\.js)"/.exec(html)![1]!;
+    const asset = httpResult.parse((await invoke(stage, 'ConsoleLambdaFunction', httpEvent('GET /assets/{file}', `/assets/${script}`, {}, { file: script }))).result);
+    expect(asset.statusCode).toBe(200);
+    expect(Buffer.from(asset.body, 'base64').length).toBeGreaterThan(10_000);
+  });
+
+  test('the stage-cost function refuses an input without the job run it is about, naming the field', async () => {
+    await expect(invoke(stage, 'StagecostLambdaFunction', { ingestionId: 'x', stage: 'load', jobName: 'landing-etl-dev-load' })).rejects.toMatchObject({
+      message: expect.stringMatching(/runId/),
     });
   });
 

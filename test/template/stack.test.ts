@@ -194,7 +194,14 @@ describe.each(STAGES)('the %s stack', (stage) => {
 
   test('reserves no Lambda concurrency by default, so a deploy fits an account with a small concurrency quota', () => {
     const functions = resourcesOfType(t, 'AWS::Lambda::Function');
-    expect(functions.map(([id]) => id).sort()).toEqual(['ExecutorLambdaFunction', 'IngestionsLambdaFunction', 'QueryLambdaFunction']);
+    expect(functions.map(([id]) => id).sort()).toEqual([
+      'ConsoleLambdaFunction',
+      'ExecutorLambdaFunction',
+      'FreshnessLambdaFunction',
+      'IngestionsLambdaFunction',
+      'QueryLambdaFunction',
+      'StagecostLambdaFunction',
+    ]);
     for (const [, fn] of functions) expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 

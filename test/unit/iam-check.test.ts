@@ -109,9 +109,10 @@ test('lists the grants no call used: what the platform needs, with its reason, a
     const unused = s.unused.filter((g) => g.role === 'IngestionsRole');
     const model = s.stage === 'dev' ? dev : prod;
     const table = model.template.getAtt('RunLogTable', 'Arn');
-    // Query was used on the table, not on the indexes.
+    // Query was used on the table, not on the indexes; no quality report was read.
     expect(unused).toEqual([
       expect.objectContaining({ sid: 'ReadRunLog', action: 'dynamodb:Query', resources: [`${table}/index/byDataset`, `${table}/index/byObject`], partly: true }),
+      expect.objectContaining({ sid: 'ReadQualityReports', action: 's3:GetObject', partly: false }),
     ]);
     // Lambda's own log writes are needed though no call shows them.
     expect(s.platform).toEqual(

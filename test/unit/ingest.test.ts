@@ -16,6 +16,7 @@ function ports(contractMode: 'hard' | 'soft', qualityMode: IngestionPorts['quali
     record: async () => true,
     recordExecution: async () => true,
     countDuplicate: async () => {},
+    closeMissing: async () => false,
     alert: async () => {},
     start: async (_name, input) => (started.push(input), { executionArn: `arn:${started.length}` }),
   };
@@ -47,4 +48,24 @@ test("the S3 event's sequencer goes into the run's input; an event without one g
   await ingestLandedObject(landed({ sequencer: '0062A1B2C3D4E5F60B' }), p);
   await ingestLandedObject(landed({ versionId: 'v2' }), p);
   expect(started.map((i) => i.source.sequencer)).toEqual(['0062A1B2C3D4E5F60B', null]);
+});
+
+test('a file reported missing closes its entry as late, with how late, and alerts once', async () => {
+  const { p } = ports('soft', undefined);
+  const schedule = { every: 'day', due: '06:00', timeZone: 'Europe/London', graceMinutes: 60, businessDate: 'previous day' } as const;
+  p.contracts = new Map([['dailycheckin', { ...contract('soft'), schedule }]]);
+  const closed: unknown[] = [];
+  const alerts: Array<[string, Record<string, unknown>]> = [];
+  p.closeMissing = async (dataset, date, arrival) => (closed.push([dataset, date, arrival]), closed.length === 1);
+  p.alert = async (subject, message) => void alerts.push([subject, message]);
+  // The 2026-11-20 file was due at 06:00 London (GMT) on the 21st; it lands at 10:00: 240 minutes late.
+  await ingestLandedObject(landed({ key: 'dailycheckin/2026-11-20/a.csv' }), p);
+  await ingestLandedObject(landed({ key: 'dailycheckin/2026-11-20/a.csv', versionId: 'v2' }), p);
+  expect(closed).toEqual([
+    ['dailycheckin', '2026-11-20', { ingestionId: expect.stringMatching(/^dailycheckin-20261120-/), arrivedAt: '2026-11-21T10:00:00.000Z', lateByMinutes: 240 }],
+    ['dailycheckin', '2026-11-20', expect.objectContaining({ lateByMinutes: 240 })],
+  ]);
+  expect(alerts).toEqual([
+    ['landing-etl: dailycheckin file for 2026-11-20 arrived 240 min late', expect.objectContaining({ event: 'FILE_ARRIVED_LATE', businessDate: '2026-11-20', lateByMinutes: 240 })],
+  ]);
 });

@@ -35,13 +35,35 @@ var RetryConflictError = class extends Error {
 
 // functions/shared/contracts.ts
 var DATASET_NAME_MAX = 40;
+function isTimeZone(name) {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+var scheduleSchema = z.strictObject({
+  every: z._default(z.enum(["day", "weekday"], { error: 'must be "day" or "weekday"' }), "day"),
+  due: z.string({ error: 'must be a time "HH:MM"' }).check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour local time "HH:MM", e.g. "06:00"')),
+  timeZone: z.string({ error: "must be an IANA time zone name" }).check(z.refine(isTimeZone, 'must be an IANA time zone name such as "Europe/London" or "UTC"')),
+  graceMinutes: z._default(
+    z.int({ error: "must be a whole number of minutes" }).check(z.minimum(0, "must be 0\u20131440 minutes"), z.maximum(1440, "must be 0\u20131440 minutes")),
+    0
+  ),
+  businessDate: z._default(z.enum(["previous day", "same day"], { error: 'must be "previous day" or "same day"' }), "previous day")
+}, {
+  error: (issue) => issue.code === "unrecognized_keys" ? `has unknown key(s) ${issue.keys.join(", ")}; known: every, due, timeZone, graceMinutes, businessDate` : 'must be an object such as { "due": "06:00", "timeZone": "Europe/London" }'
+});
 var contractSchema = z.object({
   name: z.string().check(
     z.regex(/^[a-z][a-z0-9_]*$/, "must be lowercase letters, digits and _"),
     z.maxLength(DATASET_NAME_MAX, `must be at most ${DATASET_NAME_MAX} characters`)
   ),
+  description: z.optional(z.string()),
   target: z.object({ table: z.string().check(z.minLength(1)) }),
-  quality: z.object({ mode: z.enum(["hard", "soft"]) })
+  quality: z.object({ mode: z.enum(["hard", "soft"]) }),
+  schedule: z.optional(scheduleSchema)
 });
 function loadContracts(dir = process.env.DATASETS_DIR ?? resolve("datasets")) {
   const contracts = /* @__PURE__ */ new Map();
@@ -64,6 +86,151 @@ function loadContracts(dir = process.env.DATASETS_DIR ?? resolve("datasets")) {
     contracts.set(parsed.data.name, parsed.data);
   }
   return contracts;
+}
+
+// functions/shared/freshness.ts
+var MINUTE = 6e4;
+var DAY = 864e5;
+function addDays(date, n) {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+}
+var formatters = /* @__PURE__ */ new Map();
+function formatter(timeZone) {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit"
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+function wallClock(instant, timeZone) {
+  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(instant)).map((p) => [p.type, Number(p.value)]));
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+}
+var offsetAt = (instant, timeZone) => wallClock(instant, timeZone) - (instant - instant % 1e3);
+function localDate(instant, timeZone) {
+  return new Date(wallClock(instant.getTime(), timeZone)).toISOString().slice(0, 10);
+}
+function zonedInstant(date, time2, timeZone) {
+  const wall = Date.parse(`${date}T${time2}:00Z`);
+  const before = offsetAt(wall - DAY, timeZone);
+  const after = offsetAt(wall + DAY, timeZone);
+  const fits = [.../* @__PURE__ */ new Set([before, after])].map((o) => wall - o).filter((t) => offsetAt(t, timeZone) === wall - t);
+  return new Date(fits.length ? Math.min(...fits) : wall - before);
+}
+var isWeekday = (date) => {
+  const day = (/* @__PURE__ */ new Date(`${date}T00:00:00Z`)).getUTCDay();
+  return day >= 1 && day <= 5;
+};
+var expects = (schedule, businessDate) => schedule.every === "day" || isWeekday(businessDate);
+function dueAt(schedule, businessDate) {
+  const dueDay = schedule.businessDate === "previous day" ? addDays(businessDate, 1) : businessDate;
+  return zonedInstant(dueDay, schedule.due, schedule.timeZone);
+}
+var deadline = (schedule, businessDate) => new Date(dueAt(schedule, businessDate).getTime() + schedule.graceMinutes * MINUTE);
+function latestDueBusinessDate(schedule, now) {
+  const today = localDate(now, schedule.timeZone);
+  let date = schedule.businessDate === "previous day" ? addDays(today, -1) : today;
+  while (!expects(schedule, date) || dueAt(schedule, date) > now) date = addDays(date, -1);
+  return date;
+}
+var minutesLate = (schedule, businessDate, arrivedAt) => Math.floor((arrivedAt.getTime() - dueAt(schedule, businessDate).getTime()) / MINUTE);
+function freshness(schedule, now, arrivals) {
+  if (!schedule) return { status: "unscheduled", businessDate: null, dueAt: null };
+  const businessDate = latestDueBusinessDate(schedule, now);
+  const due = dueAt(schedule, businessDate);
+  const limit = deadline(schedule, businessDate);
+  const first = arrivals.filter((a) => a.businessDate === businessDate).map((a) => new Date(a.receivedAt)).sort((a, b) => a.getTime() - b.getTime())[0];
+  const about = { businessDate, dueAt: due.toISOString() };
+  if (!first) return { status: now > limit ? "missing" : "awaiting", ...about };
+  if (first > limit) return { status: "late", ...about, lateByMinutes: minutesLate(schedule, businessDate, first) };
+  return { status: "fresh", ...about };
+}
+
+// functions/shared/datasets-view.ts
+var DAYS = 30;
+var FIGURE_READS = 8;
+var windowStart = (now) => addDays(now.toISOString().slice(0, 10), -(DAYS - 1));
+var latest = (runs2, key) => runs2.filter(key).sort((a, b) => key(b).localeCompare(key(a)))[0];
+async function datasetState(contract, log, now) {
+  const since = windowStart(now);
+  const runs2 = await log.received(contract.name, since, now);
+  const lastSuccess = latest(
+    runs2.filter((r) => r.status === "SUCCEEDED"),
+    (r) => r.endedAt
+  ) ?? await log.lastSuccessBefore(contract.name, since);
+  return {
+    runs: runs2,
+    // A rejected object is not the dataset's file; one that failed later still arrived.
+    freshness: freshness(contract.schedule, now, runs2.filter((r) => r.status !== "REJECTED")),
+    lastSuccess,
+    minutesSinceSuccess: lastSuccess ? Math.max(0, Math.floor((now.getTime() - Date.parse(lastSuccess.endedAt)) / 6e4)) : null
+  };
+}
+async function figuresOf(runs2, log) {
+  const ended = runs2.filter((r) => r.status === "SUCCEEDED" || r.status === "FAILED");
+  const figures = /* @__PURE__ */ new Map();
+  const unsummarised = [];
+  for (const r of ended) {
+    if (r.rowsIn === void 0) unsummarised.push(r);
+    else figures.set(r.ingestionId, { rowsTested: r.rejected === void 0 ? 0 : r.rowsIn, rowsRejected: r.rejected ?? 0, rowsLoaded: r.rowsLoaded ?? 0, costUsd: r.costUsd ?? 0 });
+  }
+  for (let i = 0; i < unsummarised.length; i += FIGURE_READS) {
+    const batch = unsummarised.slice(i, i + FIGURE_READS);
+    const read = await Promise.all(batch.map((r) => log.figures(r.ingestionId)));
+    batch.forEach((r, j) => figures.set(r.ingestionId, read[j]));
+  }
+  return figures;
+}
+function dailyFigures(runs2, figures, now) {
+  const first = windowStart(now);
+  const days = Array.from({ length: DAYS }, (_, i) => ({ date: addDays(first, i), runs: 0, rowsLoaded: 0, rowsRejected: 0, rowsTested: 0, costUsd: 0 }));
+  const byDate = new Map(days.map((d) => [d.date, d]));
+  for (const run of runs2) {
+    const day = byDate.get(run.receivedAt.slice(0, 10));
+    if (!day) continue;
+    const f = figures.get(run.ingestionId);
+    day.runs += 1;
+    day.rowsLoaded += run.status === "SUCCEEDED" ? f?.rowsLoaded ?? 0 : 0;
+    day.rowsRejected += f?.rowsRejected ?? 0;
+    day.rowsTested += f?.rowsTested ?? 0;
+    day.costUsd += run.costUsd ?? f?.costUsd ?? 0;
+  }
+  return days.map(({ rowsTested, ...d }) => ({
+    ...d,
+    rejectRate: rowsTested > 0 ? d.rowsRejected / rowsTested : 0,
+    costUsd: Math.round(d.costUsd * 1e6) / 1e6
+  }));
+}
+async function datasetView(contract, log, now) {
+  const state = await datasetState(contract, log, now);
+  const lastRun = latest(state.runs, (r) => r.receivedAt);
+  const { lastSuccess } = state;
+  return {
+    name: contract.name,
+    description: contract.description ?? null,
+    schedule: contract.schedule ?? null,
+    freshness: { ...state.freshness, minutesSinceSuccess: state.minutesSinceSuccess },
+    lastSuccess: lastSuccess ? { ingestionId: lastSuccess.ingestionId, businessDate: lastSuccess.businessDate, endedAt: lastSuccess.endedAt } : null,
+    lastRun: lastRun ? { ingestionId: lastRun.ingestionId, status: lastRun.status, stage: lastRun.stage ?? null, error: lastRun.error ?? null, endedAt: lastRun.endedAt ?? null } : null,
+    days: dailyFigures(state.runs, await figuresOf(state.runs, log), now)
+  };
+}
+async function datasetsView(contracts, log, now) {
+  const names = [...contracts.keys()].sort();
+  return {
+    generatedAt: now.toISOString(),
+    datasets: await Promise.all(names.map((n) => datasetView(contracts.get(n), log, now)))
+  };
 }
 
 // functions/shared/ingestion-view.ts
@@ -173,6 +340,11 @@ var stageSchema = z3.object({
   glueRunId: text(),
   /** Glue's ExecutionTime of the stage's job run. */
   jobSeconds: z3.optional(z3.number()),
+  /** The job run's DPU-seconds and its cost at list price (functions/shared/job-cost.ts). */
+  dpuSeconds: z3.optional(z3.number()),
+  costUsd: z3.optional(z3.number()),
+  /** Links to the job run's logs: CloudWatch on AWS, the run's log file locally. */
+  logs: z3.optional(z3.object({ output: z3.string(), error: z3.string() })),
   metrics: z3.optional(z3.record(z3.string(), z3.unknown())),
   error: text(),
   cause: text()
@@ -201,6 +373,16 @@ var summarySchema = z3.object({
   executionInput: text(),
   /** Deliveries of the same S3 event after the first (S3 delivers at least once). */
   duplicates: z3.optional(z3.int().check(z3.nonnegative())),
+  /** Row counts of the current attempt, copied from its stages by the Glue jobs (landing_etl/runlog.py) so a list
+   *  of runs reads no stage items: source rows in, accepted / rejected / duplicate rows at test (`duplicates` counts S3 deliveries), rows loaded. */
+  rowsIn: z3.optional(z3.number()),
+  accepted: z3.optional(z3.number()),
+  rejected: z3.optional(z3.number()),
+  duplicateRows: z3.optional(z3.number()),
+  rowsLoaded: z3.optional(z3.number()),
+  /** Totals of every Glue job run of the ingestion, all attempts included. */
+  dpuSeconds: z3.optional(z3.number()),
+  costUsd: z3.optional(z3.number()),
   error: text(),
   cause: text()
 });
@@ -392,6 +574,38 @@ var RunLog = class {
     }
     return { items, nextCursor: cursorOf(scope, start) };
   }
+  /** Records what a stage's Glue job run cost on its stage item and adds it to the ingestion's totals. Once per run:
+   *  a repeated call (an invocation retried) finds the figures of that run already there and adds nothing. */
+  async recordStageCost(id, stage, cost) {
+    const recorded = await writtenIf(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: summaryKey(id).pk, sk: `STAGE#${stage}` },
+          UpdateExpression: "SET glueRunId = :run, jobSeconds = :seconds, dpuSeconds = :dpu, costUsd = :cost, logs = :logs",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)",
+          ExpressionAttributeValues: {
+            ":run": cost.glueRunId,
+            ":seconds": cost.jobSeconds,
+            ":dpu": cost.dpuSeconds,
+            ":cost": cost.costUsd,
+            ":logs": cost.logs
+          }
+        })
+      )
+    );
+    if (!recorded) return false;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: summaryKey(id),
+        UpdateExpression: "ADD dpuSeconds :dpu, costUsd :cost",
+        ConditionExpression: CONDITION.ingestionExists,
+        ExpressionAttributeValues: { ":dpu": cost.dpuSeconds, ":cost": cost.costUsd }
+      })
+    );
+    return true;
+  }
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
    *  conditional on it still being FAILED at attempt n, so of two concurrent retries exactly one wins. The snapshot
    *  comes first and is the same whoever writes it, so a lost race or a crash in between leaves nothing wrong. */
@@ -407,7 +621,7 @@ var RunLog = class {
         new UpdateCommand({
           TableName: this.table,
           Key: summaryKey(summary.ingestionId),
-          UpdateExpression: "SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt",
+          UpdateExpression: "SET #status = :received, #state = :received, attempt = :next, executionArn = :arn, updatedAt = :now REMOVE stage, startedAt, endedAt, rowsIn, accepted, rejected, duplicateRows, rowsLoaded",
           ConditionExpression: CONDITION.stillFailedAtAttempt,
           ExpressionAttributeNames: { "#status": "status", "#state": "state" },
           ExpressionAttributeValues: {
@@ -494,6 +708,189 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { copyFile, mkdir, rename } from "node:fs/promises";
 import { dirname, join as join2 } from "node:path";
 
+// functions/shared/dataset-log.ts
+import { QueryCommand as QueryCommand2, UpdateCommand as UpdateCommand2 } from "@aws-sdk/lib-dynamodb";
+import * as z4 from "zod/mini";
+var missingKey = (dataset, businessDate) => ({ pk: `DATASET#${dataset}`, sk: `MISSING#${businessDate}` });
+var missingSchema = z4.object({
+  dataset: z4.string(),
+  businessDate: z4.string(),
+  status: z4.enum(["MISSING", "LATE"]),
+  dueAt: z4.string(),
+  deadlineAt: z4.string(),
+  /** The checker's time when it first found the file missing. */
+  detectedAt: z4.string(),
+  /** The time of the check that claimed (and sent) the alert; absent while no check has. */
+  alertedAt: z4.optional(z4.string()),
+  arrivedAt: z4.optional(z4.string()),
+  ingestionId: z4.optional(z4.string()),
+  lateByMinutes: z4.optional(z4.number())
+});
+var num = z4.catch(z4.optional(z4.number()), void 0);
+var figuresItem = z4.object({
+  sk: z4.string(),
+  costUsd: num,
+  metrics: z4.optional(z4.object({ rowsIn: num, rejected: num, rowsOut: num }))
+});
+var LOOK_BACK = 100;
+var DatasetLog = class {
+  constructor(doc, table2) {
+    this.doc = doc;
+    this.table = table2;
+  }
+  doc;
+  table;
+  /** The ingestions of a dataset received from `since` (an ISO time or date) up to `until` (an instant), oldest first:
+   *  every page of one range of the byDataset index, whose sort key begins with the time received. The upper bound
+   *  keeps a check of a past moment (a test's clock) from seeing files that came after it. */
+  async received(dataset, since, until) {
+    const items = [];
+    let start;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand2({
+          TableName: this.table,
+          IndexName: RUN_LOG_INDEXES.byDataset,
+          KeyConditionExpression: "datasetKey = :d AND recentKey BETWEEN :since AND :until",
+          // recentKey is `<received at>#<id>`: '~' sorts after '#', so a run received at `until` itself is in.
+          ExpressionAttributeValues: { ":d": dataset, ":since": since, ":until": `${until.toISOString()}~` },
+          ExclusiveStartKey: start
+        })
+      );
+      for (const raw of page.Items ?? []) {
+        const cost = num.parse(raw.costUsd);
+        items.push({ ...summarySchema.parse(raw), ...cost !== void 0 ? { costUsd: cost } : {} });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+  /** The latest successful ingestion received before `before`, among the LOOK_BACK runs before it (one page of the
+   *  index, newest first): for a dataset with no success in the window the views show. */
+  async lastSuccessBefore(dataset, before) {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand2({
+        TableName: this.table,
+        IndexName: RUN_LOG_INDEXES.byDataset,
+        KeyConditionExpression: "datasetKey = :d AND recentKey < :before",
+        FilterExpression: "#status = :succeeded",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":d": dataset, ":before": before, ":succeeded": "SUCCEEDED" },
+        ScanIndexForward: false,
+        Limit: LOOK_BACK
+      })
+    );
+    return Items[0] ? summarySchema.parse(Items[0]) : void 0;
+  }
+  /** The figures of one run: rows the test stage read and rejected, rows the load wrote, and its cost (the summary's
+   *  total when the run recorded one, else the sum of its stages'). */
+  async figures(ingestionId) {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand2({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": summaryKey(ingestionId).pk }
+      })
+    );
+    const items = Items.map((i) => figuresItem.parse(i));
+    const stage = (name) => items.find((i) => i.sk === `STAGE#${name}`);
+    const summaryCost = items.find((i) => i.sk === "SUMMARY")?.costUsd;
+    const stageCost = items.filter((i) => i.sk.startsWith("STAGE#")).reduce((sum, i) => sum + (i.costUsd ?? 0), 0);
+    return {
+      rowsTested: stage("test")?.metrics?.rowsIn ?? 0,
+      rowsRejected: stage("test")?.metrics?.rejected ?? 0,
+      rowsLoaded: stage("load")?.metrics?.rowsOut ?? 0,
+      costUsd: summaryCost ?? stageCost
+    };
+  }
+  /** Records a business date's file as missing and claims its alert, in one conditional write (an upsert): true for
+   *  exactly one of any number of checks, at once or later; false when the entry's alert was claimed already, or the
+   *  file came late and closed it. The first detection's times are kept. */
+  recordMissing(entry) {
+    return writtenIf(
+      this.doc.send(
+        new UpdateCommand2({
+          TableName: this.table,
+          Key: missingKey(entry.dataset, entry.businessDate),
+          UpdateExpression: "SET #status = :missing, dataset = :dataset, businessDate = :date, dueAt = :due, deadlineAt = :deadline, detectedAt = if_not_exists(detectedAt, :at), alertedAt = :at",
+          ConditionExpression: "attribute_not_exists(alertedAt) AND (attribute_not_exists(#status) OR #status = :missing)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":missing": "MISSING",
+            ":dataset": entry.dataset,
+            ":date": entry.businessDate,
+            ":due": entry.dueAt,
+            ":deadline": entry.deadlineAt,
+            ":at": entry.detectedAt
+          }
+        })
+      )
+    );
+  }
+  /** Gives back an alert this check claimed but could not send, so the next check claims and sends it. */
+  async releaseAlert(entry) {
+    await writtenIf(
+      this.doc.send(
+        new UpdateCommand2({
+          TableName: this.table,
+          Key: missingKey(entry.dataset, entry.businessDate),
+          UpdateExpression: "REMOVE alertedAt",
+          ConditionExpression: "alertedAt = :at",
+          ExpressionAttributeValues: { ":at": entry.detectedAt }
+        })
+      )
+    );
+  }
+  /** Closes an open MISSING entry when the file arrives: LATE, with the arrival and how late. False when there is no
+   *  open entry (the file was not reported missing, or an earlier delivery closed it). */
+  closeMissing(dataset, businessDate, arrival) {
+    return writtenIf(
+      this.doc.send(
+        new UpdateCommand2({
+          TableName: this.table,
+          Key: missingKey(dataset, businessDate),
+          UpdateExpression: "SET #status = :late, arrivedAt = :at, ingestionId = :id, lateByMinutes = :by",
+          ConditionExpression: "#status = :missing",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":late": "LATE",
+            ":missing": "MISSING",
+            ":at": arrival.arrivedAt,
+            ":id": arrival.ingestionId,
+            ":by": arrival.lateByMinutes
+          }
+        })
+      )
+    );
+  }
+  /** The dataset's MISSING entries for business dates from `fromDate` on, oldest first. */
+  async missingSince(dataset, fromDate) {
+    const { pk, sk } = missingKey(dataset, fromDate);
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand2({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: { ":pk": pk, ":from": sk, ":to": "MISSING#9999" }
+      })
+    );
+    return Items.map((i) => missingSchema.parse(i));
+  }
+  /** Claims the publication of an ended run's metrics, once per attempt: of two checkers only one publishes them. */
+  claimMetrics(ingestionId, attempt) {
+    return writtenIf(
+      this.doc.send(
+        new UpdateCommand2({
+          TableName: this.table,
+          Key: summaryKey(ingestionId),
+          UpdateExpression: "SET metricsAttempt = :attempt",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(metricsAttempt) OR metricsAttempt < :attempt)",
+          ExpressionAttributeValues: { ":attempt": attempt }
+        })
+      )
+    );
+  }
+};
+
 // functions/shared/document-client.ts
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 function documentClient(client) {
@@ -502,6 +899,7 @@ function documentClient(client) {
 
 // local/client.ts
 var runLogFor = (info) => new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
+var datasetLogFor = (info) => new DatasetLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 var landingUri = (info, key) => `s3://${info.landingBucket}/${key}`;
 async function dropIntoLanding(info, file, key) {
   const target2 = join2(info.landingFolder, key);
@@ -512,15 +910,15 @@ async function dropIntoLanding(info, file, key) {
 }
 var TERMINAL = /* @__PURE__ */ new Set(["SUCCEEDED", "FAILED", "REJECTED"]);
 async function followIngestion(runLog, opts) {
-  const deadline = Date.now() + (opts.timeoutMs ?? 15 * 6e4);
+  const deadline2 = Date.now() + (opts.timeoutMs ?? 15 * 6e4);
   let id;
   while (!id) {
-    if (Date.now() > deadline) return { status: "TIMEOUT", reason: `no ingestion of ${opts.sourceUri} was recorded` };
+    if (Date.now() > deadline2) return { status: "TIMEOUT", reason: `no ingestion of ${opts.sourceUri} was recorded` };
     id = (await runLog.forObject(opts.sourceUri, { since: opts.since, limit: 1 }))[0]?.ingestionId;
     if (!id) await sleep();
   }
   opts.print(`ingestion ${id}`);
-  return followRun(runLog, id, { attempt: 1, print: opts.print, deadline });
+  return followRun(runLog, id, { attempt: 1, print: opts.print, deadline: deadline2 });
 }
 async function followRun(runLog, id, opts) {
   const printed = /* @__PURE__ */ new Set();
@@ -563,6 +961,7 @@ function table(headers, rows) {
   return cells.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join("  ")).join("\n");
 }
 var seconds = (s) => s === null ? "" : `${s.toFixed(1)}s`;
+var usd = (n) => n === void 0 ? "" : `$${n.toFixed(4)}`;
 var time = (iso) => iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
 var metric = (s, ...keys) => {
   for (const k of keys) if (typeof s.metrics?.[k] === "number") return String(s.metrics[k]);
@@ -570,7 +969,7 @@ var metric = (s, ...keys) => {
 };
 function stagesTable(stages) {
   return table(
-    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "ERROR"],
+    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "DPU-S", "COST", "ERROR"],
     stages.map((s) => [
       s.stage,
       s.status,
@@ -579,6 +978,8 @@ function stagesTable(stages) {
       metric(s, "rowsIn"),
       metric(s, "rowsOut", "accepted"),
       metric(s, "rejected"),
+      s.dpuSeconds === void 0 ? "" : String(s.dpuSeconds),
+      usd(s.costUsd),
       s.status === "FAILED" ? `${s.error ?? ""}: ${s.cause ?? ""}` : ""
     ])
   );
@@ -593,6 +994,9 @@ function formatIngestion({ summary: s, stages, attempts }) {
   ];
   if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
   if (s.status === "FAILED") lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
+  const logged = stages.filter((st) => st.logs);
+  if (logged.length > 0) lines.push("logs", ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ""}  ${st.logs.output}${st.logs.error !== st.logs.output ? `  ${st.logs.error}` : ""}`));
   if (stages.length > 0) lines.push("", stagesTable(stages));
   for (const a of [...attempts].reverse()) {
     lines.push("", `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` \u2014 ${a.error}: ${a.cause}` : ""}`);
@@ -606,6 +1010,36 @@ function formatRuns(items) {
     ["RECEIVED", "STATUS", "STATE", "ATTEMPT", "DURATION", "INGESTION", "SOURCE"],
     items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri])
   );
+}
+var age = (minutes) => minutes === null ? "" : minutes < 120 ? `${minutes} min ago` : minutes < 2880 ? `${Math.floor(minutes / 60)} h ago` : `${Math.floor(minutes / 1440)} days ago`;
+function freshnessText({ freshness: f, schedule }) {
+  if (f.status === "late") return `${f.lateByMinutes} min late`;
+  if (f.status === "missing") return `not by ${schedule.due} + ${schedule.graceMinutes} min`;
+  if (f.status === "awaiting") return `grace until ${schedule.due} + ${schedule.graceMinutes} min`;
+  return "";
+}
+function formatDatasets({ datasets: datasets2 }) {
+  if (datasets2.length === 0) return "no datasets";
+  const summary = table(
+    ["DATASET", "FRESHNESS", "BUSINESS DATE", "DUE", "NOTE", "LAST SUCCESS", "LAST RUN"],
+    datasets2.map((d) => [
+      d.name,
+      d.freshness.status,
+      d.freshness.businessDate ?? "",
+      time(d.freshness.dueAt ?? void 0),
+      freshnessText(d),
+      d.lastSuccess ? `${d.lastSuccess.businessDate} (${age(d.freshness.minutesSinceSuccess)})` : "",
+      d.lastRun ? `${d.lastRun.status}${d.lastRun.stage && d.lastRun.status === "FAILED" ? ` at ${d.lastRun.stage}` : ""}` : ""
+    ])
+  );
+  const days = datasets2.map(
+    (d) => `${d.name}, last 7 days (UTC, by arrival):
+` + table(
+      ["DAY", "RUNS", "ROWS LOADED", "REJECTED", "REJECT RATE", "COST USD"],
+      d.days.slice(-7).map((x) => [x.date, String(x.runs), String(x.rowsLoaded), String(x.rowsRejected), `${(x.rejectRate * 100).toFixed(1)}%`, x.costUsd.toFixed(4)])
+    ).replace(/^/gm, "  ")
+  );
+  return [summary, ...days].join("\n\n");
 }
 
 // cli/target.ts
@@ -638,9 +1072,11 @@ async function resolveTarget(opts) {
   if (opts.stage) {
     const { runLogTable, stateMachineArn } = await stageOutputs(opts.stage, opts.region);
     const region = opts.region ?? stateMachineArn.split(":")[3];
+    const doc = documentClient(new DynamoDBClient2({ region }));
     return {
       label: `stage ${opts.stage}`,
-      runLog: new RunLog(documentClient(new DynamoDBClient2({ region })), runLogTable),
+      runLog: new RunLog(doc, runLogTable),
+      datasetLog: new DatasetLog(doc, runLogTable),
       sfn: new SFNClient({ region }),
       stateMachineArn
     };
@@ -649,6 +1085,7 @@ async function resolveTarget(opts) {
   return {
     label: "the local stack",
     runLog: runLogFor(stack),
+    datasetLog: datasetLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
     stateMachineArn: stack.stateMachineArn
   };
@@ -717,6 +1154,11 @@ async function runs(target2, o) {
   }
   return 0;
 }
+async function datasets(target2, json) {
+  const view = await datasetsView(loadContracts(), target2.datasetLog, /* @__PURE__ */ new Date());
+  console.log(json ? JSON.stringify(view, null, 2) : formatDatasets(view));
+  return 0;
+}
 async function retry(target2, id, json, detach) {
   const { attempt, executionArn: executionArn2 } = await retryIngestion(id, {
     runLog: target2.runLog,
@@ -747,6 +1189,7 @@ async function retry(target2, id, json, detach) {
 }
 var target = (o) => resolveTarget({ stage: o.stage, region: o.region });
 export {
+  datasets,
   ingest,
   parseLimit,
   parseStatus,

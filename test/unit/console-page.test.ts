@@ -1,0 +1,53 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+// @ts-expect-error a plain ES module of the deployment (deploy/serverless-plugin.js builds the page with it)
+import { BUDGET, buildConsolePage, CONSOLE_DIR } from '../../deploy/console-page.js';
+
+const built = buildConsolePage(process.cwd()) as { hash: string; files: string[] };
+const file = (suffix: string) => built.files.find((f) => f.endsWith(suffix))!;
+const bytes = (name: string) => readFileSync(join(CONSOLE_DIR, name));
+
+test('the page stays within its size budget: what a browser downloads first, and each file', () => {
+  const gzipped = built.files.reduce((n, f) => n + gzipSync(bytes(f)).length, 0);
+  expect(gzipped).toBeLessThanOrEqual(BUDGET.gzipTotal);
+  expect(bytes(file('.js')).length).toBeLessThanOrEqual(BUDGET.script);
+  expect(bytes(file('.css')).length).toBeLessThanOrEqual(BUDGET.styles);
+  // uPlot is in the bundle, not fetched from elsewhere.
+  expect(bytes(file('.js')).toString()).toMatch(/uplot/);
+});
+
+test('the page names its hashed script and styles', () => {
+  const html = bytes('index.html').toString();
+  expect(html).toContain(`src="assets/${file('.js')}"`);
+  expect(html).toContain(`href="assets/${file('.css')}"`);
+  expect(file('.js')).toMatch(/^app\.[A-Z0-9]+\.js$/);
+});
+
+describe('the console function', () => {
+  let handler: (e: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  beforeAll(async () => {
+    process.env.CLI_TARGET = '--stage prod --region eu-west-1';
+    ({ handler } = await import('../../functions/console/handler'));
+  });
+  const get = (routeKey: string, file?: string) => handler({ routeKey, ...(file ? { pathParameters: { file } } : {}) } as APIGatewayProxyEventV2);
+  const body = (r: APIGatewayProxyStructuredResultV2) => Buffer.from(r.body ?? '', 'base64').toString();
+
+  test('serves the page with the stage’s CLI target, its datasets and a policy that allows only its own files', async () => {
+    const res = await get('GET /');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+    expect(res.headers!['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
+    expect(body(res)).toContain('<meta name="cli-target" content="--stage prod --region eu-west-1">');
+    expect(body(res)).toContain('<meta name="datasets" content="cafe_transactions,dailycheckin">');
+  });
+
+  test('serves the built assets, cached for good, and nothing else', async () => {
+    const js = await get('GET /assets/{file}', file('.js'));
+    expect(js).toMatchObject({ statusCode: 200, isBase64Encoded: true });
+    expect(js.headers).toMatchObject({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' });
+    expect(body(js)).toBe(bytes(file('.js')).toString());
+    for (const name of ['../../package.json', 'index.html', 'handler.mjs', '']) expect((await get('GET /assets/{file}', name)).statusCode).toBe(404);
+  });
+});
