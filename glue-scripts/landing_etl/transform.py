@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .contract import Contract
@@ -162,7 +164,8 @@ def _join_spans(
 
 def _read_multiline(spark: SparkSession, path: str) -> Source:
     """The multi-line CSV parser: quoted fields may span lines anywhere, so the file is one partition, in file order:
-    monotonically_increasing_id is the record index, and the line is it plus the line breaks of earlier records."""
+    monotonically_increasing_id is the record index. The parser skips empty lines outside quotes without a trace, so
+    each record's line comes from one pass over the file's lines in order (`_record_starts`)."""
     df = (
         spark.read.option("header", True)
         .option("multiLine", True)
@@ -171,23 +174,27 @@ def _read_multiline(spark: SparkSession, path: str) -> Source:
         .option("mode", "PERMISSIVE")
         .csv(path)
     )
-    breaks = sum(
-        (
-            F.coalesce(F.length(F.col(f"`{c}`")) - F.length(F.regexp_replace(F.col(f"`{c}`"), "\n", "")), F.lit(0))
-            for c in df.columns
-        ),
-        F.lit(0),
+    starts = spark.createDataFrame(
+        spark.sparkContext.textFile(path).coalesce(1).mapPartitions(_record_starts), "_record long, source_line int"
     )
-    before = Window.orderBy("_record").rowsBetween(Window.unboundedPreceding, -1)
-    records = (
-        df.withColumn("_record", F.monotonically_increasing_id())
-        .withColumn("_breaks", breaks)
-        .withColumn(
-            "source_line", (F.col("_record") + 2 + F.coalesce(F.sum("_breaks").over(before), F.lit(0))).cast("int")
-        )
-        .drop("_record", "_breaks")
-    )
+    records = df.withColumn("_record", F.monotonically_increasing_id()).join(starts, "_record").drop("_record")
     return Source(records, df.columns, df.rdd.getNumPartitions(), False, True)
+
+
+def _record_starts(lines: Iterable[str]) -> Iterator[tuple[int, int]]:
+    """(record index, 1-based line) of every record after the header, as the multi-line parser reads them: a record
+    starts at a line read from outside quotes that is not empty; the same patterns as the split read tell whether a
+    line leaves a quoted field open. One task reads the lines (a Hadoop text file's splits stay in file order)."""
+    opens, stays = re.compile(_OPENS), re.compile(_STAYS_OPEN)
+    inside, record = False, -1  # the header is record -1
+    for number, line in enumerate(lines, 1):
+        if inside:
+            inside = stays.match(line) is not None
+        elif line:
+            if record >= 0:
+                yield record, number
+            record += 1
+            inside = '"' in line and opens.match(line) is not None
 
 
 def header(df: DataFrame | Source) -> list[str]:

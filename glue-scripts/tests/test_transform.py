@@ -136,7 +136,7 @@ def test_rejected_rows_keep_their_exact_lines_when_the_file_is_read_by_many_task
         project = row[3].replace("\r\n", "\n") if len(row) > 3 else None
         assert (got[line].username, got[line].project_raw) == (row[0], project), line
     assert 29 in got and got[29].project == "first" + '\n a "quoted" line' * 12
-    rejected = quality.rejected(checked(spark, path), DAILYCHECKIN, None).collect()
+    rejected = quality.rejected(checked(spark, path), DAILYCHECKIN).collect()
     assert sorted(r.source_line for r in rejected) == [line for line, row in want if len(row) < 4 or row[2] == "abc"]
 
 
@@ -161,13 +161,15 @@ def test_a_stray_quote_reads_as_the_multiline_parser_reads_it(spark, tmp_path, s
     assert len(split) == records
 
 
-def test_a_dataset_declared_multiline_reads_quoted_line_breaks_in_one_task(spark, tmp_path):
+def test_a_dataset_declared_multiline_reads_quoted_line_breaks_in_one_task_with_exact_lines(spark, tmp_path):
     spec = replace(DAILYCHECKIN, multiline=True)
     text = (
         "user,timestamp,hours,project\n"
         'ann,2020-01-02 03:04:05 UTC,1,"two\nlines"\n'
+        "\n"  # blank lines outside quotes count as lines, as in the split read
         "bob,2020-01-02 03:04:05 UTC,x,apollo\n"
         '"cy\n\nthree",2020-01-02 03:04:05 UTC,2,gemini\n'
+        "\n\n"
         "dee,2020-01-02 03:04:05 UTC,3,venus\n"
     )
     path = write_csv(tmp_path, text)
@@ -177,10 +179,12 @@ def test_a_dataset_declared_multiline_reads_quoted_line_breaks_in_one_task(spark
     )
     assert rows == [
         (2, "ann", "two\nlines", None),
-        (4, "bob", "apollo", "not a decimal number"),
-        (5, "cy\n\nthree", "gemini", None),
-        (8, "dee", "venus", None),
+        (5, "bob", "apollo", "not a decimal number"),
+        (6, "cy\n\nthree", "gemini", None),
+        (11, "dee", "venus", None),
     ]
+    split = sorted((r.source_line, r.username, r.project, r.hours_error) for r in transformed(spark, path).collect())
+    assert split == rows
 
 
 def test_a_bz2_file_is_split_across_tasks_and_reads_like_the_plain_one(spark, tmp_path, small_splits):
