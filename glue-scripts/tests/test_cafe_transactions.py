@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from landing_etl import contract, load, quality, schema
+from landing_etl import contract, load, quality, schema, transform
 
 from .conftest import REPO
 from .pipeline import DATASETS, checked, write_csv
@@ -86,9 +86,15 @@ def pseudonym(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def every_rule(spark, tmp_path_factory):
+    """The every-rule file read as a large file is on a cluster: in splits of 400 bytes, by several tasks."""
     folder = tmp_path_factory.mktemp("cafe")
     staged = str(folder / "transformed")
-    rows = checked(spark, every_rule_file(folder), CAFE, staged=staged, secret=KEY).cache()
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "400")
+    try:
+        assert transform.read_source(spark, every_rule_file(folder)).partitions > 3
+        rows = checked(spark, every_rule_file(folder), CAFE, staged=staged, secret=KEY).cache()
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
     yield staged, rows
     rows.unpersist()
 
@@ -179,21 +185,18 @@ OBJECT = "s3://landing/cafe_transactions/2021-08-26/till.csv"
 COLUMNS = [c.key for c in CAFE.loaded_columns]
 
 
-def load_file(spark, db, tmp_path, path: str, ingestion_id: str):
+def load_file(spark, db, database_url, tmp_path, path: str, ingestion_id: str):
+    """transform, test and load as the jobs chain them: the accepted rows staged over two connections, then swapped."""
     accepted = tmp_path / f"{ingestion_id}-accepted"
     rows = checked(spark, path, CAFE, secret=KEY, ingestion_id=ingestion_id, source_uri=OBJECT)
     quality.accepted(rows, CAFE).write.parquet(str(accepted))
     schema.ensure(db, CAFE)
-    return load.swap(
-        db,
-        CAFE.table,
-        COLUMNS,
-        load.accepted_batches(str(accepted), COLUMNS + load.LINEAGE, OBJECT),
-        ingestion_id,
-        OBJECT,
-        None,
-        load.Version(datetime.now(UTC)),
-    )
+    db.commit()  # the staging table is created from the serving table's shape, over other connections
+    staged = load.stage(database_url, CAFE.table, COLUMNS, str(accepted), ingestion_id, OBJECT, 2)
+    try:
+        return load.swap(db, CAFE.table, COLUMNS, staged, ingestion_id, OBJECT, None, load.Version(datetime.now(UTC)))
+    finally:
+        load.drop_staged(database_url, staged.table)
 
 
 def served(db):
@@ -207,10 +210,10 @@ def at(*args):
     return datetime(*args, tzinfo=UTC)
 
 
-def test_the_bundled_sample_loads_exactly_these_rows_and_a_new_version_replaces_them(spark, db, tmp_path):
+def test_the_bundled_sample_loads_exactly_these_rows_and_a_new_version_replaces_them(spark, db, database_url, tmp_path):
     db.execute("DROP TABLE IF EXISTS cafe_transactions")
     db.commit()
-    first = load_file(spark, db, tmp_path, str(SAMPLE), "ing-1")
+    first = load_file(spark, db, database_url, tmp_path, str(SAMPLE), "ing-1")
     olivia, priya = pseudonym("Olivia Bennett"), pseudonym("Priya Patel")
     mohammed, chloe = pseudonym("Mohammed Khan"), pseudonym("Chloé Martin")
     daniel, tom = pseudonym("Daniel O'Connor"), pseudonym("Tom Hughes")
@@ -247,7 +250,7 @@ def test_the_bundled_sample_loads_exactly_these_rows_and_a_new_version_replaces_
     fixed = tmp_path / "till-v2.csv"
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     fixed.write_text("\n".join([lines[0], lines[1], lines[9].replace("24:10", "14:10")]) + "\n", encoding="utf-8")
-    second = load_file(spark, db, tmp_path, str(fixed), "ing-2")
+    second = load_file(spark, db, database_url, tmp_path, str(fixed), "ing-2")
     assert (second.rows_out, second.replaced) == (2, 8)
     assert [(r[0], r[1], r[2], r[-1]) for r in served(db)] == [
         (2, "TX-000101", at(2021, 8, 25, 7, 2), "ing-2"),
