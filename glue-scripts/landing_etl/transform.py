@@ -101,7 +101,7 @@ def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Sour
         if spans is None:
             return _read_multiline(spark, path)
         records = _join_spans(spark, numbered, records, spans)
-    columns = next(csv.reader([records.filter(F.col("_line") == header_line).first()["value"]]))
+    columns = _safe_header(next(csv.reader([records.filter(F.col("_line") == header_line).first()["value"]])))
     parts = max(len(splits), spark.sparkContext.defaultParallelism)
     if len(splits) < parts:  # an unsplittable file: its one task numbers the lines, every core parses them
         records = records.repartition(parts)
@@ -116,6 +116,14 @@ def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Sour
         splittable,
         False,
     )
+
+
+def _safe_header(names: list[str]) -> list[str]:
+    """The header as Spark's CSV reader names it (CSVUtils.makeSafeHeader, case-insensitive): an empty name becomes
+    `_c<index>` and each of a repeated name (ignoring case) gets its index appended (`user,user` → `user0,user1`)."""
+    lowered = [n.lower() for n in names if n]
+    repeated = {n for n in lowered if lowered.count(n) > 1}
+    return [f"_c{i}" if not n else f"{n}{i}" if n.lower() in repeated else n for i, n in enumerate(names)]
 
 
 def _spans(spark: SparkSession, numbered: DataFrame, last_line: int) -> list[tuple[int, int]] | None:

@@ -187,6 +187,15 @@ def test_a_dataset_declared_multiline_reads_quoted_line_breaks_in_one_task_with_
     assert split == rows
 
 
+def test_the_split_read_names_repeated_and_empty_header_columns_as_the_csv_reader_does(spark, tmp_path):
+    path = write_csv(tmp_path, "user,USER,timestamp,,hours,project\nu1,u2,t,x,1,p\n")
+    split = transform.read_source(spark, path)
+    assert split.columns == ["user0", "USER1", "timestamp", "_c3", "hours", "project"]
+    assert split.columns == transform.read_source(spark, path, multiline=True).columns
+    with pytest.raises(transform.HeaderMismatch, match=r"missing column\(s\) \['user'\]"):
+        transform.check_header(split, DAILYCHECKIN)
+
+
 def test_a_bz2_file_is_split_across_tasks_and_reads_like_the_plain_one(spark, tmp_path, small_splits):
     text = "user,timestamp,hours,project\n" + "".join(
         f"u{i},2020-01-02 03:04:05 UTC,{i % 30},{'apollo' if i % 7 else chr(34) + 'two' + chr(10) + 'lines' + chr(34)}\n"
