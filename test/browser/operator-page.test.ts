@@ -106,6 +106,9 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   await page.locator('nav a[data-view="ingestions"]').focus();
   await page.keyboard.press('Enter');
   await page.waitForSelector('main[data-ready="ingestions"]');
+  // Focus moved to the view (screen readers read it next), without a focus ring around the whole view.
+  await page.waitForFunction(() => document.activeElement?.id === 'main');
+  await expect(page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).resolves.toBe('none');
   // It opens on the first dataset by name (cafe_transactions, with no runs here): pick check-ins in the filter.
   await expect(page.locator('[data-empty]').textContent()).resolves.toBe('No ingestions of cafe_transactions.');
   await page.selectOption('#f-dataset', 'dailycheckin');

@@ -1,6 +1,5 @@
 /// <reference lib="dom" />
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { h } from './dom';
 
 /** A 30-day chart of one daily figure: uPlot draws it; a caption and an aria-label say what it shows. */
