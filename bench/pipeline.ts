@@ -162,6 +162,7 @@ async function main() {
     const [l1, l2] = [loads['1']!, loads['2']!];
     out(`load       1 connection ${fmt(l1.seconds)} s (staging ${fmt(l1.staging ?? NaN)} s)   2 connections ${fmt(l2.seconds)} s (staging ${fmt(l2.staging ?? NaN)} s)   speed-up ${fmt(speedup(l1, l2), 2)}×`);
     out(`plain COPY of the ${plain.rows} accepted rows into the same indexed table: ${fmt(plain.seconds, 2)} s = ${plainRate} rows/s; load with 2 connections ${rate(l2.rows, l2.seconds)} rows/s = ${fmt(plain.seconds / l2.seconds, 2)}× plain COPY; load job ${rate(load.rowsOut, load.job)} rows/s`);
+    if (loads.plain2) out(`plain COPY over 2 connections at once into the same indexed table (rows visible before any swap): ${fmt(loads.plain2.seconds, 2)} s = ${fmt(plain.seconds / loads.plain2.seconds, 2)}× one`);
 
     if (!existsSync(RESULTS)) throw new BenchmarkFailed(`${RESULTS} is missing: its header describes the columns`);
     const p = perStage;
