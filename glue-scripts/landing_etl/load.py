@@ -20,14 +20,14 @@ holds within the same second and for a multipart upload, whose LastModified is w
 wins". A load whose version is older than the one already loaded for the object changes nothing and reports
 `supersededBy`.
 
-Parallel: the accepted rows first go into an UNLOGGED staging table of the ingestion, each connection (at most
-`connections`, the database's connection budget for one load) COPYing its share of the Parquet row groups; the
-swap's transaction then moves them into the serving table with one INSERT … SELECT, in the order of the table's
-first secondary index. Measured on 1M rows of the benchmark (2 cores, busy machine): one COPY into the indexed
-table 10.7 s; staging 3.0 s + INSERT … SELECT 7.7 s unordered, 5.0 s in index order. Index maintenance is what a
-load costs, and in index order its B-tree pages stay in cache; PostgreSQL does that insert in one backend, so it is
-the part more connections cannot shorten (see README: Sizing). A staging table that a killed job leaves behind is
-replaced by the retry of that ingestion.
+One connection (the default) COPYs the accepted rows straight into the serving table inside the swap. With more
+(`connections`, the database's connection budget for one load), the rows first go into an UNLOGGED staging table
+of the ingestion, each connection COPYing its share of the Parquet row groups; the swap's transaction then moves
+them into the serving table with one INSERT … SELECT, in the order of the table's first secondary index. That
+insert, with its index maintenance, runs in the swap's one backend whatever the connections, which keeps the swap
+atomic and bounds what staging can gain. Measured on 1M accepted rows on 2 idle cores (bench/results.md): one COPY
+into the indexed table 5.8 s; staged over 1 connection 9.1 s (staging 2.6 s), over 2 connections 8.3 s. A staging
+table that a killed job leaves behind is replaced by the retry of that ingestion.
 
 Why no Spark here: the rows stream from the Parquet files through pyarrow (never the whole file in memory) and the
 database is the bottleneck, so the job is a driver with a few threads; skipping the JVM saves ~6 s."""
@@ -193,6 +193,30 @@ def _index_order(conn: psycopg.Connection, table: str, columns: list[str]) -> sq
             break
         order.append(sql.SQL("{} DESC" if descending else "{}").format(sql.Identifier(name)))
     return sql.SQL(" ORDER BY ") + sql.SQL(", ").join(order) if order else sql.SQL("")
+
+
+def load(
+    dsn: str,
+    table: str,
+    columns: list[str],
+    uri: str,
+    ingestion_id: str,
+    source_object: str,
+    source_version: str | None,
+    version: Version,
+    connections: int,
+) -> LoadResult:
+    """The accepted rows at `uri` swapped into `table`: one COPY inside the swap, or staged over `connections`."""
+    if connections == 1:
+        with psycopg.connect(dsn) as conn:
+            rows = accepted_batches(uri, columns + LINEAGE, source_object)
+            return swap(conn, table, columns, rows, ingestion_id, source_object, source_version, version)
+    staged = stage(dsn, table, columns, uri, ingestion_id, source_object, connections)
+    try:
+        with psycopg.connect(dsn) as conn:
+            return swap(conn, table, columns, staged, ingestion_id, source_object, source_version, version)
+    finally:
+        drop_staged(dsn, staged.table)
 
 
 @dataclass(frozen=True)

@@ -192,11 +192,8 @@ def load_file(spark, db, database_url, tmp_path, path: str, ingestion_id: str):
     quality.accepted(rows, CAFE).write.parquet(str(accepted))
     schema.ensure(db, CAFE)
     db.commit()  # the staging table is created from the serving table's shape, over other connections
-    staged = load.stage(database_url, CAFE.table, COLUMNS, str(accepted), ingestion_id, OBJECT, 2)
-    try:
-        return load.swap(db, CAFE.table, COLUMNS, staged, ingestion_id, OBJECT, None, load.Version(datetime.now(UTC)))
-    finally:
-        load.drop_staged(database_url, staged.table)
+    version = load.Version(datetime.now(UTC))
+    return load.load(database_url, CAFE.table, COLUMNS, str(accepted), ingestion_id, OBJECT, None, version, 2)
 
 
 def served(db):

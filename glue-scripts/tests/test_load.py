@@ -203,14 +203,17 @@ def test_sequencers_of_different_lengths_are_right_padded_not_left_padded():
 
 
 def staged_load(database_url, staged, version, modified, connections):
-    rows = load.stage(database_url, "daily_checkins", COLUMNS, staged[version], f"ing-{version}", OBJECT, connections)
-    try:
-        with psycopg.connect(database_url) as conn:
-            return load.swap(
-                conn, "daily_checkins", COLUMNS, rows, f"ing-{version}", OBJECT, version, load.Version(modified)
-            )
-    finally:
-        load.drop_staged(database_url, rows.table)
+    return load.load(
+        database_url,
+        "daily_checkins",
+        COLUMNS,
+        staged[version],
+        f"ing-{version}",
+        OBJECT,
+        version,
+        load.Version(modified),
+        connections,
+    )
 
 
 def staging_tables(conn):

@@ -111,7 +111,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
         SecurityConfiguration: { Ref: 'GlueSecurityConfiguration' },
       });
     }
-    expect(at(props(t, 'LoadJob', 'AWS::Glue::Job'), 'DefaultArguments.--load_connections')).toBe('4');
+    expect(at(props(t, 'LoadJob', 'AWS::Glue::Job'), 'DefaultArguments.--load_connections')).toBe('1');
     expect(at(props(t, 'GlueConnection', 'AWS::Glue::Connection'), 'ConnectionInput.ConnectionType')).toBe('NETWORK');
     expect(props(t, 'GlueSecurityConfiguration', 'AWS::Glue::SecurityConfiguration').EncryptionConfiguration).toMatchObject({
       S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS' }],
