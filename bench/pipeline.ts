@@ -2,7 +2,7 @@
  *  Runs the local pipeline end to end on a generated file: starts a local stack in a temporary LOCAL_DIR, lands the
  *  file, follows the ingestion to the end, checks the rows are queryable over HTTP, then prints per-stage seconds,
  *  tasks, rows/s and the peak RSS of the stack's whole process tree. Then, on the same file and the run's staged
- *  rows (bench/stages.py), each Spark stage again with local[1] and local[2], and the load with 1 and 2 connections
+ *  rows (bench/stages.py), each Spark stage again with local[1] and local[2] (pinned to 1 and 2 cores), and the load with 1 and 2 connections
  *  beside a plain COPY of the same rows into the same indexed table. Appends a line to bench/results.md.
  *  A benchmark, not a test: it fails only when the run itself fails. */
 import { execFile } from 'node:child_process';
@@ -120,8 +120,12 @@ async function main() {
     const staging = join(stack.info.dataFolder!, 'staging', 'dailycheckin', id);
     if (!existsSync(join(staging, 'accepted'))) throw new BenchmarkFailed(`no accepted rows at ${staging}/accepted`);
     const python = join(repo, '.venv', 'bin', 'python');
-    const stage = async <T>(args: string[], env: Record<string, string> = {}): Promise<T> => {
-      const { stdout } = await promisify(execFile)(python, [join(repo, 'bench', 'stages.py'), ...args], {
+    // A Spark stage timed with local[N] runs pinned to N cores (taskset): otherwise the JVM's GC and JIT threads use
+    // the other core, and local[1] is not one core.
+    const stage = async <T>(args: string[], env: Record<string, string> = {}, cores?: number): Promise<T> => {
+      const command = [python, join(repo, 'bench', 'stages.py'), ...args];
+      const pinned = cores ? ['taskset', '--cpu-list', `0-${cores - 1}`, ...command] : command;
+      const { stdout } = await promisify(execFile)(pinned[0]!, pinned.slice(1), {
         env: { ...process.env, LANDING_ETL_LOCAL_S3: '/nonexistent', SPARK_LOCAL_IP: '127.0.0.1', ...env },
         maxBuffer: 1 << 24,
       });
@@ -132,8 +136,8 @@ async function main() {
     const spark: Record<string, Record<string, SparkRun>> = { transform: {}, test: {} };
     for (const cores of [1, 2]) {
       const env = { LANDING_ETL_SPARK_MASTER: `local[${cores}]` };
-      spark.transform![cores] = await stage<SparkRun>(['transform', file, join(scratch, `transform-${cores}`)], env);
-      spark.test![cores] = await stage<SparkRun>(['test', join(staging, 'transformed'), join(scratch, `test-${cores}`)], env);
+      spark.transform![cores] = await stage<SparkRun>(['transform', file, join(scratch, `transform-${cores}`)], env, cores);
+      spark.test![cores] = await stage<SparkRun>(['test', join(staging, 'transformed'), join(scratch, `test-${cores}`)], env, cores);
     }
     type LoadRun = { seconds: number; rows: number };
     const loads = await stage<Record<string, LoadRun>>(['load', join(staging, 'accepted'), '1', '2'], { DATABASE_URL: stack.info.databaseUrl });
