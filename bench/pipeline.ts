@@ -1,7 +1,7 @@
 /** npm run bench:pipeline -- --rows N [--bad-share 0.01] [--seed 42]
  *  Runs the local pipeline end to end on a generated file: starts a local stack in a temporary LOCAL_DIR, lands the
  *  file, follows the ingestion to the end, checks the rows are queryable over HTTP, then prints per-stage seconds,
- *  tasks, rows/s and the peak RSS of the stack's whole process tree. Then, on the same file and the run's staged
+ *  tasks, rows/s and the peak memory (Pss, and summed RSS) of the stack's whole process tree. Then, on the same file and the run's staged
  *  rows (bench/stages.py), each Spark stage again with local[1] and local[2] (pinned to 1 and 2 cores), and the load with 1 and 2 connections
  *  beside a plain COPY of the same rows into the same indexed table. Appends a line to bench/results.md.
  *  A benchmark, not a test: it fails only when the run itself fails. */
@@ -23,8 +23,11 @@ class BenchmarkFailed extends Error {
   override name = 'BenchmarkFailed';
 }
 
-/** Sum of VmRSS over a process and all its descendants (JVMs, Python, PostgreSQL), in bytes. */
-function treeRss(root: number): number {
+/** Memory of a process and all its descendants (JVMs, Python, PostgreSQL), in bytes: the sum of each one's VmRSS, and
+ *  of its Pss. Summed RSS counts a shared page once per process mapping it: PostgreSQL's shared_buffers (512 MB
+ *  locally) is resident in every backend that touched it. Pss splits each shared page among its sharers, so the sum
+ *  is what the tree holds. */
+function treeMemory(root: number): { rss: number; pss: number } {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -36,13 +39,14 @@ function treeRss(root: number): number {
       // the process ended while we looked
     }
   }
-  let total = 0;
+  const total = { rss: 0, pss: 0 };
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop()!;
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) total += Number(m[1]) * 1024;
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      total.rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+      total.pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
     } catch {
       // gone
     }
@@ -74,7 +78,7 @@ async function main() {
   if (!Number.isInteger(rows) || rows < 1) throw new BenchmarkFailed(`--rows must be a positive integer, got ${values.rows}`);
 
   const stack: RunningStack = await startLocalStack({ waitForSample: true, timeoutMs: 600_000, env: { LOCAL_POLL_MS: '200' } });
-  let peak = 0;
+  let peak = { rss: 0, pss: 0 };
   let sampler: NodeJS.Timeout | undefined;
   // The machine's 1-minute load average over the whole benchmark: its cores may be shared.
   const load1 = [loadavg()[0]!, loadavg()[0]!];
@@ -85,8 +89,12 @@ async function main() {
     console.log(`generated ${gen.rows} rows (${gen.bad} bad, ${gen.duplicates} duplicates), ${(gen.bytes / 2 ** 20).toFixed(1)} MiB`);
 
     const stackPid = stack.info.pid;
-    peak = treeRss(stackPid);
-    sampler = setInterval(() => (peak = Math.max(peak, treeRss(stackPid))), 250);
+    const sample = () => {
+      const now = treeMemory(stackPid);
+      peak = { rss: Math.max(peak.rss, now.rss), pss: Math.max(peak.pss, now.pss) };
+    };
+    sample();
+    sampler = setInterval(sample, 250);
 
     const runLog = runLogFor(stack.info);
     const key = `dailycheckin/2026-11-21/bench-${rows}.csv`;
@@ -157,7 +165,7 @@ async function main() {
     }
     const load = perStage.load!;
     const plainRate = rate(plain.rows, plain.seconds);
-    out(`drop → queryable: ${fmt(queryable)} s   peak RSS of the stack's process tree: ${fmt(peak / 2 ** 30, 2)} GiB   load average: ${fmt(load1[0]!)}–${fmt(load1[1]!)} on ${cpus().length} cores`);
+    out(`drop → queryable: ${fmt(queryable)} s   peak memory of the stack's process tree: ${fmt(peak.pss / 2 ** 30, 2)} GiB (Pss; summed RSS ${fmt(peak.rss / 2 ** 30, 2)} GiB)   load average: ${fmt(load1[0]!)}–${fmt(load1[1]!)} on ${cpus().length} cores`);
     const speedup = (a: { seconds: number }, b: { seconds: number }) => a.seconds / b.seconds;
     for (const name of ['transform', 'test'] as const) {
       const [one, two] = [spark[name]![1]!, spark[name]![2]!];
@@ -176,7 +184,7 @@ async function main() {
       `| ${new Date().toISOString().slice(0, 16)} | ${rows} | ${(gen.bytes / 2 ** 20).toFixed(1)} | ${fmt(p.transform!.job)} (${p.transform!.tasks}) | ` +
         `${fmt(p.test!.job)} (${p.test!.tasks}) | ${fmt(load.job)} | ${rate(load.rowsOut, load.job)} | ${sp('transform')} | ${sp('test')} | ` +
         `${fmt(l1.seconds)} / ${fmt(l2.seconds)} = ${fmt(speedup(l1, l2), 2)}× | ${plainRate} | ${fmt(plain.seconds / l1.seconds, 2)} | ` +
-        `${fmt(queryable)} | ${fmt(peak / 2 ** 30, 2)} | ${fmt(load1[0]!)}–${fmt(load1[1]!)} |\n`,
+        `${fmt(queryable)} | ${fmt(peak.pss / 2 ** 30, 2)} (${fmt(peak.rss / 2 ** 30, 2)}) | ${fmt(load1[0]!)}–${fmt(load1[1]!)} |\n`,
     );
     console.log(`appended to ${RESULTS}`);
   } finally {
