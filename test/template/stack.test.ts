@@ -102,7 +102,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
         Name: name(suffix),
         GlueVersion: '5.1',
         WorkerType: 'G.1X',
-        // The load's Spark workers idle (a driver with loadConnections threads): the smallest Spark job everywhere.
+        // The load's Spark workers idle (its driver COPYs the rows): the smallest Spark job everywhere.
         NumberOfWorkers: stage === 'dev' || id === 'LoadJob' ? 2 : 4,
         Timeout: 60,
         ExecutionProperty: { MaxConcurrentRuns: 5 },
