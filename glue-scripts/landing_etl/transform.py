@@ -130,13 +130,24 @@ def _spans(spark: SparkSession, numbered: DataFrame, last_line: int) -> list[tup
     """The (first, last) lines of every record that spans lines, or None when they exceed the limits. A quote left
     open runs to the end of the file, as in the multi-line parser."""
     openers = [r["_line"] for r in numbered.filter("_opens").select("_line").orderBy("_line").collect()]
-    # The quoted lines within _MAX_SPAN after an opener, and whether each leaves a quoted field open.
-    after = spark.createDataFrame([(o,) for o in openers], "o long").select(
-        F.explode(F.sequence(F.col("o") + 1, F.least(F.col("o") + _MAX_SPAN, F.lit(last_line)))).alias("_line")
+    # The quoted lines within _MAX_SPAN after an opener, and whether each leaves a quoted field open. Such an opener
+    # is in the line's block of _MAX_SPAN lines or the one before: a line qualifies when the first opener of its own
+    # block precedes it, or when it is within _MAX_SPAN of the last opener of the block before. One row per block,
+    # where listing each opener's _MAX_SPAN following lines made a thousand rows per opener.
+    first, last = {}, {}
+    for o in openers:
+        first.setdefault(o // _MAX_SPAN, o)
+        last[o // _MAX_SPAN] = o
+    blocks = spark.createDataFrame(
+        [(b, first.get(b), last.get(b - 1)) for b in sorted(set(first) | {b + 1 for b in last})],
+        "_block long, first_opener long, opener_before long",
     )
+    line = F.col("_line")
     quoted = (
         numbered.filter(F.col("value").contains('"'))
-        .join(F.broadcast(after.distinct()), "_line")
+        .withColumn("_block", F.floor(line / _MAX_SPAN))
+        .join(F.broadcast(blocks), "_block")
+        .filter((line > F.col("first_opener")) | (line <= F.col("opener_before") + _MAX_SPAN))
         .select("_line", F.col("value").rlike(_STAYS_OPEN).alias("stays"))
     )
     stays = dict(sorted((r["_line"], r["stays"]) for r in quoted.collect()))
