@@ -88,35 +88,8 @@ def run_load(accepted: str, connections: list[int]) -> dict:
             conn.execute(f"TRUNCATE {SPEC.table}, source_loads")
             conn.execute("CHECKPOINT")
 
-        # The yardstick: one COPY of the rows, converted to CSV before the clock starts, into the same indexed table.
-        body = io.BytesIO()
-        pacsv.write_csv(
-            pads.dataset(accepted).to_table(columns=columns + load.LINEAGE),
-            body,
-            pacsv.WriteOptions(include_header=False),
-        )
-        data = body.getvalue()
-        empty()
-        started = time.perf_counter()
-        with (
-            conn.cursor() as cur,
-            cur.copy(f"COPY {SPEC.table} ({names}) FROM STDIN (FORMAT csv)") as copy,
-        ):
-            for at in range(0, len(data), 1 << 20):
-                copy.write(data[at : at + (1 << 20)])
-        plain = {
-            "seconds": round(time.perf_counter() - started, 2),
-            # The cursor's rowcount is gone once the COPY block has closed it: count what was copied instead.
-            "rows": conn.execute(f"SELECT count(*) FROM {SPEC.table}").fetchone()[0],
-        }
-        # What writing straight into the indexed table from several connections would give (rows visible before a
-        # swap, so not what the load does): the same CSV in as many shares, COPYed at once.
-        lines = data.splitlines(keepends=True)
-        del data, body
-        out = {"plain": plain}
-        for n in [c for c in connections if c > 1]:
-            empty()
-            shares = [b"".join(lines[i::n]) for i in range(n)]
+        def plain_copy(shares: list[bytes]) -> dict:
+            """The shares COPYed at once, each over its own connection, into the emptied table."""
 
             def copy_share(share: bytes) -> None:
                 with (
@@ -127,12 +100,30 @@ def run_load(accepted: str, connections: list[int]) -> dict:
                     for at in range(0, len(share), 1 << 20):
                         copy.write(share[at : at + (1 << 20)])
 
+            empty()
             started = time.perf_counter()
-            with ThreadPoolExecutor(n) as pool:
+            with ThreadPoolExecutor(len(shares)) as pool:
                 list(pool.map(copy_share, shares))
-            out[f"plain{n}"] = {"seconds": round(time.perf_counter() - started, 2), "rows": len(lines)}
-            del shares
-        del lines
+            seconds = round(time.perf_counter() - started, 2)
+            return {"seconds": seconds, "rows": conn.execute(f"SELECT count(*) FROM {SPEC.table}").fetchone()[0]}
+
+        # The yardstick: one COPY of the rows, converted to CSV before the clock starts, into the same indexed table;
+        # and what writing straight into it from several connections would give (rows visible before a swap, so not
+        # what the load does): the same CSV in as many shares of its lines, COPYed at once.
+        body = io.BytesIO()
+        pacsv.write_csv(
+            pads.dataset(accepted).to_table(columns=columns + load.LINEAGE),
+            body,
+            pacsv.WriteOptions(include_header=False),
+        )
+        data = body.getvalue()
+        del body
+        out = {"plain": plain_copy([data])}
+        for n in [c for c in connections if c > 1]:
+            lines = data.splitlines(keepends=True)
+            out[f"plain{n}"] = plain_copy([b"".join(lines[i::n]) for i in range(n)])
+            del lines
+        del data
         for n in connections:
             empty()
             started = time.perf_counter()

@@ -2,8 +2,8 @@
 that does not match it), then swaps the accepted rows of the source object into the serving table in one
 transaction. No SparkSession: with --load_connections 1 (the default) the rows stream from the staged Parquet
 straight into COPY inside the swap's transaction; with more, they are first COPYed into an unlogged staging table
-over that many connections, then moved into the serving table in the swap's transaction (see landing_etl/load.py).
-Measured here (bench/results.md, 1M rows, 2 cores) the direct COPY is the faster: 5.8 s against 8.3 s staged over 2."""
+over that many connections, then moved into the serving table in the swap's transaction (landing_etl/load.py has
+the measurements: here the direct COPY is the faster)."""
 
 import sys
 import time

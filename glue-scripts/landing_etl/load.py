@@ -26,7 +26,8 @@ of the ingestion, each connection COPYing its share of the Parquet row groups; t
 them into the serving table with one INSERT … SELECT, in the order of the table's first secondary index. That
 insert, with its index maintenance, runs in the swap's one backend whatever the connections, which keeps the swap
 atomic and bounds what staging can gain. Measured on 1M accepted rows on 2 idle cores (bench/results.md): one COPY
-into the indexed table 5.8 s; staged over 1 connection 9.1 s (staging 2.6 s), over 2 connections 8.3 s. A staging
+into the indexed table 5.8 s; staged over 1 connection 9.1 s (staging 2.6 s), over 2 connections 8.3 s; 10M rows:
+one COPY 70.0 s, staged over 2 connections 102.2 s. A staging
 table that a killed job leaves behind is replaced by the retry of that ingestion.
 
 Why no Spark here: the rows stream from the Parquet files through pyarrow (never the whole file in memory) and the
@@ -266,10 +267,10 @@ def swap(
             ).rowcount
         ids = sql.SQL("SELECT nextval(pg_get_serial_sequence({}, 'id'))").format(sql.Literal(table))
         first_id = conn.execute(ids).fetchone()[0]
+        names = sql.SQL(", ").join(map(sql.Identifier, columns))
         if isinstance(rows, Staged):
             # Sorting in memory rather than in temporary files: one load's share of the instance.
             conn.execute("SET LOCAL work_mem = '256MB'")
-            names = sql.SQL(", ").join(map(sql.Identifier, columns))
             rows_in = rows.rows
             rows_out = conn.execute(
                 sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
@@ -280,9 +281,7 @@ def swap(
         else:
             rows_in = 0
             with conn.cursor() as cur:
-                statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-                    target, sql.SQL(", ").join(map(sql.Identifier, columns))
-                )
+                statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(target, names)
                 with cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
                     for n, chunk in rows:
                         rows_in += n

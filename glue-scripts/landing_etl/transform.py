@@ -150,7 +150,7 @@ def _spans(spark: SparkSession, numbered: DataFrame, last_line: int) -> list[tup
         .filter((line > F.col("first_opener")) | (line <= F.col("opener_before") + _MAX_SPAN))
         .select("_line", F.col("value").rlike(_STAYS_OPEN).alias("stays"))
     )
-    stays = dict(sorted((r["_line"], r["stays"]) for r in quoted.collect()))
+    stays = {r["_line"]: r["stays"] for r in quoted.collect()}
     spans: list[tuple[int, int]] = []
     for start in openers:
         if spans and start <= spans[-1][1]:

@@ -254,7 +254,8 @@ def test_a_parallel_load_stages_over_bounded_connections_and_swaps_like_the_dire
     assert (result.rows_in, result.rows_out, result.replaced) == (len(direct), len(direct), 0)
     assert table(db) == direct
     assert 1 <= most <= 2
-    # Reloaded over one connection: the same rows replace the earlier ones, and no staging table stays behind.
+    # Reloaded directly (one connection, no staging): the same rows replace the earlier ones, and the staged run
+    # left no staging table behind.
     assert staged_load(database_url, staged, "mixed", T0, connections=1).replaced == len(direct)
     assert table(db) == direct and staging_tables(db) == []
 
