@@ -52,7 +52,8 @@ def checked(spark, path: str, spec=DAILYCHECKIN, staged: str | None = None, **kw
     as the jobs hand over."""
     staged = staged or tempfile.mkdtemp(prefix="landing-etl-transformed-")
     transformed(spark, path, spec, **kw).write.mode("overwrite").parquet(staged)
-    return quality.mark_duplicates(quality.evaluate(spark.read.parquet(staged), spec), spec)
+    evaluated = quality.evaluate(spark.read.parquet(staged), spec)
+    return quality.mark_duplicates(evaluated, spec, quality.repeated_keys(evaluated, spec))
 
 
 def accepted_parquet(source_object: str, version: str | None = "v1", ingestion_id: str = "ing-1") -> tuple[bytes, list]:

@@ -35,7 +35,7 @@ def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why
     }
     counts = quality.count(rows, DAILYCHECKIN)
     assert (counts.rows, counts.accepted, counts.rejected, counts.duplicates) == (13, 4, 8, 1)
-    report = quality.report(counts, DAILYCHECKIN, quality.examples(rows), "soft")
+    report = quality.report(counts, DAILYCHECKIN, quality.examples(rows, DAILYCHECKIN), "soft")
     by_rule = {r["rule"]: r for r in report["rules"]}
     assert by_rule["hours.range"]["failed"] == 2 and by_rule["hours.range"]["checked"] == 13
     assert by_rule["hours.range"]["examples"] == [
@@ -134,7 +134,16 @@ def test_the_deployments_quality_mode_overrides_the_contracts_and_without_one_th
         quality.gate(gate_counts(100, 1), soft, quality.mode_for("hard", soft))
 
 
-def test_dedup_on_some_columns_drops_later_lines_equal_on_those_columns_only(spark, tmp_path):
+@pytest.fixture(params=["broadcast", "shuffled"])
+def repeated_keys_joined(request, monkeypatch):
+    """Both ways the repeated dedup keys go back to the rows: broadcast (a daily file's few), or shuffled (past
+    BROADCAST_KEYS)."""
+    if request.param == "shuffled":
+        monkeypatch.setattr(quality, "BROADCAST_KEYS", -1)
+    return request.param
+
+
+def test_dedup_on_some_columns_drops_later_lines_equal_on_those_columns_only(spark, tmp_path, repeated_keys_joined):
     # Two check-ins of one user at one time are one, whatever their hours or project say; the earliest line stays.
     spec = with_changes("dailycheckin", dedup={"columns": ["username", "ts"]})
     text = (
@@ -228,3 +237,20 @@ def test_dailycheckin_quarantines_implausible_dates_users_the_api_could_not_serv
         (8, ["user.encoding"]),
     ]
     assert sorted(r.source_line for r in quality.accepted(rows, DAILYCHECKIN).collect()) == [6, 7]
+
+
+def test_dedup_treats_empty_optional_values_as_equal(spark, tmp_path, repeated_keys_joined):
+    # With no rule on project, a missing project is a value like any other: two lines alike but for nothing are one.
+    raw = json.loads((DATASETS / "dailycheckin.json").read_text())
+    columns = [{**c, "rules": []} if c["name"] == "project" else c for c in raw["columns"]]
+    spec = contract.parse({**raw, "columns": columns}, "dailycheckin-optional-project.json")
+    text = (
+        "user,timestamp,hours,project\n"
+        "ana,2018-11-26 14:47:36 UTC,1,\n"  # 2 kept
+        "ana,2018-11-26 14:47:36 UTC,1,apollo\n"  # 3 kept: a project is not no project
+        "ana,2018-11-26 14:47:36 UTC,1,\n"  # 4 duplicate of line 2
+        "ana,2018-11-26 14:47:36 UTC,1,apollo\n"  # 5 duplicate of line 3
+    )
+    rows = checked(spark, write_csv(tmp_path, text), spec)
+    flags = {r.source_line: r.duplicate for r in rows.select("source_line", "duplicate").collect()}
+    assert flags == {2: False, 3: False, 4: True, 5: True}
