@@ -238,11 +238,9 @@ def examples(checked: DataFrame, contract: Contract) -> dict[str, list[dict]]:
     keeps its own earliest EXAMPLES per rule (a window per rule and task, not per rule: one rule failing on every
     row would otherwise put all rows in one task), and the driver picks the earliest of those."""
     failing = checked.filter(_any([failed for _, failed in _checks(contract)]))
-    found = failing.select(
-        "source_line", F.explode(failures(contract)).alias("f"), F.spark_partition_id().alias("task")
-    )
+    each = failing.select("source_line", F.explode(failures(contract)).alias("f"), F.spark_partition_id().alias("task"))
     first = Window.partitionBy("f.rule", "task").orderBy("source_line")
-    picked = found.withColumn("n", F.row_number().over(first)).filter(F.col("n") <= EXAMPLES)
+    picked = each.withColumn("n", F.row_number().over(first)).filter(F.col("n") <= EXAMPLES)
     out: dict[str, list[dict]] = {}
     for r in sorted(picked.select("f.rule", "source_line", "f.value", "f.reason").collect()):
         found = out.setdefault(r["rule"], [])
