@@ -8,6 +8,7 @@ each value as written (text: a refused value may have no type), privacy applied.
 from __future__ import annotations
 
 import operator
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
@@ -260,7 +261,9 @@ def split(staged: DataFrame, contract: Contract, write) -> tuple[Counts, dict[st
     repeated = repeated_keys(evaluated, contract)
     try:
         checked = mark_duplicates(evaluated, contract, repeated)
-        observed = Observation("counts")
+        # A name of its own: an Observation takes the metrics of the first query in the session that observes its
+        # name, and a warm driver runs job runs side by side in one session.
+        observed = Observation(f"counts-{uuid.uuid4().hex}")
         write("rejected", rejected(checked.observe(observed, *_counting(contract)), contract))
         write("accepted", accepted(checked, contract))
         return _counts(observed.get, contract), examples(checked, contract)

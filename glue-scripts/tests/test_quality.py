@@ -1,12 +1,13 @@
 import hashlib
 import hmac
 import json
+import threading
 
 import pytest
 
 from landing_etl import contract, quality
 
-from .pipeline import DAILYCHECKIN, DATASETS, MIXED, checked, write_csv
+from .pipeline import DAILYCHECKIN, DATASETS, MIXED, checked, transformed, write_csv
 
 
 def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why_for_each_refused_one(spark, tmp_path):
@@ -254,3 +255,34 @@ def test_dedup_treats_empty_optional_values_as_equal(spark, tmp_path, repeated_k
     rows = checked(spark, write_csv(tmp_path, text), spec)
     flags = {r.source_line: r.duplicate for r in rows.select("source_line", "duplicate").collect()}
     assert flags == {2: False, 3: False, 4: True, 5: True}
+
+
+def test_runs_side_by_side_in_one_driver_each_count_their_own_rows(spark, tmp_path):
+    # The local stack's warm driver runs job runs side by side in one Spark session. Run A's counts are observed while
+    # it writes its rejected rows; run B writes and finishes in between, and A must still count A's rows.
+    def staged(name: str, text: str):
+        out = str(tmp_path / f"{name}-staged")
+        transformed(spark, write_csv(tmp_path, text, f"{name}.csv")).write.parquet(out)
+        return spark.read.parquet(out)
+
+    header = "user,timestamp,hours,project\n"
+    a = staged("a", header + "ana,2018-11-26 14:47:36 UTC,1,apollo\nana,2018-11-26 14:47:36 UTC,99,apollo\n")
+    b = staged("b", header + "".join(f"bob{i},2018-11-26 14:47:36 UTC,1,apollo\n" for i in range(5)))
+    b_done = threading.Event()
+
+    def writer(name: str, wait: threading.Event | None = None):
+        def write(kind, rows):
+            if wait is not None and kind == "rejected":
+                wait.wait(120)
+            rows.write.parquet(str(tmp_path / f"{name}-{kind}"))
+
+        return write
+
+    results = {}
+    run_a = threading.Thread(target=lambda: results.update(a=quality.split(a, DAILYCHECKIN, writer("a", b_done))[0]))
+    run_a.start()
+    results["b"] = quality.split(b, DAILYCHECKIN, writer("b"))[0]
+    b_done.set()
+    run_a.join(120)
+    assert (results["a"].rows, results["a"].rejected, results["a"].failed_by_rule["hours.range"]) == (2, 1, 1)
+    assert (results["b"].rows, results["b"].rejected) == (5, 0)
