@@ -103,9 +103,9 @@ def shield(df: DataFrame, contract: Contract, secret: bytes | None) -> DataFrame
     return df
 
 
-def _checks(contract: Contract) -> list[tuple[Rule, SparkColumn]]:
-    """Each rule with its condition: true when the row fails it."""
-    return [(rule, _failed(rule, c)) for c in contract.columns for rule in c.rules]
+def _checks(contract: Contract) -> list[tuple[Column, Rule, SparkColumn]]:
+    """Each rule, in the contract's order, with its column and its condition: true when the row fails it."""
+    return [(c, rule, _failed(rule, c)) for c in contract.columns for rule in c.rules]
 
 
 def _any(conditions: list[SparkColumn]) -> SparkColumn:
@@ -116,22 +116,19 @@ def failures(contract: Contract) -> SparkColumn:
     """One struct per rule the row fails: rule, column, severity, value as written (privacy columns as staged: hashed,
     masked or absent), reason. An array of structs per row is costly: queries build it only on the rows they keep
     (the rejected rows, the report's examples), never on the accepted rows."""
-    found = []
-    for c in contract.columns:
-        value = F.col(f"{c.key}_raw")
-        for rule in c.rules:
-            found.append(
-                F.when(
-                    _failed(rule, c),
-                    F.struct(
-                        F.lit(rule.name).alias("rule"),
-                        F.lit(c.name).alias("column"),
-                        F.lit(rule.on_fail).alias("severity"),
-                        value.alias("value"),
-                        _describe(rule, c).alias("reason"),
-                    ),
-                )
-            )
+    found = [
+        F.when(
+            failed,
+            F.struct(
+                F.lit(rule.name).alias("rule"),
+                F.lit(c.name).alias("column"),
+                F.lit(rule.on_fail).alias("severity"),
+                F.col(f"{c.key}_raw").alias("value"),
+                _describe(rule, c).alias("reason"),
+            ),
+        )
+        for c, rule, failed in _checks(contract)
+    ]
     if not found:
         return F.from_json(
             F.lit("[]"), "array<struct<rule:string,column:string,severity:string,value:string,reason:string>>"
@@ -141,7 +138,9 @@ def failures(contract: Contract) -> SparkColumn:
 
 def evaluate(df: DataFrame, contract: Contract) -> DataFrame:
     """Adds `rejected`: a quarantine or fail rule failed."""
-    return df.withColumn("rejected", _any([failed for rule, failed in _checks(contract) if rule.on_fail in REJECTING]))
+    return df.withColumn(
+        "rejected", _any([failed for _, rule, failed in _checks(contract) if rule.on_fail in REJECTING])
+    )
 
 
 # Above this many repeated dedup keys the keys are joined back by a shuffle rather than broadcast to every task.
@@ -211,7 +210,7 @@ def _counting(contract: Contract) -> list[SparkColumn]:
     def flag(cond: SparkColumn) -> SparkColumn:
         return F.sum(F.when(cond, 1).otherwise(0))
 
-    per_rule = [flag(failed).alias(f"r{i}") for i, (_, failed) in enumerate(_checks(contract))]
+    per_rule = [flag(failed).alias(f"r{i}") for i, (_, _, failed) in enumerate(_checks(contract))]
     return [
         F.count("*").alias("rows"),
         flag(F.col("rejected")).alias("rejected"),
@@ -238,7 +237,7 @@ def examples(checked: DataFrame, contract: Contract) -> dict[str, list[dict]]:
     """Up to EXAMPLES failures per rule (the earliest lines): report material, a handful of rows at most. Each task
     keeps its own earliest EXAMPLES per rule (a window per rule and task, not per rule: one rule failing on every
     row would otherwise put all rows in one task), and the driver picks the earliest of those."""
-    failing = checked.filter(_any([failed for _, failed in _checks(contract)]))
+    failing = checked.filter(_any([failed for _, _, failed in _checks(contract)]))
     each = failing.select("source_line", F.explode(failures(contract)).alias("f"), F.spark_partition_id().alias("task"))
     first = Window.partitionBy("f.rule", "task").orderBy("source_line")
     picked = each.withColumn("n", F.row_number().over(first)).filter(F.col("n") <= EXAMPLES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import tempfile
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,18 @@ import pyarrow.parquet as pq
 from landing_etl import contract, quality, transform
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+
+
+@contextmanager
+def split_size(spark, size: int):
+    """Files read in splits of `size` bytes: a small file is read by many tasks, as a large one is on a cluster."""
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(size))
+    try:
+        yield
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
 DAILYCHECKIN = contract.load(str(DATASETS), "dailycheckin")
 
 # Every timestamp family, and a few bad rows of each kind the dailycheckin contract refuses.

@@ -14,7 +14,7 @@ import pytest
 from landing_etl import contract, load, quality, schema, transform
 
 from .conftest import REPO
-from .pipeline import DATASETS, checked, write_csv
+from .pipeline import DATASETS, checked, split_size, write_csv
 
 CAFE = contract.load(str(DATASETS), "cafe_transactions")
 KEY = b"cafe-test-key"
@@ -89,12 +89,9 @@ def every_rule(spark, tmp_path_factory):
     """The every-rule file read as a large file is on a cluster: in splits of 400 bytes, by several tasks."""
     folder = tmp_path_factory.mktemp("cafe")
     staged = str(folder / "transformed")
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "400")
-    try:
+    with split_size(spark, 400):
         assert transform.read_source(spark, every_rule_file(folder)).partitions > 3
         rows = checked(spark, every_rule_file(folder), CAFE, staged=staged, secret=KEY).cache()
-    finally:
-        spark.conf.unset("spark.sql.files.maxPartitionBytes")
     yield staged, rows
     rows.unpersist()
 

@@ -10,7 +10,7 @@ import pytest
 
 from landing_etl import quality, source, transform
 
-from .pipeline import DAILYCHECKIN, checked, transformed, write_csv
+from .pipeline import DAILYCHECKIN, checked, split_size, transformed, write_csv
 
 MESSY = (
     "project, hours ,user,timestamp\r\n"  # any column order, padded header names
@@ -104,9 +104,8 @@ def _record_lines(text: str) -> list[tuple[int, list[str]]]:
 @pytest.fixture
 def small_splits(spark):
     """Splits of 200 bytes: a small file is read by many tasks, as a large one is on a cluster."""
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "200")
-    yield
-    spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    with split_size(spark, 200):
+        yield
 
 
 def test_rejected_rows_keep_their_exact_lines_when_the_file_is_read_by_many_tasks(spark, tmp_path, small_splits):
@@ -207,11 +206,8 @@ def test_a_bz2_file_is_split_across_tasks_and_reads_like_the_plain_one(spark, tm
     plain = rows(transformed(spark, write_csv(tmp_path, text, "a.csv")).drop("source_object"))
     # Splits of a quarter of the compressed file: each holds about one bzip2 block (200-byte splits, as the other
     # split tests use, would read the plain file in thousands of tasks and take minutes).
-    spark.conf.set("spark.sql.files.maxPartitionBytes", str(packed_path.stat().st_size // 4))
-    try:
+    with split_size(spark, packed_path.stat().st_size // 4):
         packed = transform.read_source(spark, str(packed_path))
         assert packed.splittable and packed.partitions > 1
         assert rows(transformed(spark, str(packed_path)).drop("source_object")) == plain
-    finally:
-        spark.conf.unset("spark.sql.files.maxPartitionBytes")
     assert transform.read_source(spark, write_csv(tmp_path, text, "a.csv.gz")).splittable is False
