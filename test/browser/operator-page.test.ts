@@ -1,13 +1,13 @@
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { loadContracts } from '../../functions/shared/contracts';
 import { latestDueBusinessDate } from '../../functions/shared/freshness';
 import type { IngestionSummary, RunLog } from '../../functions/shared/run-log';
 import { landingUri, runLogFor } from '../../local/client';
 import { launchChromium, screenshot, seriousViolations } from '../support/browser';
 import { land, waitForIngestion } from '../support/landing';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
+import { overdueDatasets } from '../support/overdue-datasets';
 
 /** The operator page as a person sees it, in Debian's Chromium: a stack that loaded its sample, a file that fails the
  *  quality gate at test, and a good file followed live to SUCCEEDED. Screenshots go to .local/screenshots/. */
@@ -19,8 +19,9 @@ const GOOD = 'user,timestamp,hours,project\nana,2026-11-21 09:00:00 UTC,2,apollo
 const BAD = 'user,timestamp,hours,project\nana,2026-11-20 09:00:00 UTC,30,apollo\nboris,2026-11-20 10:00:00 UTC,99,gemini\ncleo,2026-11-20 11:00:00 UTC,1,apollo\n';
 
 const checkAt = new Date();
+const datasets = overdueDatasets(checkAt);
 // The latest business date whose file is due by now: nothing of it has landed.
-const due = latestDueBusinessDate(loadContracts('datasets').get('dailycheckin')!.schedule!, checkAt);
+const due = latestDueBusinessDate(datasets.schedule, checkAt);
 
 const alerts = (event: string) =>
   readFileSync(stack.info.notificationsFile, 'utf8')
@@ -38,7 +39,7 @@ let sample: IngestionSummary;
 beforeAll(async () => {
   // The state machine polls Glue every 3 s, so a run lasts long enough to be watched from its start; the freshness
   // checker ticks every second, its clock at the test's start (after the latest business date's due time).
-  const env = { LOCAL_POLL_MS: '3000', LOCAL_SCHEDULE_EVERY_MS: '1000', LOCAL_SCHEDULE_TIME: checkAt.toISOString() };
+  const env = { LOCAL_POLL_MS: '3000', LOCAL_SCHEDULE_EVERY_MS: '1000', LOCAL_SCHEDULE_TIME: checkAt.toISOString(), LANDING_ETL_DATASETS_DIR: datasets.dir };
   [stack, browser] = await Promise.all([startLocalStack({ timeoutMs: 400_000, env }), launchChromium()]);
   runLog = runLogFor(stack.info);
   sample = (await runLog.forObject(landingUri(stack.info, 'dailycheckin/2018-11-26/sample.csv'), { limit: 1 }))[0]!;

@@ -2,7 +2,6 @@ import { jest } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadContracts } from '../../functions/shared/contracts';
 import { DatasetLog, type MissingEntry } from '../../functions/shared/dataset-log';
 import type { DatasetsView } from '../../functions/shared/datasets-view';
 import { documentClient } from '../../functions/shared/document-client';
@@ -11,22 +10,24 @@ import { runLogFor } from '../../local/client';
 import { localAws } from '../../local/layout';
 import { land, waitForIngestion } from '../support/landing';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
+import { overdueDatasets } from '../support/overdue-datasets';
 
 /** The packaged freshness checker run by the local stack's scheduler against its run log and SNS, the executor closing
  *  what it found, and what the API, the CLI and the metrics say of it. */
 
 jest.setTimeout(600_000);
 
-const schedule = loadContracts('datasets').get('dailycheckin')!.schedule!;
 // The checker's clock: the first tick reports this time (LOCAL_SCHEDULE_TIME), every tick one second apart.
 const checkAt = new Date();
+const datasets = overdueDatasets(checkAt);
+const schedule = datasets.schedule;
 const businessDate = latestDueBusinessDate(schedule, checkAt);
 
 let stack: RunningStack;
 let datasetLog: DatasetLog;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ waitForSample: false, env: { LOCAL_SCHEDULE_EVERY_MS: '1000', LOCAL_SCHEDULE_TIME: checkAt.toISOString() } });
+  stack = await startLocalStack({ waitForSample: false, env: { LOCAL_SCHEDULE_EVERY_MS: '1000', LOCAL_SCHEDULE_TIME: checkAt.toISOString(), LANDING_ETL_DATASETS_DIR: datasets.dir } });
   datasetLog = new DatasetLog(documentClient(new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, ...localAws })), stack.info.runLogTable);
 });
 
@@ -80,7 +81,8 @@ test("the scheduled checker records the day's missing file once and alerts once;
   // GET /datasets and `landing-etl datasets` say the same.
   const view = (await (await fetch(`${stack.info.apiUrl}/datasets`)).json()) as DatasetsView;
   expect(view.datasets.find((d) => d.name === 'dailycheckin')!.freshness).toMatchObject({ status: 'late', businessDate, lateByMinutes: lateBy });
-  const shown = await cli(stack.dir, ['datasets']);
+  // The CLI reads the contracts where the user keeps them (DATASETS_DIR, else datasets/): here, the overdue copy.
+  const shown = await cli(stack.dir, ['datasets'], { DATASETS_DIR: datasets.dir });
   expect(shown.code).toBe(0);
   expect(shown.stdout).toMatch(new RegExp(`dailycheckin\\s+late\\s+${businessDate}`));
   expect(shown.stdout).toContain(`${lateBy} min late`);

@@ -67,12 +67,12 @@ export function spawnStack(dir: string, env?: NodeJS.ProcessEnv): ChildProcess {
   });
 }
 
-/** Runs the landing-etl CLI against the stack in `dir`. */
-export function cli(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the landing-etl CLI against the stack in `dir`, with `env` added to its environment. */
+export function cli(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repo, 'bin', 'landing-etl.js'), ...args], {
       cwd: repo,
-      env: { ...process.env, LOCAL_DIR: dir },
+      env: { ...process.env, ...env, LOCAL_DIR: dir },
     });
     let stdout = '';
     let stderr = '';
