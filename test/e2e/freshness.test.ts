@@ -76,6 +76,8 @@ test("the scheduled checker records the day's missing file once and alerts once;
   const late = await until('the entry closed as LATE', () => entryOf('LATE'));
   const lateBy = minutesLate(schedule, businessDate, new Date(received.receivedAt));
   expect(late).toMatchObject({ ingestionId: received.ingestionId, arrivedAt: received.receivedAt, lateByMinutes: lateBy });
+  // The executor closes the entry, then publishes the alert: wait for the second alert, then check it is the only one.
+  await until('the late alert', async () => (alerts().length > 1 ? true : undefined));
   expect(alerts().map((a) => a.event)).toEqual(['FILE_MISSING', 'FILE_ARRIVED_LATE']);
 
   // GET /datasets and `landing-etl datasets` say the same.
