@@ -61,6 +61,7 @@ def run_test(staged: str, out: str) -> dict:
     def work(spark):
         def write(name, rows):
             rows.write.mode("overwrite").parquet(f"{out}/{name}")
+            return spark.read.parquet(f"{out}/{name}")
 
         counts, _ = quality.split(spark.read.parquet(staged), SPEC, write)
         return counts.rows

@@ -22,7 +22,9 @@ def main(argv: list[str]) -> None:
     staged = spark.read.parquet(storage.resolve(staged_uri))
 
     def write(name, rows):
-        rows.write.mode("overwrite").parquet(storage.resolve(storage.join(args["staging_uri"], name)))
+        path = storage.resolve(storage.join(args["staging_uri"], name))
+        rows.write.mode("overwrite").parquet(path)
+        return spark.read.parquet(path)
 
     counts, examples = quality.split(staged, spec, write)
     report = quality.report(counts, spec, examples, mode)

@@ -3,11 +3,13 @@ import hmac
 import json
 import threading
 
+import pyarrow.parquet as pq
 import pytest
+from pyspark.sql import functions as F
 
 from landing_etl import contract, quality
 
-from .pipeline import DAILYCHECKIN, DATASETS, MIXED, checked, transformed, write_csv
+from .pipeline import DAILYCHECKIN, DATASETS, MIXED, checked, split_size, transformed, write_csv
 
 
 def test_a_mixed_file_accepts_exactly_the_rows_the_contract_accepts_and_says_why_for_each_refused_one(spark, tmp_path):
@@ -93,6 +95,40 @@ def test_warn_counts_quarantine_rejects_and_fail_stops_the_run_after_the_outputs
         quality.gate(counts, SEVERITIES, "soft")
 
 
+# More than EXAMPLES failures of one rule, read by several tasks, so that the earliest lines must be picked.
+MANY_RANGE = MIXED + "".join(f"dan,2018-11-27 09:00:00 UTC,{30 + i},gemini\n" for i in range(6))  # 15-20 hours.range
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "lines"),
+    [
+        # No warn rule: the examples come from the rejected rows written.
+        (DAILYCHECKIN, MANY_RANGE, {"hours.range": [11, 12, 15], "user.required": [6], "project.required": [13]}),
+        # A warn rule failed on an accepted row (line 4): a pass over every checked row.
+        (SEVERITIES, "code,colour,n\nABC,red,1\nabc,red,2\nDEF,green,3\nGHI,blue,10\n", {"colour.allowed": [4]}),
+        (DAILYCHECKIN, "user,timestamp,hours,project\nana,2018-11-26 14:47:36 UTC,1,apollo\n", {}),
+    ],
+    ids=["from-rejected-output", "warn-failed", "clean"],
+)
+def test_the_stage_reports_the_same_counts_and_examples_as_passes_over_every_checked_row(
+    spark, tmp_path, spec, text, lines
+):
+    staged = str(tmp_path / "transformed")
+    with split_size(spark, 200):
+        rows = checked(spark, write_csv(tmp_path, text), spec, staged=staged)
+
+        def write(name, out):
+            out.write.parquet(str(tmp_path / name))
+            return spark.read.parquet(str(tmp_path / name))
+
+        counts, found = quality.split(spark.read.parquet(staged), spec, write)
+        assert found == quality.examples(rows, spec)
+        assert counts == quality.count(rows, spec)  # the duplicates from the repeated keys, the rest observed
+    for rule, expected in lines.items():
+        assert [e["line"] for e in found[rule]] == expected
+    assert set(found) >= set(lines) and (lines or not found)
+
+
 def gate_counts(rows, rejected, duplicates=0):
     return quality.Counts(rows, rejected, duplicates, {"hours.range": rejected})
 
@@ -133,6 +169,39 @@ def test_the_deployments_quality_mode_overrides_the_contracts_and_without_one_th
     quality.gate(gate_counts(100, 1), soft, quality.mode_for("", soft))
     with pytest.raises(quality.QualityGateFailed, match="hard mode"):
         quality.gate(gate_counts(100, 1), soft, quality.mode_for("hard", soft))
+
+
+def test_each_task_writes_its_accepted_rows_in_the_serving_index_order(spark, tmp_path):
+    # dailycheckin's table is indexed on (username, ts DESC, id DESC): the rows carry username and ts, not id.
+    users = ["chen", "ana", "boris", "ana", "chen", "boris", "ana", "dora", "chen", "ana"]
+    text = "user,timestamp,hours,project\n" + "".join(
+        f"{u},2018-11-{10 + (i * 7) % 17:02d} 09:00:00 UTC,{i + 1},apollo\n" for i, u in enumerate(users)
+    )
+    with split_size(spark, 150):
+        staged = str(tmp_path / "transformed")
+        checked(spark, write_csv(tmp_path, text), staged=staged)
+        write = lambda name, rows: rows.write.parquet(str(tmp_path / name))  # noqa: E731
+        quality.split(spark.read.parquet(staged), DAILYCHECKIN, write)
+    files = sorted((tmp_path / "accepted").glob("*.parquet"))
+    in_files = [pq.read_table(f, columns=["username", "ts"]).to_pylist() for f in files]
+    assert len([rows for rows in in_files if len(rows) > 1]) >= 2  # several tasks, each with rows to order
+    for rows in in_files:
+        keys = [(r["username"], -r["ts"].timestamp()) for r in rows]
+        assert keys == sorted(keys)
+    assert sum(len(rows) for rows in in_files) == len(users)
+
+
+def test_the_load_order_is_the_leading_columns_of_the_first_index_that_the_rows_carry():
+    def order(*indexes):
+        spec = with_changes("dailycheckin", target={"table": "t", "indexes": [{"columns": list(i)} for i in indexes]})
+        return [str(c) for c in quality.load_order(spec)]
+
+    assert order(["project", "ts desc", "id desc", "hours"]) == [
+        str(F.col("project").asc_nulls_last()),
+        str(F.col("ts").desc_nulls_first()),
+    ]
+    assert order(["id"], ["username"]) == []  # the first index leads with the table's own id
+    assert order() == []
 
 
 @pytest.fixture(params=["broadcast", "shuffled"])
@@ -275,6 +344,7 @@ def test_runs_side_by_side_in_one_driver_each_count_their_own_rows(spark, tmp_pa
             if wait is not None and kind == "rejected":
                 wait.wait(120)
             rows.write.parquet(str(tmp_path / f"{name}-{kind}"))
+            return spark.read.parquet(str(tmp_path / f"{name}-{kind}"))
 
         return write
 
