@@ -20,6 +20,9 @@ holds within the same second and for a multipart upload, whose LastModified is w
 wins". A load whose version is older than the one already loaded for the object changes nothing and reports
 `supersededBy`.
 
+The test stage writes each file's accepted rows in the order of the table's first index (quality.load_order), so
+the COPY inserts its index entries as a few sorted runs rather than at random: on 985,550 rows it halved the COPY.
+
 One connection (the default) COPYs the accepted rows straight into the serving table inside the swap. With more
 (`connections`, the database's connection budget for one load), the rows first go into an UNLOGGED staging table
 of the ingestion, each connection COPYing its share of the Parquet row groups; the swap's transaction then moves

@@ -1,12 +1,12 @@
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { readFileSync } from 'node:fs';
 import { latestDueBusinessDate } from '../../functions/shared/freshness';
 import type { IngestionSummary, RunLog } from '../../functions/shared/run-log';
 import { landingUri, runLogFor } from '../../local/client';
 import { launchChromium, screenshot, seriousViolations } from '../support/browser';
 import { land, waitForIngestion } from '../support/landing';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
+import { publishedAtLeast } from '../support/notifications';
 import { overdueDatasets } from '../support/overdue-datasets';
 
 /** The operator page as a person sees it, in Debian's Chromium: a stack that loaded its sample, a file that fails the
@@ -23,12 +23,7 @@ const datasets = overdueDatasets(checkAt);
 // The latest business date whose file is due by now: nothing of it has landed.
 const due = latestDueBusinessDate(datasets.schedule, checkAt);
 
-const alerts = (event: string) =>
-  readFileSync(stack.info.notificationsFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse((JSON.parse(line) as { message: string }).message) as { event?: string; businessDate?: string })
-    .filter((m) => m.event === event && m.businessDate === due);
+const alerts = (event: string) => publishedAtLeast(stack.info, 1, (m) => m.event === event && m.businessDate === due);
 
 let stack: RunningStack;
 let runLog: RunLog;
@@ -141,7 +136,7 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   const dataset = page.locator('section[data-dataset="dailycheckin"]');
   await expect(dataset.locator('[data-freshness]').textContent()).resolves.toBe('missing');
   await expect(dataset.locator('[data-field="freshness"]').textContent()).resolves.toMatch(new RegExp(`^missing for ${due} · last success \\d+ min ago$`));
-  expect(alerts('FILE_MISSING')).toHaveLength(1);
+  expect(await alerts('FILE_MISSING')).toHaveLength(1);
   await dataset.locator('.plot canvas').first().waitFor();
   expect(Number(await dataset.locator('.plot').first().getAttribute('data-points'))).toBeGreaterThan(0);
   await screenshot(page, 'datasets');

@@ -10,6 +10,7 @@ import { runLogFor } from '../../local/client';
 import { localAws } from '../../local/layout';
 import { land, waitForIngestion } from '../support/landing';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
+import { published, publishedAtLeast, type Published } from '../support/notifications';
 import { overdueDatasets } from '../support/overdue-datasets';
 
 /** The packaged freshness checker run by the local stack's scheduler against its run log and SNS, the executor closing
@@ -35,15 +36,6 @@ afterAll(async () => {
   expect(await stack?.stop()).toBe(0);
 });
 
-const notifications = () =>
-  existsSync(stack.info.notificationsFile)
-    ? readFileSync(stack.info.notificationsFile, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { subject?: string; message: string })
-        .map((n): Record<string, unknown> => ({ subject: n.subject, ...(JSON.parse(n.message) as Record<string, unknown>) }))
-    : [];
-
 async function until<T>(what: string, read: () => Promise<T | undefined>, deadlineMs = 120_000): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
@@ -63,9 +55,10 @@ test("the scheduled checker records the day's missing file once and alerts once;
   // apart), not the machine's clock, which has moved on by the stack's start-up (tens of seconds).
   expect(Math.abs(Date.parse(missing.detectedAt) - checkAt.getTime())).toBeLessThan(5_000);
   // Several more ticks: still one alert for the dataset and date.
+  const ofTheDay = (n: Published) => n.dataset === 'dailycheckin' && n.businessDate === businessDate;
+  await publishedAtLeast(stack.info, 1, ofTheDay);
   await new Promise((r) => setTimeout(r, 4_000));
-  const alerts = () => notifications().filter((n) => n.dataset === 'dailycheckin' && n.businessDate === businessDate);
-  expect(alerts()).toEqual([
+  expect(published(stack.info).filter(ofTheDay)).toEqual([
     expect.objectContaining({ subject: `landing-etl: dailycheckin file for ${businessDate} missing`, event: 'FILE_MISSING', dueAt: missing.dueAt }),
   ]);
 
@@ -76,9 +69,7 @@ test("the scheduled checker records the day's missing file once and alerts once;
   const late = await until('the entry closed as LATE', () => entryOf('LATE'));
   const lateBy = minutesLate(schedule, businessDate, new Date(received.receivedAt));
   expect(late).toMatchObject({ ingestionId: received.ingestionId, arrivedAt: received.receivedAt, lateByMinutes: lateBy });
-  // The executor closes the entry, then publishes the alert: wait for the second alert, then check it is the only one.
-  await until('the late alert', async () => (alerts().length > 1 ? true : undefined));
-  expect(alerts().map((a) => a.event)).toEqual(['FILE_MISSING', 'FILE_ARRIVED_LATE']);
+  expect((await publishedAtLeast(stack.info, 2, ofTheDay)).map((a) => a.event)).toEqual(['FILE_MISSING', 'FILE_ARRIVED_LATE']);
 
   // GET /datasets and `landing-etl datasets` say the same.
   const view = (await (await fetch(`${stack.info.apiUrl}/datasets`)).json()) as DatasetsView;

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
@@ -7,6 +7,7 @@ import { runLogFor } from '../../local/client';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { waitForIngestion } from '../support/landing';
+import { publishedAtLeast } from '../support/notifications';
 
 jest.setTimeout(300_000);
 
@@ -184,11 +185,7 @@ test('a run that fails at load is retried to success with one command, loading i
   const record = await runLog.get(id);
   expect(record!.summary).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
   expect(record!.attempts).toMatchObject([{ attempt: 1, status: 'FAILED', stage: 'load', cause: expect.stringMatching(/daily_checkins/) }]);
-  const messages = readFileSync(stack.info.notificationsFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(JSON.parse(line).message) as Record<string, unknown>)
-    .filter((m) => m.ingestionId === id);
+  const messages = await publishedAtLeast(stack.info, 2, (m) => m.ingestionId === id);
   expect(messages).toMatchObject([
     { event: 'INGESTION_FAILED', attempt: 1, stage: 'load', qualityReport: expect.stringMatching(/quality-report\.json$/) },
     { event: 'INGESTION_SUCCEEDED', attempt: 2, stages: { transform: { rowsIn: 2 }, load: { rowsOut: 2 } } },

@@ -10,6 +10,7 @@ import { createTlsCertificate, TLS_FLAGS } from '../../local/postgres';
 import { finished, land as landIn, waitForIngestion as waitFor } from '../support/landing';
 import { runLogFor } from '../../local/client';
 import { cli, newStackDir, startLocalStack, type RunningStack } from '../support/local-stack';
+import { publishedAtLeast } from '../support/notifications';
 
 jest.setTimeout(900_000);
 
@@ -63,13 +64,6 @@ const rowsOf = (sourceUri: string) =>
     SELECT username, project, hours::text, ts, source_line FROM daily_checkins WHERE source_object = ${sourceUri}
     ORDER BY source_line`;
 
-/** The messages published to the local SNS topic. */
-const notifications = () =>
-  readFileSync(stack.info.notificationsFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(JSON.parse(line).message) as Record<string, unknown>);
-
 test('the database stops during load: FAILED at load with the reason and an alert, table unchanged, a retry loads once', async () => {
   const before = await sql`SELECT * FROM daily_checkins ORDER BY id`;
   const key = 'dailycheckin/faults/db-outage.csv';
@@ -83,7 +77,8 @@ test('the database stops during load: FAILED at load with the reason and an aler
 
   expect(failed).toMatchObject({ status: 'FAILED', state: 'LOAD' });
   expect(failed.cause).toMatch(/connect|server closed|terminat|shut ?down|refused/i);
-  expect(notifications()).toContainEqual(expect.objectContaining({ event: 'INGESTION_FAILED', ingestionId: failed.ingestionId, stage: 'load' }));
+  const alerts = await publishedAtLeast(stack.info, 1, (m) => m.ingestionId === failed.ingestionId);
+  expect(alerts).toContainEqual(expect.objectContaining({ event: 'INGESTION_FAILED', ingestionId: failed.ingestionId, stage: 'load' }));
   expect(await sql`SELECT * FROM daily_checkins ORDER BY id`).toEqual(before);
 
   const retry = await cli(stack.dir, ['retry', failed.ingestionId]);
