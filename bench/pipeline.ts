@@ -27,7 +27,7 @@ class BenchmarkFailed extends Error {
  *  of its Pss. Summed RSS counts a shared page once per process mapping it: PostgreSQL's shared_buffers (512 MB
  *  locally) is resident in every backend that touched it. Pss splits each shared page among its sharers, so the sum
  *  is what the tree holds. */
-function treeMemory(root: number): { rss: number; pss: number } {
+function treeMemory(root: number): { rss: number; pss: number; byProcess: Map<string, number> } {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -39,14 +39,19 @@ function treeMemory(root: number): { rss: number; pss: number } {
       // the process ended while we looked
     }
   }
-  const total = { rss: 0, pss: 0 };
+  const total = { rss: 0, pss: 0, byProcess: new Map<string, number>() };
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop()!;
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
       total.rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
-      total.pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+      const pss = Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+      total.pss += pss;
+      // Each JVM on its own (one Spark driver per Glue job); other programs summed by name.
+      const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      const key = name === 'java' ? `java ${pid}` : name;
+      total.byProcess.set(key, (total.byProcess.get(key) ?? 0) + pss);
     } catch {
       // gone
     }
@@ -89,6 +94,7 @@ async function main() {
 
   const stack: RunningStack = await startLocalStack({ waitForSample: true, timeoutMs: 600_000, env: { LOCAL_POLL_MS: '200' } });
   let peak = { rss: 0, pss: 0 };
+  let atPeak = new Map<string, number>();
   let sampler: NodeJS.Timeout | undefined;
   // The machine's 1-minute load average over the whole benchmark: its cores may be shared.
   const load1 = [loadavg()[0]!, loadavg()[0]!];
@@ -101,6 +107,7 @@ async function main() {
     const stackPid = stack.info.pid;
     const sample = () => {
       const now = treeMemory(stackPid);
+      if (now.pss > peak.pss) atPeak = now.byProcess;
       peak = { rss: Math.max(peak.rss, now.rss), pss: Math.max(peak.pss, now.pss) };
     };
     sample();
@@ -187,6 +194,8 @@ async function main() {
     const load = perStage.load!;
     const plainRate = rate(plain.rows, plain.seconds);
     out(`drop → queryable: ${fmt(queryableSeconds)} s   peak memory of the stack's process tree: ${fmt(peak.pss / 2 ** 30, 2)} GiB (Pss; summed RSS ${fmt(peak.rss / 2 ** 30, 2)} GiB)   load average: ${fmt(load1[0]!)}–${fmt(load1[1]!)} on ${cpus().length} cores`);
+    const largest = [...atPeak].sort((x, y) => y[1] - x[1]).slice(0, 8);
+    out(`Pss at the peak, largest first: ${largest.map(([name, bytes]) => `${name} ${fmt(bytes / 2 ** 30, 2)}`).join(', ')} GiB`);
     const speedup = (a: { seconds: number }, b: { seconds: number }) => a.seconds / b.seconds;
     for (const name of ['transform', 'test'] as const) {
       const [one, two] = [spark[name]![1]!, spark[name]![2]!];
