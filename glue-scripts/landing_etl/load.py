@@ -48,9 +48,11 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 import psycopg
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
@@ -85,7 +87,7 @@ def _csv_chunks(
 ) -> Iterator[tuple[int, bytes]]:
     options = pacsv.WriteOptions(include_header=False)
     for fragment in fragments:
-        for batch in fragment.to_batches(columns=columns, batch_size=_BATCH_ROWS):
+        for batch in _batches(fragment, columns):
             if batch.num_rows:
                 found = pc.unique(batch.column("source_object")).to_pylist()
                 if found != [source_object]:
@@ -93,6 +95,15 @@ def _csv_chunks(
                 out = io.BytesIO()
                 pacsv.write_csv(batch, out, options)
                 yield batch.num_rows, out.getvalue()
+
+
+def _batches(fragment: pads.ParquetFileFragment, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The fragment's rows (a file, or some of its row groups), decoded one batch at a time. Fragment.to_batches
+    decodes a whole row group first, and the test stage writes one per task: at 10M rows (2.5M-row row groups) the
+    load then peaked at 1.3 GB; this way, at 195 MB, and no slower (bench note, issue 11)."""
+    with fragment.open() as file:
+        groups = [g.id for g in fragment.row_groups]
+        yield from pq.ParquetFile(file).iter_batches(batch_size=_BATCH_ROWS, columns=columns, row_groups=groups)
 
 
 def _checked(uri: str, columns: list[str]) -> pads.Dataset:
