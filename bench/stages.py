@@ -59,11 +59,7 @@ def run_transform(source: str, out: str) -> dict:
 
 def run_test(staged: str, out: str) -> dict:
     def work(spark):
-        def write(name, rows):
-            rows.write.mode("overwrite").parquet(f"{out}/{name}")
-            return spark.read.parquet(f"{out}/{name}")
-
-        counts, _ = quality.split(spark.read.parquet(staged), SPEC, write)
+        counts, _ = quality.split(spark.read.parquet(staged), SPEC, lambda name: f"{out}/{name}")
         return counts.rows
 
     return spark_stage("test", work)

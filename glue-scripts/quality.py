@@ -21,12 +21,10 @@ def main(argv: list[str]) -> None:
     staged_uri = storage.join(args["staging_uri"], "transformed")
     staged = spark.read.parquet(storage.resolve(staged_uri))
 
-    def write(name, rows):
-        path = storage.resolve(storage.join(args["staging_uri"], name))
-        rows.write.mode("overwrite").parquet(path)
-        return spark.read.parquet(path)
+    def location(name):
+        return storage.resolve(storage.join(args["staging_uri"], name))
 
-    counts, examples = quality.split(staged, spec, write)
+    counts, examples = quality.split(staged, spec, location)
     report = quality.report(counts, spec, examples, mode)
     storage.write_json(
         storage.join(args["staging_uri"], "quality-report.json"), {"ingestionId": args["ingestion_id"], **report}

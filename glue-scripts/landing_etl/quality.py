@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
@@ -295,9 +296,17 @@ def _report_examples(
     return _earliest(written_rejected.select("source_line", F.explode("failures").alias("f")))
 
 
-def split(staged: DataFrame, contract: Contract, write) -> tuple[Counts, dict[str, list[dict]]]:
-    """The test stage's work: hands the rejected and the accepted rows to `write(name, rows)`, which returns the rows
-    it wrote as read back, and returns the counts and the report's examples.
+def _written(rows: DataFrame, path: str) -> DataFrame:
+    """`rows` written as Parquet to `path` (replacing an earlier attempt's), and read back from there."""
+    rows.write.mode("overwrite").parquet(path)
+    return rows.sparkSession.read.parquet(path)
+
+
+def split(
+    staged: DataFrame, contract: Contract, location: Callable[[str], str]
+) -> tuple[Counts, dict[str, list[dict]]]:
+    """The test stage's work: writes the rejected and the accepted rows as Parquet to `location("rejected")` and
+    `location("accepted")`, and returns the counts and the report's examples.
 
     Only the repeated dedup keys are cached: each pass reads the staged Parquet again and evaluates the rules, which
     is cheaper than caching the checked rows (1M rows: caching them cost 5-6 s of a 10 s stage). Only the accepted
@@ -310,8 +319,9 @@ def split(staged: DataFrame, contract: Contract, write) -> tuple[Counts, dict[st
         # A name of its own: an Observation takes the metrics of the first query in the session that observes its
         # name, and a warm driver runs job runs side by side in one session.
         observed = Observation(f"counts-{uuid.uuid4().hex}")
-        written_rejected = write("rejected", rejected(evaluated.observe(observed, *_counting(contract)), contract))
-        write("accepted", accepted(mark_duplicates(evaluated, contract, repeated), contract))
+        refused = rejected(evaluated.observe(observed, *_counting(contract)), contract)
+        written_rejected = _written(refused, location("rejected"))
+        _written(accepted(mark_duplicates(evaluated, contract, repeated), contract), location("accepted"))
         counts = _counts(observed.get, contract, duplicates(repeated))
         return counts, _report_examples(evaluated, written_rejected, counts, contract)
     finally:

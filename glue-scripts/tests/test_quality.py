@@ -116,12 +116,7 @@ def test_the_stage_reports_the_same_counts_and_examples_as_passes_over_every_che
     staged = str(tmp_path / "transformed")
     with split_size(spark, 200):
         rows = checked(spark, write_csv(tmp_path, text), spec, staged=staged)
-
-        def write(name, out):
-            out.write.parquet(str(tmp_path / name))
-            return spark.read.parquet(str(tmp_path / name))
-
-        counts, found = quality.split(spark.read.parquet(staged), spec, write)
+        counts, found = quality.split(spark.read.parquet(staged), spec, lambda name: str(tmp_path / name))
         assert found == quality.examples(rows, spec)
         assert counts == quality.count(rows, spec)  # the duplicates from the repeated keys, the rest observed
     for rule, expected in lines.items():
@@ -180,8 +175,7 @@ def test_each_task_writes_its_accepted_rows_in_the_serving_index_order(spark, tm
     with split_size(spark, 150):
         staged = str(tmp_path / "transformed")
         checked(spark, write_csv(tmp_path, text), staged=staged)
-        write = lambda name, rows: rows.write.parquet(str(tmp_path / name))  # noqa: E731
-        quality.split(spark.read.parquet(staged), DAILYCHECKIN, write)
+        quality.split(spark.read.parquet(staged), DAILYCHECKIN, lambda name: str(tmp_path / name))
     files = sorted((tmp_path / "accepted").glob("*.parquet"))
     in_files = [pq.read_table(f, columns=["username", "ts"]).to_pylist() for f in files]
     assert len([rows for rows in in_files if len(rows) > 1]) >= 2  # several tasks, each with rows to order
@@ -339,19 +333,18 @@ def test_runs_side_by_side_in_one_driver_each_count_their_own_rows(spark, tmp_pa
     b = staged("b", header + "".join(f"bob{i},2018-11-26 14:47:36 UTC,1,apollo\n" for i in range(5)))
     b_done = threading.Event()
 
-    def writer(name: str, wait: threading.Event | None = None):
-        def write(kind, rows):
+    def location(name: str, wait: threading.Event | None = None):
+        def path(kind):  # asked for right before each write
             if wait is not None and kind == "rejected":
                 wait.wait(120)
-            rows.write.parquet(str(tmp_path / f"{name}-{kind}"))
-            return spark.read.parquet(str(tmp_path / f"{name}-{kind}"))
+            return str(tmp_path / f"{name}-{kind}")
 
-        return write
+        return path
 
     results = {}
-    run_a = threading.Thread(target=lambda: results.update(a=quality.split(a, DAILYCHECKIN, writer("a", b_done))[0]))
+    run_a = threading.Thread(target=lambda: results.update(a=quality.split(a, DAILYCHECKIN, location("a", b_done))[0]))
     run_a.start()
-    results["b"] = quality.split(b, DAILYCHECKIN, writer("b"))[0]
+    results["b"] = quality.split(b, DAILYCHECKIN, location("b"))[0]
     b_done.set()
     run_a.join(120)
     assert (results["a"].rows, results["a"].rejected, results["a"].failed_by_rule["hours.range"]) == (2, 1, 1)
