@@ -18,6 +18,7 @@ sys.path[:0] = sys.argv[1:]
 
 _out = os.fdopen(3, "w", buffering=1)
 _lock = threading.Lock()
+_running = 0  # runs in progress, under _lock
 
 
 def reply(message: dict) -> None:
@@ -26,6 +27,29 @@ def reply(message: dict) -> None:
 
 
 def run(request: dict) -> None:
+    global _running
+    with _lock:
+        _running += 1
+    try:
+        _run(request)
+    finally:
+        with _lock:
+            _running -= 1
+            idle = _running == 0
+        if idle and os.environ.get("LANDING_ETL_WARM_SPARK"):
+            _hand_back_heap()
+
+
+def _hand_back_heap() -> None:
+    """One full GC as the driver goes idle, which shrinks its heap to the free ratios spark.py sets. It replaced G1's
+    periodic GC (-XX:G1PeriodicGCInterval=3000), which kept an idle driver busy: after a 1M-row test stage, 4.4 s
+    of JVM CPU in the next 12 s against 2.2 s with this one GC (0.2-0.3 s), and 370-750 MB resident against 380."""
+    from landing_etl.spark import session
+
+    session("landing-etl-local-glue").sparkContext._jvm.System.gc()
+
+
+def _run(request: dict) -> None:
     run_id = request["id"]
     try:
         if os.environ.get("LANDING_ETL_WARM_SPARK"):

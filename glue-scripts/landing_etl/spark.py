@@ -19,12 +19,10 @@ def session(app_name: str) -> SparkSession:
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")
             .config("spark.driver.memory", os.environ.get("LANDING_ETL_SPARK_MEMORY", "1536m"))
-            # A warm driver idles between runs: G1 hands its unused heap back to the system after a few seconds, so
-            # the drivers of the other jobs (one per job locally) do not each hold the peak of their last run.
-            .config(
-                "spark.driver.extraJavaOptions",
-                "-XX:+UseG1GC -XX:G1PeriodicGCInterval=3000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20",
-            )
+            # Tight free ratios: the full GC a warm driver runs when it goes idle (local/glue_worker.py) hands the
+            # unused heap back to the system, so the drivers of the other jobs (one per job locally) do not each hold
+            # the peak of their last run.
+            .config("spark.driver.extraJavaOptions", "-XX:+UseG1GC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20")
             .config("spark.sql.adaptive.enabled", "true")
             .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "1000")
         )
