@@ -117,6 +117,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
               ...s3.sparkEnv(gateway.endpoint),
               LANDING_ETL_SPARK_MASTER: process.env.LANDING_ETL_SPARK_MASTER ?? 'local[*]',
               ...(process.env.LANDING_ETL_SPARK_MEMORY ? { LANDING_ETL_SPARK_MEMORY: process.env.LANDING_ETL_SPARK_MEMORY } : {}),
+              ...(process.env.LANDING_ETL_SPARK_JAVA_OPTIONS ? { LANDING_ETL_SPARK_JAVA_OPTIONS: process.env.LANDING_ETL_SPARK_JAVA_OPTIONS } : {}),
               PYSPARK_PYTHON: paths.python,
               SPARK_LOCAL_IP: '127.0.0.1',
             },
