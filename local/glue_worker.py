@@ -19,6 +19,8 @@ sys.path[:0] = sys.argv[1:]
 _out = os.fdopen(3, "w", buffering=1)
 _lock = threading.Lock()
 _running = 0  # runs in progress, under _lock
+# Set (local/glue.ts) for a job whose script starts Spark: one session, started ahead of its first run, serves them all.
+_WARM_SPARK = bool(os.environ.get("LANDING_ETL_WARM_SPARK"))
 
 
 def reply(message: dict) -> None:
@@ -36,7 +38,7 @@ def run(request: dict) -> None:
         with _lock:
             _running -= 1
             idle = _running == 0
-        if idle and os.environ.get("LANDING_ETL_WARM_SPARK"):
+        if idle and _WARM_SPARK:
             _hand_back_heap()
 
 
@@ -52,7 +54,7 @@ def _hand_back_heap() -> None:
 def _run(request: dict) -> None:
     run_id = request["id"]
     try:
-        if os.environ.get("LANDING_ETL_WARM_SPARK"):
+        if _WARM_SPARK:
             from landing_etl.spark import session
 
             session("landing-etl-local-glue").sparkContext.setJobGroup(
@@ -70,7 +72,7 @@ def _run(request: dict) -> None:
 def main() -> None:
     import landing_etl  # noqa: F401  (fail at start, not in the first run, when the package cannot load)
 
-    if os.environ.get("LANDING_ETL_WARM_SPARK"):
+    if _WARM_SPARK:
         from landing_etl.spark import session
 
         session("landing-etl-local-glue")  # start the JVM now, not in the first run

@@ -21,9 +21,8 @@ def session(app_name: str) -> SparkSession:
             .config("spark.driver.memory", os.environ.get("LANDING_ETL_SPARK_MEMORY", "1536m"))
             # Tight free ratios: the full GC a warm driver runs when it goes idle (local/glue_worker.py) hands the
             # unused heap back to the system, so the drivers of the other jobs (one per job locally) do not each hold
-            # the peak of their last run. LANDING_ETL_SPARK_JAVA_OPTIONS adds options: the tests, whose files are
-            # small, run C1 only (-XX:TieredStopAtLevel=1): three runs of the sample's transform and test stages in
-            # a fresh driver took 37.6 s of JVM CPU against 67.4 s, most of it C2 compiling code run a few times.
+            # the peak of their last run. LANDING_ETL_SPARK_JAVA_OPTIONS adds options (the tests run C1 only, for
+            # their small files: test/support/local-stack.ts, tests/conftest.py).
             .config(
                 "spark.driver.extraJavaOptions",
                 " ".join(

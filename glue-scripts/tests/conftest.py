@@ -12,7 +12,7 @@ import pytest
 
 os.environ.setdefault("LANDING_ETL_LOCAL_S3", "/nonexistent")  # local Spark settings; tests pass file paths
 os.environ.setdefault("LANDING_ETL_SPARK_MASTER", "local[2]")
-os.environ.setdefault("LANDING_ETL_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")  # small inputs (spark.py)
+os.environ.setdefault("LANDING_ETL_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")  # C1 only: small inputs
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 REPO = Path(__file__).resolve().parents[2]
