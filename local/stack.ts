@@ -116,8 +116,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
               ...principalEnv(job.role, gateway.endpoint),
               ...s3.sparkEnv(gateway.endpoint),
               LANDING_ETL_SPARK_MASTER: process.env.LANDING_ETL_SPARK_MASTER ?? 'local[*]',
-              ...(process.env.LANDING_ETL_SPARK_MEMORY ? { LANDING_ETL_SPARK_MEMORY: process.env.LANDING_ETL_SPARK_MEMORY } : {}),
-              ...(process.env.LANDING_ETL_SPARK_JAVA_OPTIONS ? { LANDING_ETL_SPARK_JAVA_OPTIONS: process.env.LANDING_ETL_SPARK_JAVA_OPTIONS } : {}),
+              // The drivers' local tuning, when set (README, configuration).
+              ...Object.fromEntries(['LANDING_ETL_SPARK_MEMORY', 'LANDING_ETL_SPARK_JAVA_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
               PYSPARK_PYTHON: paths.python,
               SPARK_LOCAL_IP: '127.0.0.1',
             },
