@@ -94,6 +94,40 @@ def test_a_table_that_differs_from_the_contract_is_refused_naming_every_differen
     assert columns(fresh, "cafe_transactions") == before
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "branch, sold_at",  # ascending where the contract asks descending
+        "branch DESC, sold_at",  # descending on the other column
+        "sold_at, branch",  # the columns the other way round
+        "sold_at DESC, branch",  # the right directions, the columns the other way round
+    ],
+)
+def test_an_index_in_another_direction_or_column_order_is_refused_as_missing(fresh, key):
+    # The contract asks (branch, sold_at desc): the table is as the load creates it but for that index.
+    schema.ensure(fresh, CAFE)
+    fresh.execute("DROP INDEX cafe_transactions_branch_sold_at_idx")
+    fresh.execute(f"CREATE INDEX cafe_transactions_branch_sold_at_idx ON cafe_transactions ({key})")
+    fresh.commit()
+    before = indexes(fresh, "cafe_transactions")
+    with pytest.raises(schema.SchemaMismatch) as refused:
+        schema.ensure(fresh, CAFE)
+    assert str(refused.value) == (
+        "table cafe_transactions does not match the contract of dataset cafe_transactions: "
+        "index (branch, sold_at DESC) is missing. "
+        "A change of shape needs a migration (README: Evolve a dataset); nothing was loaded"
+    )
+    assert indexes(fresh, "cafe_transactions") == before
+
+
+def test_an_index_made_by_hand_with_the_contracts_columns_and_directions_is_accepted(fresh):
+    schema.ensure(fresh, CAFE)
+    fresh.execute("DROP INDEX cafe_transactions_branch_sold_at_idx")
+    fresh.execute("CREATE INDEX cafe_transactions_branch_sold_at_idx ON cafe_transactions (branch ASC, sold_at DESC)")
+    fresh.commit()
+    assert schema.ensure(fresh, CAFE) is False
+
+
 def test_a_dataset_evolves_by_a_migration_adding_the_column_and_keeps_its_rows(fresh):
     v1 = {
         "name": "evolving",

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadContracts, type DatasetContract } from '../../functions/shared/contracts';
 import { DatasetLog } from '../../functions/shared/dataset-log';
-import { datasetsView, type DatasetsView } from '../../functions/shared/datasets-view';
+import { datasetsView, type DatasetsView, type DayFigures } from '../../functions/shared/datasets-view';
 import { startHttpApi, type HttpHandler } from '../../local/http-api';
 import { startRunLogTable } from '../support/run-log-table';
 
@@ -69,6 +69,14 @@ async function putRun(run: Run) {
   }
 }
 
+/** The 30 days from `first`, each with no runs but those given. */
+function thirtyDaysFrom(first: string, withRuns: DayFigures[]): DayFigures[] {
+  return Array.from({ length: 30 }, (_, i) => {
+    const date = new Date(Date.parse(`${first}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+    return withRuns.find((d) => d.date === date) ?? { date, runs: 0, rowsLoaded: 0, rowsRejected: 0, rejectRate: 0, costUsd: 0 };
+  });
+}
+
 const dailycheckin = loadContracts('datasets').get('dailycheckin')!;
 const unscheduled: DatasetContract = { name: 'unscheduled', target: { table: 'u' }, quality: { mode: 'soft' } };
 
@@ -109,39 +117,56 @@ test('GET /datasets data: freshness against the schedule, last success and run, 
     status: 'SUCCEEDED',
     stages: { load: { metrics: { rowsOut: 1000 } } },
   });
+  // The other dataset's one run lands on the day of two of dailycheckin's, so a figure of either counted in the
+  // other's shows.
+  await putRun({
+    id: 'unscheduled-failed',
+    dataset: 'unscheduled',
+    businessDate: '2026-11-29',
+    receivedAt: '2026-11-29T10:00:00.000Z',
+    endedAt: '2026-11-29T10:05:00.000Z',
+    status: 'FAILED',
+    stage: 'load',
+    error: 'LoadFailed',
+    stages: {
+      test: { metrics: { rowsIn: 20, accepted: 19, rejected: 1 }, costUsd: 0.03 },
+      load: { metrics: { rowsIn: 19, rowsOut: 0 }, costUsd: 0.04 },
+    },
+  });
 
   const now = new Date('2026-11-29T21:30:00.000Z');
   const view = await datasetsView(new Map([['dailycheckin', dailycheckin], ['unscheduled', unscheduled]]), log, now);
 
   expect(view.generatedAt).toBe(now.toISOString());
-  const [daily, other] = view.datasets;
-  expect(daily).toMatchObject({
-    name: 'dailycheckin',
-    description: dailycheckin.description,
-    schedule: { due: '06:00', timeZone: 'Europe/London', graceMinutes: 60 },
-    // The 2026-11-28 file came at 08:30, after its 07:00 deadline: late by 150 minutes from its 06:00 due time.
-    freshness: { status: 'late', businessDate: '2026-11-28', dueAt: '2026-11-29T06:00:00.000Z', lateByMinutes: 150, minutesSinceSuccess: 2410 },
-    lastSuccess: { ingestionId: 'on-time', businessDate: '2026-11-27', endedAt: '2026-11-28T05:20:00.000Z' },
-    lastRun: { ingestionId: 'rejected', status: 'REJECTED', stage: null, error: 'Rejected', endedAt: null },
-  });
-  expect(daily!.days).toHaveLength(30);
-  expect(daily!.days[0]!.date).toBe('2026-10-31');
-  expect(daily!.days.slice(-2)).toEqual([
-    { date: '2026-11-28', runs: 1, rowsLoaded: 95, rowsRejected: 5, rejectRate: 0.05, costUsd: 0.06 },
-    // A failed run loads nothing; its rejected rows and its recorded cost still count.
-    { date: '2026-11-29', runs: 2, rowsLoaded: 0, rowsRejected: 40, rejectRate: 0.8, costUsd: 0.5 },
+  expect(view.datasets).toEqual([
+    {
+      name: 'dailycheckin',
+      description: 'Daily time check-ins: who worked how many hours on which project, and when.',
+      schedule: { every: 'day', due: '06:00', timeZone: 'Europe/London', graceMinutes: 60, businessDate: 'previous day' },
+      // The 2026-11-28 file came at 08:30, after its 07:00 deadline: late by 150 minutes from its 06:00 due time.
+      // Its last success ended at 05:20 on the 28th, 2410 minutes before now.
+      freshness: { status: 'late', businessDate: '2026-11-28', dueAt: '2026-11-29T06:00:00.000Z', lateByMinutes: 150, minutesSinceSuccess: 2410 },
+      lastSuccess: { ingestionId: 'on-time', businessDate: '2026-11-27', endedAt: '2026-11-28T05:20:00.000Z' },
+      lastRun: { ingestionId: 'rejected', status: 'REJECTED', stage: null, error: 'Rejected', endedAt: null },
+      // 30 UTC days ending today; 'long-ago' (1 October) is outside them.
+      days: thirtyDaysFrom('2026-10-31', [
+        { date: '2026-11-28', runs: 1, rowsLoaded: 95, rowsRejected: 5, rejectRate: 0.05, costUsd: 0.06 },
+        // A failed run loads nothing; its rejected rows and its recorded cost still count. The rejected object counts
+        // as a run with no figures.
+        { date: '2026-11-29', runs: 2, rowsLoaded: 0, rowsRejected: 40, rejectRate: 0.8, costUsd: 0.5 },
+      ]),
+    },
+    {
+      name: 'unscheduled',
+      description: null,
+      schedule: null,
+      freshness: { status: 'unscheduled', businessDate: null, dueAt: null, minutesSinceSuccess: null },
+      lastSuccess: null,
+      lastRun: { ingestionId: 'unscheduled-failed', status: 'FAILED', stage: 'load', error: 'LoadFailed', endedAt: '2026-11-29T10:05:00.000Z' },
+      // 1 of the 20 rows tested rejected; the cost is its stages' (0.03 + 0.04).
+      days: thirtyDaysFrom('2026-10-31', [{ date: '2026-11-29', runs: 1, rowsLoaded: 0, rowsRejected: 1, rejectRate: 0.05, costUsd: 0.07 }]),
+    },
   ]);
-  expect(daily!.days.slice(0, -2).every((d) => d.runs === 0 && d.rowsLoaded === 0 && d.costUsd === 0)).toBe(true);
-
-  expect(other).toEqual({
-    name: 'unscheduled',
-    description: null,
-    schedule: null,
-    freshness: { status: 'unscheduled', businessDate: null, dueAt: null, minutesSinceSuccess: null },
-    lastSuccess: null,
-    lastRun: null,
-    days: expect.any(Array),
-  });
 });
 
 test('a run whose summary carries its counts (as the Glue jobs now write them) is figured from the index alone', async () => {

@@ -17,6 +17,9 @@ const position: fc.Arbitrary<Position> = fc.record({
   id: fc.bigInt({ min: 1n, max: MAX_BIGINT }).map(String),
 });
 const name = fc.string({ minLength: 1, maxLength: 20, unit: 'binary' });
+/** The ends of what a position holds: ids 1 and the largest bigint, instants in years 0001 and 9999. */
+const FIRST: Position = { ts: '0001-01-01T00:00:00.000000Z', id: '1' };
+const LAST: Position = { ts: '9999-12-31T23:59:59.999999Z', id: String(MAX_BIGINT) };
 const scope: fc.Arbitrary<CursorScope> = fc.record(
   { user: name, project: name, from: iso, to: iso },
   { requiredKeys: ['user'] },
@@ -27,7 +30,7 @@ test('a cursor decodes to the position it was issued for, with the scope it was 
     fc.property(position, scope, (p, s) => {
       expect(decodeCursor(encodeCursor(p, s), s)).toEqual(p);
     }),
-    seeded(),
+    { ...seeded(), examples: [[FIRST, { user: 'ana' }], [LAST, { user: 'ana', project: 'p', from: FIRST.ts, to: LAST.ts }]] },
   );
 });
 
@@ -94,7 +97,16 @@ test('a cursor whose fields were changed but whose scope digest is intact is a 4
         expect(BigInt(answer!.id) >= 1n && BigInt(answer!.id) <= MAX_BIGINT).toBe(true);
       }
     }),
-    seeded(1000),
+    {
+      ...seeded(1000),
+      // An id of 0, one past the largest bigint, of 20 digits; an instant in year 0000.
+      examples: [
+        [LAST, { user: 'ana' }, 1, FIRST.ts, '0', null],
+        [FIRST, { user: 'ana' }, 1, FIRST.ts, String(MAX_BIGINT + 1n), null],
+        [FIRST, { user: 'ana' }, 1, FIRST.ts, '10000000000000000000', null],
+        [LAST, { user: 'ana' }, 0, '0000-12-31T23:59:59.999999Z', '1', null],
+      ],
+    },
   );
 });
 

@@ -62,6 +62,62 @@ describe('the business date a check is about', () => {
   });
 });
 
+describe('the business date in zones ahead of and behind UTC, with due times near midnight', () => {
+  const schedule = (timeZone: string, due: string, businessDate: Schedule['businessDate']): Schedule => ({ every: 'day', due, timeZone, graceMinutes: 30, businessDate });
+  // Worked out by hand from each zone's offset (zdump -v): where the local day is ahead of the UTC day and today's
+  // file is already due, only the local date finds it; the rows marked "UTC day" name the date a check counting from
+  // the UTC day would wrongly report.
+  test.each([
+    // Asia/Tokyo, UTC+9 all year. 06:00 on 30 November is 21:00 UTC on the 29th.
+    ['Asia/Tokyo', '06:00', 'same day', '2026-11-29T22:00:00Z', '2026-11-30', '2026-11-29T21:00:00.000Z'], // UTC day: 29th
+    ['Asia/Tokyo', '06:00', 'same day', '2026-11-29T20:59:00Z', '2026-11-29', '2026-11-28T21:00:00.000Z'],
+    ['Asia/Tokyo', '00:15', 'previous day', '2026-11-29T15:15:00Z', '2026-11-29', '2026-11-29T15:15:00.000Z'], // UTC day: 28th
+    // Pacific/Auckland: NZDT (+13) in January, NZST (+12) in July.
+    ['Pacific/Auckland', '00:15', 'same day', '2026-01-14T11:15:00Z', '2026-01-15', '2026-01-14T11:15:00.000Z'], // UTC day: 14th
+    ['Pacific/Auckland', '00:15', 'same day', '2026-01-14T11:14:00Z', '2026-01-14', '2026-01-13T11:15:00.000Z'],
+    ['Pacific/Auckland', '00:15', 'same day', '2026-07-14T12:15:00Z', '2026-07-15', '2026-07-14T12:15:00.000Z'], // UTC day: 14th
+    // 11:15 UTC is 23:15 on the 14th in winter (it would be 00:15 on the 15th at the summer offset).
+    ['Pacific/Auckland', '00:15', 'same day', '2026-07-14T11:15:00Z', '2026-07-14', '2026-07-13T12:15:00.000Z'],
+    // Auckland falls back from +13 to +12 at 03:00 on 5 April 2026 (14:00 UTC on the 4th).
+    ['Pacific/Auckland', '00:15', 'same day', '2026-04-05T12:15:00Z', '2026-04-06', '2026-04-05T12:15:00.000Z'], // UTC day: 5th
+    ['Pacific/Auckland', '00:15', 'same day', '2026-04-05T11:15:00Z', '2026-04-05', '2026-04-04T11:15:00.000Z'],
+    ['Pacific/Auckland', '23:45', 'previous day', '2026-04-05T11:45:00Z', '2026-04-04', '2026-04-05T11:45:00.000Z'],
+    ['Pacific/Auckland', '23:45', 'previous day', '2026-04-05T11:44:00Z', '2026-04-03', '2026-04-04T10:45:00.000Z'],
+    // It springs forward from +12 to +13 at 02:00 on 27 September 2026 (14:00 UTC on the 26th).
+    ['Pacific/Auckland', '00:15', 'same day', '2026-09-26T12:15:00Z', '2026-09-27', '2026-09-26T12:15:00.000Z'], // UTC day: 26th
+    ['Pacific/Auckland', '00:15', 'same day', '2026-09-27T11:15:00Z', '2026-09-28', '2026-09-27T11:15:00.000Z'], // UTC day: 27th
+    // Pacific/Kiritimati, UTC+14: the local day is ahead of UTC from 10:00 UTC on.
+    ['Pacific/Kiritimati', '06:00', 'previous day', '2026-06-30T16:00:00Z', '2026-06-30', '2026-06-30T16:00:00.000Z'], // UTC day: 29th
+    ['Pacific/Kiritimati', '00:15', 'same day', '2026-12-31T10:15:00Z', '2027-01-01', '2026-12-31T10:15:00.000Z'], // UTC day: 31st
+    ['Pacific/Kiritimati', '23:45', 'same day', '2026-12-31T09:45:00Z', '2026-12-31', '2026-12-31T09:45:00.000Z'],
+    ['Pacific/Kiritimati', '23:45', 'same day', '2026-12-31T09:44:00Z', '2026-12-30', '2026-12-30T09:45:00.000Z'],
+    // America/Los_Angeles: PST (-8) in January, PDT (-7) in July.
+    ['America/Los_Angeles', '23:45', 'same day', '2026-01-16T07:45:00Z', '2026-01-15', '2026-01-16T07:45:00.000Z'],
+    ['America/Los_Angeles', '23:45', 'same day', '2026-01-16T07:44:00Z', '2026-01-14', '2026-01-15T07:45:00.000Z'],
+    ['America/Los_Angeles', '23:45', 'same day', '2026-07-16T06:45:00Z', '2026-07-15', '2026-07-16T06:45:00.000Z'],
+    ['America/Los_Angeles', '23:45', 'same day', '2026-07-16T06:44:00Z', '2026-07-14', '2026-07-15T06:45:00.000Z'],
+    // Los Angeles springs forward at 02:00 on 8 March 2026 (10:00 UTC) and falls back at 02:00 on 1 November (09:00 UTC).
+    ['America/Los_Angeles', '00:15', 'previous day', '2026-03-09T07:15:00Z', '2026-03-08', '2026-03-09T07:15:00.000Z'],
+    ['America/Los_Angeles', '00:15', 'previous day', '2026-03-09T07:14:00Z', '2026-03-07', '2026-03-08T08:15:00.000Z'],
+    ['America/Los_Angeles', '00:15', 'same day', '2026-11-02T08:14:00Z', '2026-11-01', '2026-11-01T07:15:00.000Z'],
+    ['America/Los_Angeles', '00:15', 'same day', '2026-11-02T08:15:00Z', '2026-11-02', '2026-11-02T08:15:00.000Z'],
+    // Pacific/Pago_Pago, UTC-11 all year.
+    ['Pacific/Pago_Pago', '23:45', 'previous day', '2026-11-30T10:45:00Z', '2026-11-28', '2026-11-30T10:45:00.000Z'],
+    ['Pacific/Pago_Pago', '23:45', 'previous day', '2026-11-30T10:44:00Z', '2026-11-27', '2026-11-29T10:45:00.000Z'],
+    ['Pacific/Pago_Pago', '00:15', 'same day', '2026-11-29T11:15:00Z', '2026-11-29', '2026-11-29T11:15:00.000Z'],
+    ['Pacific/Pago_Pago', '00:15', 'same day', '2026-11-29T11:14:00Z', '2026-11-28', '2026-11-28T11:15:00.000Z'],
+  ] as const)('%s, due %s (%s), checked at %s: about %s, due %s', (zone, due, kind, now, businessDate, dueAtIso) => {
+    expect(freshness(schedule(zone, due, kind), at(now), [])).toMatchObject({ businessDate, dueAt: dueAtIso });
+  });
+
+  test('a same-day Tokyo file that already landed is fresh for its date, not a missing file for the day before', () => {
+    // 22:00 UTC on 29 November is 07:00 on the 30th in Tokyo: the 30 November file, due 06:00, came at 05:50.
+    const tokyo = schedule('Asia/Tokyo', '06:00', 'same day');
+    const landed = [{ businessDate: '2026-11-30', receivedAt: '2026-11-29T20:50:00Z' }];
+    expect(freshness(tokyo, at('2026-11-29T22:00:00Z'), landed)).toEqual({ status: 'fresh', businessDate: '2026-11-30', dueAt: '2026-11-29T21:00:00.000Z' });
+  });
+});
+
 describe('status', () => {
   // The 2026-11-28 file: due 2026-11-29 06:00 GMT, missing after 07:00.
   const arrived = (receivedAt: string) => [{ businessDate: '2026-11-28', receivedAt }];

@@ -46,8 +46,54 @@ test('any instant written with seconds, 0–6 fraction digits and any zone parse
       const parsed = parseInstant(text);
       expect(parsed).toEqual({ iso: canonical(t, digits), micros: BigInt(t) * 1_000_000n + BigInt(digits.padEnd(6, '0')) });
     }),
-    seeded(),
+    {
+      ...seeded(),
+      // The first and last microseconds of years 0001–9999, the first written in a zone where it is still year 0000,
+      // and the widest offsets either way.
+      examples: [
+        [Date.UTC(1, 0, 1) / 1000, '', { minutes: 0, text: 'Z' }, 'T', '.'],
+        [Date.UTC(1, 0, 1) / 1000, '000000', { minutes: -1, text: '-00:01' }, 'T', '.'],
+        [Date.UTC(9999, 11, 31, 23, 59, 59) / 1000, '999999', { minutes: 0, text: 'Z' }, 'T', '.'],
+        [Date.UTC(2026, 10, 29, 12) / 1000, '1', { minutes: 23 * 60 + 59, text: '+23:59' }, 't', ','],
+        [Date.UTC(2026, 10, 29, 12) / 1000, '123456', { minutes: -(23 * 60 + 59), text: '-2359' }, 'T', '.'],
+      ],
+    },
   );
+});
+
+test.each([
+  ['2026-11-29T00:00:00Z', '2026-11-29T00:00:00.000000Z'],
+  ['2026-11-29T23:59:59.999999Z', '2026-11-29T23:59:59.999999Z'],
+  ['2026-11-29T12:00+23:59', '2026-11-28T12:01:00.000000Z'],
+  ['2026-11-29T12:00-23:59', '2026-11-30T11:59:00.000000Z'],
+  ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000000Z'],
+  ['0000-12-31T23:59-00:01', '0001-01-01T00:00:00.000000Z'],
+  ['9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59.999999Z'],
+  ['2026-01-01', '2026-01-01T00:00:00.000000Z'],
+  ['2026-12-31', '2026-12-31T00:00:00.000000Z'],
+  ['2026-04-30', '2026-04-30T00:00:00.000000Z'],
+  ['2024-02-29', '2024-02-29T00:00:00.000000Z'],
+  ['2000-02-29', '2000-02-29T00:00:00.000000Z'],
+])('every field at the edge of its range: %s is %s', (text, iso) => {
+  expect(parseInstant(text)?.iso).toBe(iso);
+});
+
+test.each([
+  '2026-11-29T24:00:00Z',
+  '2026-11-29T23:60:00Z',
+  '2026-11-29T23:59:60Z',
+  '2026-11-29T23:59:59.1234567Z',
+  '2026-11-29T12:00+24:00',
+  '2026-11-29T12:00-24:00',
+  '2026-11-29T12:00+23:60',
+  '2026-13-01',
+  '2026-00-10',
+  '2026-11-00',
+  '0000-12-31T23:59:59.999999Z',
+  '0001-01-01T00:00:00+00:01',
+  '9999-12-31T23:59:59.999999-00:01',
+])('a field one past its range is no instant: %s', (text) => {
+  expect(parseInstant(text)).toBeUndefined();
 });
 
 test('an instant written to the minute, or without a zone, or as a date, is that minute in UTC or that midnight', () => {
@@ -89,7 +135,8 @@ test('a day that no month has (30 February, 31 April, 29 February of a common ye
       expect(parseInstant(date)).toBeUndefined();
       expect(parseInstant(`${date}T00:00:00Z`)).toBeUndefined();
     }),
-    seeded(),
+    // The day after the last of February in a common year, a century that is not a leap year, and a 30-day month.
+    { ...seeded(), examples: [[2026, 2, 29], [1900, 2, 29], [2100, 2, 29], [2026, 4, 31], [2024, 2, 30]] },
   );
 });
 

@@ -42,6 +42,8 @@ test('any query string is either a valid query or a 400 naming the parameter, ne
       expect(result.user.trim()).not.toBe('');
       expect([...result.user].length).toBeLessThanOrEqual(100);
       expect(result.user).not.toMatch(/\p{Cc}|\p{Cs}/u);
+      expect(result.project).toBe(params!.project);
+      if (result.project !== undefined) expect([...result.project].length).toBeLessThanOrEqual(200);
       expect(Number.isInteger(result.limit) && result.limit >= 1 && result.limit <= 1000).toBe(true);
       if (result.from) expect(result.from).toEqual(parseInstant(params!.from!));
       if (result.from && result.to) expect(result.from.micros <= result.to.micros).toBe(true);
@@ -49,6 +51,14 @@ test('any query string is either a valid query or a 400 naming the parameter, ne
     seeded(2000),
   );
 });
+
+/** Names are limited in code points: an astral character is one code point but two UTF-16 units, and e with a
+ *  combining acute accent one grapheme but two code points. */
+const ASTRAL = '\u{1F600}';
+const ACUTE_E = 'e\u0301';
+/** The first and last instants of years 0001–9999, as the valid query below writes them. */
+const FIRST = '0001-01-01T00:00:00.000Z';
+const LAST = '9999-12-31T23:59:59.999Z';
 
 const name = (max: number) =>
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: max }).filter((v) => v.trim() !== '' && !/\p{Cc}/u.test(v) && [...v].length <= max);
@@ -64,7 +74,34 @@ test('a valid query is read as written: the names exactly, limit as a number, fr
       expect(q).toEqual({ user, project, from: parseInstant(from), to: parseInstant(to), limit: limit ?? 100, after: undefined });
       if (a !== b) expect(parse({ user, from: to, to: from })).toMatchObject({ code: 'invalid_range' });
     }),
-    seeded(),
+    {
+      ...seeded(),
+      // Names of exactly 100 and 200 code points, limits 1 and 1000, the first and last instants.
+      examples: [
+        ['n'.repeat(100), 'n'.repeat(200), 1, FIRST, LAST],
+        [ASTRAL.repeat(100), ASTRAL.repeat(200), 1000, LAST, FIRST],
+        [ACUTE_E.repeat(50), ACUTE_E.repeat(100), undefined, FIRST, FIRST],
+      ],
+    },
+  );
+});
+
+test('a user over 100 characters or a project over 200, counted in code points, is refused naming the limit', () => {
+  const tooLong = (max: number) => fc.string({ unit: 'grapheme', minLength: max + 1, maxLength: max + 20 }).filter((v) => v.trim() !== '' && !/\p{Cc}/u.test(v));
+  fc.assert(
+    fc.property(tooLong(100), tooLong(200), (user, project) => {
+      expect(parse({ user })).toMatchObject({ code: 'invalid_user', message: 'query parameter "user" must be at most 100 characters' });
+      expect(parse({ user: 'ana', project })).toMatchObject({ code: 'invalid_project', message: 'query parameter "project" must be at most 200 characters' });
+    }),
+    {
+      ...seeded(),
+      // One code point past each limit.
+      examples: [
+        ['n'.repeat(101), 'n'.repeat(201)],
+        [ASTRAL.repeat(101), ASTRAL.repeat(201)],
+        [`${ACUTE_E.repeat(50)}e`, `${ACUTE_E.repeat(100)}e`],
+      ],
+    },
   );
 });
 
@@ -78,7 +115,8 @@ test('a limit outside 1–1000, or not a plain integer, is invalid_limit', () =>
     fc.property(bad, (limit) => {
       expect(parse({ user: 'ana', limit })).toMatchObject({ code: 'invalid_limit' });
     }),
-    seeded(),
+    // One past each end, the largest number of the digits allowed, and one digit more.
+    { ...seeded(), examples: [['1001'], ['0'], ['9999'], ['10000'], ['01000']] },
   );
 });
 
@@ -89,6 +127,7 @@ test('from one microsecond after to is invalid_range; from equal to to is an emp
       expect(parse({ user: 'ana', from: at(us + 1), to: at(us) })).toMatchObject({ code: 'invalid_range' });
       expect(parse({ user: 'ana', from: at(us), to: at(us) })).toMatchObject({ from: parseInstant(at(us)), to: parseInstant(at(us)) });
     }),
-    seeded(),
+    // The first second of year 0001 and the last of 9999.
+    { ...seeded(), examples: [[Date.UTC(1, 0, 1) / 1000, 0], [Date.UTC(9999, 11, 31, 23, 59, 59) / 1000, 999_998]] },
   );
 });
