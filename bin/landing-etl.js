@@ -52,7 +52,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-ETOPUOAR.js");
+  const commands = () => import("./landing-etl-commands-LBAKGKRE.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":

@@ -50,7 +50,7 @@ export async function ingest(file: string | undefined, dataset: string | undefin
 export async function status(target: Target, id: string, json: boolean) {
   const record = await target.runLog.get(id);
   if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target.label}`);
-  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record)));
+  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record), target.flags));
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import { retryCommand } from '../functions/shared/commands';
 import type { DatasetsView, DatasetView } from '../functions/shared/datasets-view';
 import type { IngestionView, StageView, SummaryView } from '../functions/shared/ingestion-view';
 
@@ -34,7 +35,7 @@ function stagesTable(stages: StageView[]): string {
   );
 }
 
-export function formatIngestion({ summary: s, stages, attempts }: IngestionView): string {
+export function formatIngestion({ summary: s, stages, attempts }: IngestionView, target: string): string {
   const lines = [
     `ingestion  ${s.ingestionId}`,
     `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` → ${s.ingestedTable}` : ''}`,
@@ -43,7 +44,7 @@ export function formatIngestion({ summary: s, stages, attempts }: IngestionView)
     `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ''}`,
   ];
   if (s.status === 'FAILED' || s.status === 'REJECTED') lines.push(`reason     ${s.stage ? `${s.stage}: ` : ''}${s.error}: ${s.cause}`);
-  if (s.status === 'FAILED') lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (s.status === 'FAILED') lines.push(`retry      ${retryCommand(s.ingestionId, target)}`);
   if (s.costUsd !== undefined) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
   const logged = stages.filter((st) => st.logs);
   if (logged.length > 0) lines.push('logs', ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ''}  ${st.logs!.output}${st.logs!.error !== st.logs!.output ? `  ${st.logs!.error}` : ''}`));

@@ -11,6 +11,8 @@ import { runningStack } from './stack-file';
 /** Where the CLI reads the run log and starts executions: the local stack, or a deployed stage. */
 export interface Target {
   label: string;
+  /** The flags that reach this target from another command: `--stage … --region …`, or none for the local stack. */
+  flags: string;
   runLog: RunLog;
   datasetLog: DatasetLog;
   sfn: SFNClient;
@@ -50,6 +52,7 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
     const doc = documentClient(new DynamoDBClient({ region }));
     return {
       label: `stage ${opts.stage}`,
+      flags: `--stage ${opts.stage} --region ${region}`,
       runLog: new RunLog(doc, runLogTable),
       datasetLog: new DatasetLog(doc, runLogTable),
       sfn: new SFNClient({ region }),
@@ -59,6 +62,7 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
   const stack = runningStack();
   return {
     label: 'the local stack',
+    flags: '',
     runLog: runLogFor(stack),
     datasetLog: datasetLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),

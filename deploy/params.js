@@ -1,5 +1,6 @@
 // The per-stage parameters that have no safe default, and the ones with a fixed set of values. `sls package` and
 // `sls deploy` fail while reading serverless.yml when one is missing or wrong, naming every one and why it is needed.
+import { MAX_GLUE_TIMEOUT_MINUTES } from '../statemachine/definition.js';
 
 const REQUIRED = [
   { names: ['subnetIds', 'securityGroupId', 'glueAvailabilityZone'], why: 'the VPC the Glue jobs and the query Lambda run in' },
@@ -47,6 +48,11 @@ export const CHECKED_PARAMS = [
   ...new Set([...REQUIRED.flatMap((r) => r.names), ...Object.keys(CHOICES), ...POSITIVE_INTEGERS, ...POSITIVE_DECIMALS, ...OPTIONAL_NON_NEGATIVE_INTEGERS]),
 ];
 
+/** Upper bounds of positive integers, with why. */
+const MAXIMA = {
+  glueTimeoutMinutes: [MAX_GLUE_TIMEOUT_MINUTES, "beyond it a run that waits and runs that long in every stage could exceed Step Functions' 25,000 history events"],
+};
+
 const blank = (v) => v === undefined || v === null || String(v).trim() === '';
 
 /** Every problem with the resolved parameters, as messages that name the parameter; empty when all is well. */
@@ -63,6 +69,7 @@ export function paramProblems(params) {
   }
   for (const name of POSITIVE_INTEGERS) {
     if (!/^[1-9][0-9]*$/.test(String(params[name] ?? ''))) problems.push(`parameter ${name} must be a positive integer (got "${params[name] ?? ''}")`);
+    else if (MAXIMA[name] && Number(params[name]) > MAXIMA[name][0]) problems.push(`parameter ${name} must be at most ${MAXIMA[name][0]}: ${MAXIMA[name][1]} (got "${params[name]}")`);
   }
   for (const name of POSITIVE_DECIMALS) {
     const value = String(params[name] ?? '');

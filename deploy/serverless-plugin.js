@@ -1,6 +1,7 @@
 // Local Serverless plugin for landing-etl:
-// - `${fileText:PATH}` is a file's text as it is (the file source parses JSON and drops its nulls, which in ASL
-//   mean "discard the result": `"ResultPath": null` must reach Step Functions);
+// - `${ingestionDefinition:}` is the state machine's definition as text, composed from its one stage definition
+//   (statemachine/definition.js) for the stage's Glue timeout; as text, because the file source parses JSON and
+//   drops its nulls, which in ASL mean "discard the result": `"ResultPath": null` must reach Step Functions;
 // - `${glueArtifacts:hash|prefix|pythonModules}` builds the Glue artifacts (deploy/glue-artifacts.js) while the
 //   configuration is resolved, so the template names them by content hash;
 // - `${consolePage:hash}` builds the operator page (deploy/console-page.js) into .build/console/, which the console
@@ -14,12 +15,12 @@
 //   and deletes the stack, which would otherwise stop at a deployment bucket that is not empty.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildConsolePage } from './console-page.js';
 import { freshnessAlarms } from './freshness-alarms.js';
 import { buildGlueArtifacts } from './glue-artifacts.js';
 import { deleteGlueArtifacts, glueHashOfUri, pruneGlueArtifacts, uploadGlueArtifacts } from './glue-bucket.js';
+import { executionTimeoutSeconds, ingestionDefinition } from '../statemachine/definition.js';
 import { CHECKED_PARAMS, checkedValues, paramProblems } from './params.js';
 
 /** CloudFormation's answer when the stack, or a resource of it, is not there (osls: isCloudFormationMissing*Error). */
@@ -63,8 +64,11 @@ export default class LandingEtlDeploy {
           return { value: freshnessAlarms(join(serverless.serviceDir, 'datasets'), { namespace: `landing-etl/${stage}`, periodSeconds: minutes * 60 }) };
         },
       },
-      fileText: {
-        resolve: ({ address }) => ({ value: readFileSync(join(serverless.serviceDir, address), 'utf8') }),
+      ingestionDefinition: {
+        resolve: async ({ resolveVariable }) => {
+          const timeoutSeconds = executionTimeoutSeconds(Number(await resolveVariable('param:glueTimeoutMinutes')));
+          return { value: JSON.stringify(ingestionDefinition({ timeoutSeconds }), null, 2) };
+        },
       },
       glueArtifacts: {
         resolve: ({ address }) => {

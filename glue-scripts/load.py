@@ -31,7 +31,9 @@ ARGS = [
 def main(argv: list[str]) -> None:
     # --source_sequencer is optional: an execution started before it was passed may reach its load after a deploy.
     args = resolve_args(
-        argv, ARGS, optional=("db_host", "db_sslmode", "db_sslrootcert", "source_sequencer", "load_connections")
+        argv,
+        ARGS,
+        optional=("db_host", "db_sslmode", "db_sslrootcert", "source_sequencer", "load_connections", "attempt"),
     )
     aws.use_region(args["aws_region"])
     started = time.time()
@@ -68,6 +70,7 @@ def main(argv: list[str]) -> None:
             "connections": connections,
             "seconds": round(time.time() - started, 2),
         },
+        attempt=runlog.attempt_of(args["attempt"]),
     )
 
 

@@ -12,7 +12,7 @@ ARGS = ["ingestion_id", "dataset", "staging_uri", "quality_mode", "run_log_table
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS)
+    args = resolve_args(argv, ARGS, optional=("attempt",))
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
@@ -46,6 +46,7 @@ def main(argv: list[str]) -> None:
             "reportUri": storage.join(args["staging_uri"], "quality-report.json"),
             "seconds": round(time.time() - started, 2),
         },
+        attempt=runlog.attempt_of(args["attempt"]),
     )
     quality.gate(counts, spec, mode)
 

@@ -1,6 +1,6 @@
 """Glue job: transform. Reads exactly the landed object version, types it by the dataset contract, applies the
-contract's privacy (hash, mask, drop), writes Parquet to staging `transformed/` (replacing any earlier attempt of
-the same ingestion)."""
+contract's privacy (hash, mask, drop), writes Parquet to the attempt's staging `transformed/` (replacing what an
+earlier run of the same attempt wrote)."""
 
 import sys
 import time
@@ -22,7 +22,7 @@ ARGS = [
 
 
 def main(argv: list[str]) -> None:
-    args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn",))
+    args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn", "attempt"))
     aws.use_region(args["aws_region"])
     started = time.time()
     spec = contract.load(args["datasets_uri"], args["dataset"])
@@ -53,6 +53,7 @@ def main(argv: list[str]) -> None:
             "sourceModified": obj.modified.isoformat(),
             "seconds": round(time.time() - started, 2),
         },
+        attempt=runlog.attempt_of(args["attempt"]),
     )
 
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { JobRun } from './glue';
+import type { JobRun } from './glue/model';
 import { freePort } from './ports';
 import type { LocalStepFunctions } from './stepfunctions';
 import type { Execution } from './stepfunctions-executions';
@@ -66,11 +66,15 @@ async function sfn(local: StepFunctionsApi, action: string, body: Record<string,
 
 const epoch = (iso: string) => Date.parse(iso) / 1000;
 
-async function glueApi(glue: GlueApi, action: string, body: { JobName: string; RunId: string }, res: ServerResponse) {
+/** The fields a Glue request of the three operations may carry (unchecked: the SDK client built it). */
+type GlueRequest = { JobName: string; RunId: string; JobRunIds: string[]; Arguments?: Record<string, string>; JobRunQueuingEnabled?: boolean };
+
+async function glueApi(glue: GlueApi, action: string, body: GlueRequest, res: ServerResponse) {
   const reply = (status: number, payload: unknown) => send(res, status, 'application/x-amz-json-1.1', JSON.stringify(payload));
   try {
     if (action === 'StartJobRun') return reply(200, await glue.startJobRun(body));
     if (action === 'GetJobRun') return reply(200, { JobRun: jobRunOnTheWire((await glue.getJobRun(body)).JobRun) });
+    if (action === 'BatchStopJobRun') return reply(200, await glue.batchStopJobRun(body));
     return reply(400, { __type: 'UnknownOperationException', message: `local stack does not implement ${action}` });
   } catch (e) {
     const error = e as Error;

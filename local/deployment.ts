@@ -31,7 +31,10 @@ export interface GlueJob {
   scriptLocation: string;
   defaultArguments: Record<string, string>;
   /** What GetJobRun reports of the job's capacity. */
-  capacity: { GlueVersion: string; WorkerType: string; NumberOfWorkers: number; Timeout: number };
+  capacity: { GlueVersion: string; WorkerType: string; NumberOfWorkers: number };
+  /** ExecutionProperty.MaxConcurrentRuns (Glue's default: 1). */
+  maxConcurrentRuns: number;
+  timeoutMinutes: number;
 }
 
 /** An EventBridge Scheduler schedule that invokes a function of the template at a fixed rate. */
@@ -151,8 +154,9 @@ export class Deployment {
           GlueVersion: t.property<string>(logicalId, 'GlueVersion'),
           WorkerType: t.property<string>(logicalId, 'WorkerType'),
           NumberOfWorkers: Number(t.property<number>(logicalId, 'NumberOfWorkers')),
-          Timeout: Number(t.property<number>(logicalId, 'Timeout')),
         },
+        maxConcurrentRuns: Number(t.property<Record<string, Json>>(logicalId, 'ExecutionProperty')?.MaxConcurrentRuns ?? 1),
+        timeoutMinutes: Number(t.property<number>(logicalId, 'Timeout')),
       };
     });
   }

@@ -78,7 +78,20 @@ def main() -> None:
         session("landing-etl-local-glue")  # start the JVM now, not in the first run
     reply({"ready": True})
     for line in sys.stdin:
-        threading.Thread(target=run, args=(json.loads(line),), daemon=True).start()
+        request = json.loads(line)
+        if "cancel" in request:
+            cancel(request["cancel"])
+        else:
+            threading.Thread(target=run, args=(request,), daemon=True).start()
+
+
+def cancel(run_id: str) -> None:
+    """BatchStopJobRun locally: the run's Spark jobs are cancelled (its job group), so its script fails and the run
+    ends STOPPED. A job without Spark (the load) runs to its end."""
+    if _WARM_SPARK:
+        from landing_etl.spark import session
+
+        session("landing-etl-local-glue").sparkContext.cancelJobGroup(run_id)
 
 
 if __name__ == "__main__":

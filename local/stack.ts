@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
+import { BatchStopJobRunCommand, GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { execFile } from 'node:child_process';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -11,7 +11,8 @@ import { startAwsGateway } from './aws-gateway';
 import { CallRecorder } from './calls';
 import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployment';
 import { startDynamo } from './dynamodb';
-import { LocalGlue, type LocalJob } from './glue';
+import { SparkDrivers } from './glue/drivers';
+import { GlueModel, type GlueLimits } from './glue/model';
 import { startHttpApi } from './http-api';
 import { folderObject, LandingWatcher, s3EventRecord, type S3Object } from './landing-watcher';
 import { LocalLambdas } from './lambdas';
@@ -99,16 +100,13 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(gateway.stop);
 
     const datasetsOverride = process.env.LANDING_ETL_DATASETS_DIR;
-    const glue = new LocalGlue(
+    const drivers = new SparkDrivers(
       Object.fromEntries(
-        deployment.glueJobs().map((job): [string, LocalJob] => [
+        deployment.glueJobs().map((job) => [
           job.name,
           {
-            name: job.name,
             script: localArtifactPath(job.scriptLocation, names.deploymentBucket, artifacts),
             pyFiles: (job.defaultArguments['--extra-py-files'] ?? '').split(',').filter(Boolean).map((f) => localArtifactPath(f, names.deploymentBucket, artifacts)),
-            defaultArguments: localTls(job.defaultArguments),
-            capacity: job.capacity,
             env: {
               PATH: process.env.PATH,
               HOME: process.env.HOME,
@@ -124,11 +122,23 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
           },
         ]),
       ),
-      Number(process.env.LOCAL_GLUE_CONCURRENCY ?? 2),
+    );
+    const glue = new GlueModel(
+      Object.fromEntries(
+        deployment.glueJobs().map((job) => [
+          job.name,
+          { name: job.name, defaultArguments: localTls(job.defaultArguments), maxConcurrentRuns: job.maxConcurrentRuns, timeoutMinutes: job.timeoutMinutes, capacity: job.capacity },
+        ]),
+      ),
+      drivers,
+      localGlueLimits(process.env),
     );
     await mkdir(paths.glueLogs, { recursive: true });
-    const warming = glue.warmUp();
-    stops.push(() => glue.stopAll());
+    const warming = drivers.warmUp();
+    stops.push(async () => {
+      glue.close();
+      await drivers.stopAll();
+    });
 
     // The state machine calls DynamoDB, Glue and SNS as its role, through the gateway.
     const asStateMachine = {
@@ -151,6 +161,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
         glue: {
           startJobRun: (p) => glueClient.send(new StartJobRunCommand(p)) as Promise<{ JobRunId: string }>,
           getJobRun: (p) => glueClient.send(new GetJobRunCommand(p)) as never,
+          batchStopJobRun: (p) => glueClient.send(new BatchStopJobRunCommand(p)) as never,
         },
         publish: (p) => snsClient.send(new PublishCommand(p)),
         invoke: (arn, payload) => invokeFunction(arn, payload),
@@ -263,6 +274,30 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+/** The local account's Glue limits. The account's concurrent runs default to 2 (LOCAL_GLUE_CONCURRENCY), not AWS's 50:
+ *  every run's driver shares this machine's cores. LOCAL_GLUE_API_RATES (`GetJobRun=5,StartJobRun=2`: calls a
+ *  second) throttles Glue's API as AWS may; LOCAL_GLUE_QUEUE_TIMEOUT_MS bounds a queued run's wait. */
+function localGlueLimits(env: NodeJS.ProcessEnv): GlueLimits {
+  const count = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^[1-9]\d*$/.test(raw)) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+    return Number(raw);
+  };
+  const rates = (env.LOCAL_GLUE_API_RATES ?? '').split(',').filter(Boolean).map((pair) => {
+    const m = /^(StartJobRun|GetJobRun|BatchStopJobRun)=(\d+(?:\.\d+)?)$/.exec(pair.trim());
+    if (!m) throw new Error(`LOCAL_GLUE_API_RATES must be OPERATION=CALLS_PER_SECOND pairs of StartJobRun, GetJobRun, BatchStopJobRun, got "${pair}"`);
+    return [m[1]!, Number(m[2])];
+  });
+  const queueTimeoutMs = env.LOCAL_GLUE_QUEUE_TIMEOUT_MS ? count('LOCAL_GLUE_QUEUE_TIMEOUT_MS', 0) : undefined;
+  return {
+    accountConcurrentRuns: count('LOCAL_GLUE_CONCURRENCY', 2),
+    apiRates: Object.fromEntries(rates),
+    minuteMs: 60_000,
+    ...(queueTimeoutMs ? { queueTimeoutMs } : {}),
+  };
 }
 
 /** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the

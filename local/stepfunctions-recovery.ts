@@ -1,3 +1,4 @@
+import { retryCommand } from '../functions/shared/commands';
 import { executionInputSchema } from '../functions/shared/execution';
 import type { RunLog } from '../functions/shared/run-log';
 import type { ExecutionRegistry } from './stepfunctions-executions';
@@ -16,7 +17,7 @@ export async function abortInterrupted(executions: ExecutionRegistry, runLog: Ru
       attempt,
       'ExecutionAborted',
       `the local stack stopped while execution ${execution.name} was running, so it was aborted; ` +
-        `run \`landing-etl retry ${ingestionId}\` to run the ingestion again`,
+        `run \`${retryCommand(ingestionId, '')}\` to run the ingestion again`,
       stopDate,
     );
   }

@@ -1,15 +1,12 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunOptions } from 'aws-local-stepfunctions';
-import type { JobRun } from './glue';
+import type { GlueModel } from './glue/model';
 
 export type TaskHandler = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>[string];
 type TaskInput = Record<string, unknown>;
 
-/** The two Glue API calls the state machine makes: the Glue API of the local stack, or fake jobs in the ASL tests. */
-export interface GlueApi {
-  startJobRun(params: { JobName: string; Arguments?: Record<string, string> }): Promise<{ JobRunId: string }>;
-  getJobRun(params: { JobName: string; RunId: string }): Promise<{ JobRun: JobRun }>;
-}
+/** The Glue API calls the state machine makes: the local stack's Glue API, or the Glue model itself in the ASL tests. */
+export type GlueApi = Pick<GlueModel, 'startJobRun' | 'getJobRun' | 'batchStopJobRun'>;
 
 /** The services the definition's Task states call, as the state machine's role calls them on AWS. */
 export interface TaskServices {
@@ -38,6 +35,7 @@ function handlerFor(resource: string, { dynamodb, glue, publish, invoke }: TaskS
     'arn:aws:states:::dynamodb:getItem': ['DynamoDB', (i) => dynamodb.send(new GetItemCommand(i as never))],
     'arn:aws:states:::aws-sdk:glue:startJobRun': ['Glue', (i) => glue.startJobRun(i as never)],
     'arn:aws:states:::aws-sdk:glue:getJobRun': ['Glue', (i) => glue.getJobRun(i as never)],
+    'arn:aws:states:::aws-sdk:glue:batchStopJobRun': ['Glue', (i) => glue.batchStopJobRun(i as never)],
     'arn:aws:states:::sns:publish': ['SNS', (i) => publish(snsInput(i))],
     // A function's own error keeps its name (Step Functions matches it as the function threw it); the integration's
     // result is the invocation's, with the function's answer as Payload.

@@ -1,6 +1,7 @@
 /** What the operator page shows, computed from the API's documents: pure functions the page's views render and the
  *  unit tests check. No DOM here. */
 import type { QualityReport } from '../ingestions/report';
+import { retryCommand } from '../shared/commands';
 import type { DatasetsView, DatasetView, DayFigures } from '../shared/datasets-view';
 import type { IngestionView, StageView, SummaryView } from '../shared/ingestion-view';
 
@@ -56,10 +57,7 @@ export function failure(s: SummaryView): { stage: string; reason: string } | nul
 }
 
 /** The command that re-runs a failed ingestion; `target` names a deployed stage (`--stage dev --region …`). */
-export function retryCommand(s: SummaryView, target: string): string | null {
-  if (s.status !== 'FAILED') return null;
-  return `npx landing-etl retry ${s.ingestionId}${target ? ` ${target}` : ''}`;
-}
+export const retryOf = (s: SummaryView, target: string): string | null => (s.status === 'FAILED' ? retryCommand(s.ingestionId, target) : null);
 
 /** One row of the ingestions list. */
 export interface IngestionRow {

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { executionInputSchema } from '../shared/execution';
 import { NotFoundError } from '../shared/errors';
 import type { RunLog } from '../shared/run-log';
-import type { StagingZone } from '../shared/staging-zone';
+import { stagedOutputs, type StagingZone } from '../shared/staging-zone';
 
 /** The quality report the test stage wrote (glue-scripts/landing_etl/quality.py `report`). */
 const reportSchema = z.object({
@@ -33,8 +33,14 @@ export async function readReport(runLog: RunLog, staging: StagingZone, id: strin
   if (!summary) throw new NotFoundError(`no ingestion ${id}`);
   const input = summary.executionInput ? executionInputSchema.parse(JSON.parse(summary.executionInput)) : undefined;
   if (!input) throw new NotFoundError(`ingestion ${id} was not run (${summary.status}): it has no quality report`);
-  const location = { report: `${input.stagingUri}/quality-report.json`, rejectedRows: `${input.stagingUri}/rejected/` };
-  const raw = await staging.readJson(location.report);
+  // Runs recorded before staging was scoped to the attempt wrote their report at the ingestion's staging root.
+  const location = stagedOutputs(input.stagingUri, summary.attempt);
+  const legacy = { report: `${input.stagingUri}/quality-report.json`, rejectedRows: `${input.stagingUri}/rejected/` };
+  let raw = await staging.readJson(location.report);
+  if (raw === undefined && summary.attempt === 1) {
+    raw = await staging.readJson(legacy.report);
+    if (raw !== undefined) Object.assign(location, legacy);
+  }
   if (raw === undefined) throw new NotFoundError(`ingestion ${id} has no quality report yet: its test stage has not written one`);
   const report = reportSchema.parse(raw);
   // The report of another ingestion or dataset at this place would be a bug upstream; never serve it as this one's.

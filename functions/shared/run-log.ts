@@ -24,13 +24,15 @@ export const RUN_LOG_INDEXES = { byDataset: 'byDataset', byObject: 'byObject' } 
 
 const text = () => z.optional(z.string());
 
-const stageSchema = z.object({
+export const stageSchema = z.object({
   stage: z.enum(STAGES),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
   attempt: z._default(z.int().check(z.positive()), 1),
   startedAt: text(),
   endedAt: text(),
   glueRunId: text(),
+  /** The job the run belongs to, recorded with its id as the run starts, so whoever ends the execution can stop it. */
+  glueJobName: text(),
   /** Glue's ExecutionTime of the stage's job run. */
   jobSeconds: z.optional(z.number()),
   /** The job run's DPU-seconds and its cost at list price (functions/shared/job-cost.ts). */
@@ -334,15 +336,17 @@ export class RunLog {
 
   /** Records what a stage's Glue job run cost on its stage item and adds it to the ingestion's totals. Once per run:
    *  a repeated call (an invocation retried) finds the figures of that run already there and adds nothing. */
-  async recordStageCost(id: string, stage: Stage, cost: StageCost): Promise<boolean> {
+  async recordStageCost(id: string, stage: Stage, cost: StageCost, attempt?: number): Promise<boolean> {
     const recorded = await writtenIf(
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: summaryKey(id).pk, sk: `STAGE#${stage}` },
           UpdateExpression: 'SET glueRunId = :run, jobSeconds = :seconds, dpuSeconds = :dpu, costUsd = :cost, logs = :logs',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)',
+          // Once per run, and only onto the stage item of the run's own attempt.
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)${attempt === undefined ? '' : ' AND attempt = :attempt'}`,
           ExpressionAttributeValues: {
+            ...(attempt === undefined ? {} : { ':attempt': attempt }),
             ':run': cost.glueRunId,
             ':seconds': cost.jobSeconds,
             ':dpu': cost.dpuSeconds,

@@ -38,3 +38,14 @@ export function stagingZone(s3: S3Client, localRoot: string | undefined): Stagin
     },
   };
 }
+
+/** Where an attempt of an ingestion stages its files: `<stagingUri>/attempt-<n>`, so an earlier attempt still
+ *  running can overwrite nothing of a later one. The state machine composes the same for its jobs' --staging_uri
+ *  (statemachine/stage.asl.json; test/unit/statemachine.test.ts checks they agree). */
+export const attemptStagingUri = (stagingUri: string, attempt: number) => `${stagingUri}/attempt-${attempt}`;
+
+/** An attempt's quality report and rejected rows. */
+export const stagedOutputs = (stagingUri: string, attempt: number) => {
+  const root = attemptStagingUri(stagingUri, attempt);
+  return { report: `${root}/quality-report.json`, rejectedRows: `${root}/rejected/` };
+};

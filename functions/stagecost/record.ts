@@ -5,6 +5,8 @@ import { STAGES, type RunLog } from '../shared/run-log';
 /** What the state machine passes after each Glue job run ends. */
 export const stageCostInput = z.object({
   ingestionId: z.string().check(z.minLength(1)),
+  /** Absent from executions started before the state machine passed it. */
+  attempt: z.optional(z.int().check(z.positive())),
   stage: z.enum(STAGES),
   jobName: z.string().check(z.minLength(1)),
   runId: z.string().check(z.minLength(1)),
@@ -22,6 +24,6 @@ export interface StageCostPorts {
 export async function recordStageCost(ports: StageCostPorts, input: StageCostInput): Promise<StageCost> {
   const run = await ports.getJobRun(input.jobName, input.runId);
   const cost = stageCost({ ...run, Id: run.Id ?? input.runId, JobName: run.JobName ?? input.jobName }, ports.pricePerDpuHour, ports.logLinkTemplate);
-  await ports.runLog.recordStageCost(input.ingestionId, input.stage, cost);
+  await ports.runLog.recordStageCost(input.ingestionId, input.stage, cost, input.attempt);
   return cost;
 }

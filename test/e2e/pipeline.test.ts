@@ -93,7 +93,7 @@ test('a dropped file flows through transform, test and load, recorded stage by s
   // Its quality report, read by the ingestions function from the data bucket through the S3 API.
   const report = await fetch(`${stack.info.apiUrl}/ingestions/${id}/report`);
   expect(report.status).toBe(200);
-  const staging = `s3://${stack.info.dataBucket}/staging/dailycheckin/${id}`;
+  const staging = `s3://${stack.info.dataBucket}/staging/dailycheckin/${id}/attempt-1`;
   expect(await report.json()).toMatchObject({
     ingestionId: id,
     dataset: 'dailycheckin',
@@ -127,7 +127,7 @@ test('an object uploaded with the S3 API is ingested by its version, and each st
   expect(served).toHaveLength(24);
   expect(served[0]).toEqual({ user: 'sdk-user', project: 'apollo', hours: 2, timestamp: '2020-03-01T23:00:00.000000Z' });
 
-  const prefix = `staging/dailycheckin/${summary.ingestionId}/`;
+  const prefix = `staging/dailycheckin/${summary.ingestionId}/attempt-1/`;
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: stack.info.dataBucket, Prefix: prefix }));
   const folders = new Set((listed.Contents ?? []).map((o) => o.Key!.slice(prefix.length).split('/')[0]));
   expect([...folders].sort()).toEqual(['accepted', 'quality-report.json', 'rejected', 'source', 'transformed']);

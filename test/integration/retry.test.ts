@@ -4,12 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { documentClient } from '../../functions/shared/document-client';
-import { executionArn, type ExecutionInput } from '../../functions/shared/execution';
+import { executionArn, executionInputSchema, type ExecutionInput } from '../../functions/shared/execution';
 import { RetryConflictError, RetryRefusedError } from '../../functions/shared/errors';
 import { retryIngestion } from '../../functions/shared/retry';
 import { startAwsApi } from '../../local/aws-api';
 import { localAws } from '../../local/layout';
-import type { FakeJob } from '../support/fake-glue';
+import type { ScriptedJob } from '../support/scripted-glue';
 import { healthyJobs, receivedIngestion, startOrchestration } from '../support/orchestration';
 
 let env: Awaited<ReturnType<typeof startOrchestration>>;
@@ -34,7 +34,7 @@ beforeEach(() => {
 });
 
 /** A load job that fails (the database is down) until `fixed()` is called. */
-function loadFailingUntilFixed(): { job: FakeJob; fixed(): void } {
+function loadFailingUntilFixed(): { job: ScriptedJob; fixed(): void } {
   let broken = true;
   return {
     job: {
@@ -102,14 +102,15 @@ test('a failed ingestion, once its cause is fixed, is retried to success as atte
 });
 
 test('an ingestion recorded before S3 sequencers were carried is retried with none: the load orders it by time', async () => {
-  // Attempt 1 fails before its load (an execution of the current definition needs the field at the load state).
+  // Attempt 1 fails before its load. Its execution ran with the input as the executor parses it (sequencer null);
+  // the input recorded for a retry is the one of then, without the field.
   let broken = true;
   env.glue.jobs.transform = { run: (args) => (broken ? { state: 'FAILED', errorMessage: 'CorruptSource: truncated' } : healthyJobs().transform!.run(args)) };
   const uri = 's3://landing/dailycheckin/2026-01-21/before-sequencers.csv';
   // The execution input as the executor recorded it then: no source.sequencer.
   const before = { bucket: 'landing', key: uri.slice('s3://landing/'.length), versionId: 'v1', uri, size: 100 };
   const input = await receivedIngestion(env.runLog, { source: before as ExecutionInput['source'] });
-  await env.stepFunctions.startExecution(input.ingestionId, JSON.stringify(input));
+  await env.stepFunctions.startExecution(input.ingestionId, JSON.stringify(executionInputSchema.parse(input)));
   expect((await env.finished(input.ingestionId)).status).toBe('FAILED');
   broken = false;
   env.glue.jobs.load = { run: (args) => (loads.push(args['--ingestion_id']!), { state: 'SUCCEEDED', metrics: { rowsOut: 10 } }) };
@@ -188,7 +189,7 @@ test('an execution left RUNNING by a stopped local stack is ABORTED at restart, 
   const restarted = await env.restart(dir);
 
   expect(restarted.describeExecution(arn).status).toBe('ABORTED');
-  const cause = `the local stack stopped while execution ${input.ingestionId} was running, so it was aborted; run \`landing-etl retry ${input.ingestionId}\` to run the ingestion again`;
+  const cause = `the local stack stopped while execution ${input.ingestionId} was running, so it was aborted; run \`npx landing-etl retry ${input.ingestionId}\` to run the ingestion again`;
   const record = (await env.runLog.get(input.ingestionId))!;
   expect(record.summary).toMatchObject({ status: 'FAILED', state: 'TEST', stage: 'test', error: 'ExecutionAborted', cause });
   expect(record.stages.map((s) => [s.stage, s.status, s.cause])).toEqual([

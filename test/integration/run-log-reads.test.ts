@@ -203,7 +203,7 @@ test('a failed run seen through GET /ingestions/{id} and the CLI, then retried t
   // 2 G.1X workers for 7 s: 14 DPU-seconds, billed as the 1-minute minimum at $0.44 per DPU-hour.
   expect(status.stdout).toMatch(/^transform\s+SUCCEEDED\s+\S+ \S+\s+[\d.]+s\s+10\s+10\s+-\s+14\s+\$0\.0147\s+-$/m);
   expect(status.stdout).toMatch(/^cost\s+\$0\.0440 at list price \(42 DPU-seconds, every attempt\)$/m);
-  expect(status.stdout).toMatch(/^ {2}transform\s+jr_fake_\d+\s+logs\/landing-etl-dev-transform\/output\/jr_fake_\d+\s+logs\/landing-etl-dev-transform\/error\/jr_fake_\d+$/m);
+  expect(status.stdout).toMatch(/^ {2}transform\s+jr_[0-9a-f]+\s+logs\/landing-etl-dev-transform\/output\/jr_[0-9a-f]+\s+logs\/landing-etl-dev-transform\/error\/jr_[0-9a-f]+$/m);
   expect(status.stdout).toMatch(/^load\s+FAILED\s.*OperationalError: database is down$/m);
   expect(JSON.parse((await cli(dir, ['status', id, '--json'])).stdout)).toEqual(view);
 

@@ -1,3 +1,7 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../functions/shared/document-client';
+import { summaryKey } from '../../functions/shared/run-log';
+import { attemptStagingUri } from '../../functions/shared/staging-zone';
 import { startOrchestration, receivedIngestion, healthyJobs, qualityJob } from '../support/orchestration';
 import { DATASET_NAME_MAX } from '../../functions/shared/contracts';
 import type { Stage } from '../../functions/shared/run-log';
@@ -12,6 +16,7 @@ beforeEach(() => {
   env.glue.jobs = healthyJobs();
   env.glue.starts.length = 0;
   env.glue.startAttempts.clear();
+  env.glue.pollAttempts.clear();
   env.notifications.length = 0;
 });
 
@@ -34,34 +39,37 @@ test('a run whose jobs all succeed is recorded stage by stage and announced with
     ['test', 'SUCCEEDED', 1, 7],
     ['load', 'SUCCEEDED', 1, 7],
   ]);
+  const runs = env.glue.model.list();
   for (const s of record.stages) {
-    expect(s.glueRunId).toMatch(/^jr_fake_/);
+    expect(runs.find((r) => r.Id === s.glueRunId)).toMatchObject({ JobName: `landing-etl-dev-${s.stage}`, JobRunState: 'SUCCEEDED', JobRunQueuingEnabled: true });
     expect(Date.parse(s.endedAt!)).toBeGreaterThanOrEqual(Date.parse(s.startedAt!));
   }
   expect(record.stages[2]!.metrics).toMatchObject({ rowsOut: 10 });
 
-  // Every job got the arguments of the contract, from the execution input.
+  // Every job got the same arguments (one stage definition), from the execution input, staged under the attempt.
   expect(env.glue.starts.map((s) => s.job)).toEqual(['transform', 'test', 'load']);
-  expect(env.glue.starts[1]!.args).toEqual({
+  const expected = {
     '--ingestion_id': input.ingestionId,
+    '--attempt': '1',
     '--dataset': 'dailycheckin',
     '--business_date': '2026-01-21',
     '--source_uri': input.source.uri,
     '--source_version': 'v1',
-    '--staging_uri': input.stagingUri,
+    // The S3 event's sequencer, which orders the versions of one key (load.py).
+    '--source_sequencer': input.source.sequencer,
+    '--staging_uri': attemptStagingUri(input.stagingUri, 1),
     '--quality_mode': 'soft',
     '--run_log_table': env.names.runLogTable,
     '--datasets_uri': expect.stringMatching(/^s3:\/\/landing-etl-dev-serverlessdeploymentbucket\/glue\/[0-9a-f]+\/datasets$/),
-  });
-
-  // The load also gets the S3 event's sequencer, which orders the versions of one key (load.py).
-  expect(env.glue.starts[2]!.args).toMatchObject({ '--source_version': 'v1', '--source_sequencer': input.source.sequencer });
+  };
+  for (const start of env.glue.starts) expect(start.args).toEqual(expected);
 
   expect(messages).toHaveLength(1);
   expect(messages[0]!.subject).toBe('landing-etl: dailycheckin ingestion succeeded (2026-01-21)');
   const { stages, ...message } = messages[0]!.message as { stages: Record<Stage, Record<string, unknown>> };
   expect(message).toMatchObject({ event: 'INGESTION_SUCCEEDED', ingestionId: input.ingestionId, attempt: 1, source: input.source.uri });
   expect(stages.transform).toMatchObject({ rowsIn: 10, rowsOut: 10, jobSeconds: 7 });
+  // The test job records its accepted rows as rowsOut (landing_etl/runlog.py): the message calls them accepted.
   expect(stages.test).toMatchObject({ rowsIn: 10, accepted: 10, rejected: 0, duplicates: 0, jobSeconds: 7 });
   expect(stages.load).toMatchObject({ rowsOut: 10, jobSeconds: 7 });
   expect(stages.load!.startedAt).toBe(record.stages[2]!.startedAt);
@@ -77,11 +85,8 @@ test('a run whose jobs all succeed is recorded stage by stage and announced with
 });
 
 test('a run whose cost cannot be recorded still succeeds, without the figures', async () => {
-  const glue = env.glue as unknown as { getJobRun: typeof env.glue.getJobRun };
-  const original = glue.getJobRun.bind(env.glue);
-  let polls = 0;
-  // The stage-cost step's GetJobRun is the third call of a run (two polls before it): make that one fail.
-  glue.getJobRun = async (p) => (++polls % 3 === 0 ? Promise.reject(new Error('ThrottlingException: Rate exceeded')) : original(p));
+  const original = env.runLog.recordStageCost.bind(env.runLog);
+  env.runLog.recordStageCost = () => Promise.reject(new Error('ProvisionedThroughputExceededException: the run log is busy'));
   try {
     const { execution, record, messages } = await run();
     expect(execution.status).toBe('SUCCEEDED');
@@ -89,7 +94,7 @@ test('a run whose cost cannot be recorded still succeeds, without the figures', 
     expect(record.summary.costUsd).toBeUndefined();
     expect((messages[0]!.message as { stages: Record<string, unknown> }).stages.load).toMatchObject({ dpuSeconds: null, costUsd: null, logs: { output: '', error: '' } });
   } finally {
-    glue.getJobRun = original;
+    env.runLog.recordStageCost = original;
   }
 });
 
@@ -127,9 +132,9 @@ test.each(['transform', 'test', 'load'] as const)(
           stage,
           error: 'Glue job run FAILED',
           cause: `BoomError: ${stage} broke on line 3`,
-          rejectedRows: `${input.stagingUri}/rejected/`,
-          qualityReport: `${input.stagingUri}/quality-report.json`,
-          retry: `landing-etl retry ${input.ingestionId}`,
+          rejectedRows: `${input.stagingUri}/attempt-1/rejected/`,
+          qualityReport: `${input.stagingUri}/attempt-1/quality-report.json`,
+          retry: `npx landing-etl retry ${input.ingestionId}`,
         },
       },
     ]);
@@ -141,7 +146,7 @@ test('hard mode: rejected rows fail the run at test and nothing is loaded', asyn
   const { execution, record, messages } = await run({ qualityMode: 'hard' });
   expect(execution.status).toBe('FAILED');
   expect(record.summary).toMatchObject({ status: 'FAILED', stage: 'test', cause: 'QualityGateFailed: hard mode: 2 of 10 rows rejected' });
-  expect(record.stages.find((s) => s.stage === 'test')).toMatchObject({ status: 'FAILED', metrics: { rejected: 2, accepted: 8 } });
+  expect(record.stages.find((s) => s.stage === 'test')).toMatchObject({ status: 'FAILED', metrics: { rejected: 2, rowsOut: 8 } });
   expect(env.glue.starts.map((s) => s.job)).toEqual(['transform', 'test']);
   expect(messages[0]!.message).toMatchObject({ stage: 'test', cause: 'QualityGateFailed: hard mode: 2 of 10 rows rejected' });
 });
@@ -155,7 +160,7 @@ test('soft mode: the same rejected rows are quarantined and the run succeeds, re
   expect(messages[0]!.message).toMatchObject({
     event: 'INGESTION_SUCCEEDED',
     stages: { test: { rowsIn: 10, accepted: 8, rejected: 2 }, load: { rowsOut: 8 } },
-    rejectedRows: `${input.stagingUri}/rejected/`,
+    rejectedRows: `${input.stagingUri}/attempt-1/rejected/`,
   });
 });
 
@@ -171,15 +176,42 @@ test('when the retries are exhausted the stage fails with the Glue error', async
   env.glue.jobs.test = { ...env.glue.jobs.test!, startFailures: 'always' };
   const { execution, record, messages } = await run();
   expect(execution.status).toBe('FAILED');
-  // One attempt and the six retries of the definition.
-  expect(env.glue.startAttempts.get('landing-etl-dev-test')).toBe(7);
-  expect(record.summary).toMatchObject({ status: 'FAILED', stage: 'test', error: 'Glue.ConcurrentRunsExceededException' });
+  // One attempt and the eight retries of the definition.
+  expect(env.glue.startAttempts.get('landing-etl-dev-test')).toBe(9);
+  expect(record.summary).toMatchObject({ status: 'FAILED', stage: 'test', error: 'Glue.InternalServiceException' });
   expect(record.stages.find((s) => s.stage === 'test')).toMatchObject({
     status: 'FAILED',
-    error: 'Glue.ConcurrentRunsExceededException',
-    cause: expect.stringContaining('Concurrent runs exceeded'),
+    error: 'Glue.InternalServiceException',
+    cause: 'Glue could not start landing-etl-dev-test',
   });
-  expect(messages[0]!.message).toMatchObject({ stage: 'test', error: 'Glue.ConcurrentRunsExceededException' });
+  expect(messages[0]!.message).toMatchObject({ stage: 'test', error: 'Glue.InternalServiceException' });
+});
+
+test('a step that fails while its job runs stops the job run: no run goes on unwatched', async () => {
+  // Glue refuses the first poll of the transform run for good (not a transient error): the stage fails at once.
+  env.glue.jobs.transform = { ...env.glue.jobs.transform!, ms: 200, pollFailures: 1, pollError: 'AccessDeniedException' };
+  const { execution, record } = await run();
+  expect(execution.status).toBe('FAILED');
+  expect(record.summary).toMatchObject({ status: 'FAILED', stage: 'transform', error: 'Glue.AccessDeniedException' });
+  const transform = env.glue.model.list('landing-etl-dev-transform')[0]!;
+  expect(record.stages[0]!.glueRunId).toBe(transform.Id);
+  await until(async () => (await env.glue.model.getJobRun({ JobName: transform.JobName, RunId: transform.Id })).JobRun.JobRunState === 'STOPPED');
+  expect(env.glue.starts.map((s) => s.job)).toEqual(['transform']);
+});
+
+test('an execution of an earlier attempt changes nothing of the attempt that replaced it, and announces nothing', async () => {
+  const input = await receivedIngestion(env.runLog);
+  // The ingestion has moved on to attempt 2 (a retry) while an execution of attempt 1 still runs.
+  await documentClient(env.dynamodb).send(
+    new UpdateCommand({ TableName: env.names.runLogTable, Key: summaryKey(input.ingestionId), UpdateExpression: 'SET attempt = :two, #s = :running', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':two': 2, ':running': 'RUNNING' } }),
+  );
+  const before = await env.runLog.get(input.ingestionId);
+  await env.stepFunctions.startExecution(input.ingestionId, JSON.stringify(input));
+  expect((await env.finished(input.ingestionId)).status).toBe('FAILED');
+  const after = await env.runLog.get(input.ingestionId);
+  expect(after!.summary).toEqual(before!.summary);
+  expect(env.glue.starts).toEqual([]);
+  expect(env.notifications).toEqual([]);
 });
 
 test('an error that is not transient is not retried', async () => {
@@ -208,3 +240,12 @@ test('every alert subject the state machine publishes fits SNS (printable ASCII,
     expect(subject!.length).toBeLessThan(100);
   }
 });
+
+/** Polls `check` until it holds, failing after `ms`. */
+async function until(check: () => Promise<boolean>, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

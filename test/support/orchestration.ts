@@ -12,8 +12,10 @@ import { localAws } from '../../local/layout';
 import { packagedStage } from '../../local/packaged';
 import { LocalStepFunctions } from '../../local/stepfunctions';
 import type { Execution } from '../../local/stepfunctions-executions';
+import { finishIngestion, finishInput } from '../../functions/finish/finish';
 import { recordStageCost, stageCostInput } from '../../functions/stagecost/record';
-import { FakeGlue, type FakeJob } from './fake-glue';
+import { AWS_GLUE_LIMITS, type GlueLimits } from '../../local/glue/model';
+import { ScriptedGlue, type ScriptedJob } from './scripted-glue';
 
 /** The packaged dev stage (packaged first when its sources changed): its names and its state machine definition. */
 export async function localDeployment(): Promise<Deployment> {
@@ -21,15 +23,36 @@ export async function localDeployment(): Promise<Deployment> {
 }
 
 /** The state machine as the local stack runs it (the packaged definition, aws-local-stepfunctions, a real dynalite
- *  run log) with fake Glue jobs instead of Spark, so every path through it runs in well under a second. */
-export async function startOrchestration(opts: { executionsDir?: string } = {}) {
+ *  run log, the local Glue model with the template's jobs and `glueLimits`) with scripted jobs instead of Spark, so
+ *  every path through it runs in well under a second. */
+export async function startOrchestration(opts: { executionsDir?: string; glueLimits?: Partial<GlueLimits> } = {}) {
   const deployment = await localDeployment();
   const { names } = deployment;
   const dynamo = await startDynamo(null, deployment.tables());
   const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws });
   const runLog = new RunLog(documentClient(dynamodb), names.runLogTable);
-  const glue = new FakeGlue(dynamodb, {});
+  const jobs = deployment.glueJobs().map((j) => ({ name: j.name, defaultArguments: {}, maxConcurrentRuns: j.maxConcurrentRuns, timeoutMinutes: j.timeoutMinutes, capacity: j.capacity }));
+  const glue = new ScriptedGlue(dynamodb, jobs, { ...AWS_GLUE_LIMITS, ...opts.glueLimits });
   const notifications: Notification[] = [];
+  const publish = async (p: { TopicArn: string; Message: string; Subject?: string }) => {
+    notifications.push({ time: new Date().toISOString(), topicArn: p.TopicArn, message: p.Message, ...(p.Subject ? { subject: p.Subject } : {}) });
+    return { MessageId: String(notifications.length) };
+  };
+  // The functions the state machine invokes, by name: their code over the Glue model and the run log (their
+  // packaged bundles run in the local stack).
+  const functions: Record<string, (payload: unknown) => Promise<unknown>> = {
+    stagecost: (payload) =>
+      recordStageCost(
+        { getJobRun: async (job, run) => (await glue.getJobRun({ JobName: job, RunId: run })).JobRun, runLog, pricePerDpuHour: 0.44, logLinkTemplate: 'logs/{jobName}/{group}/{runId}' },
+        stageCostInput.parse(payload),
+      ),
+    finish: (payload) =>
+      finishIngestion(finishInput.parse(payload), {
+        read: (id) => runLog.get(id),
+        publish: async ({ subject, message }) => void (await publish({ TopicArn: names.topicArn, Subject: subject, Message: JSON.stringify(message) })),
+        cliTarget: '',
+      }),
+  };
   const executionsDir = opts.executionsDir ?? mkdtempSync(join(tmpdir(), 'landing-etl-sfn-'));
   const create = (dir: string) =>
     LocalStepFunctions.create({
@@ -39,16 +62,12 @@ export async function startOrchestration(opts: { executionsDir?: string } = {}) 
       services: {
         dynamodb,
         glue,
-        publish: async (p) => {
-          notifications.push({ time: new Date().toISOString(), topicArn: p.TopicArn, message: p.Message, ...(p.Subject ? { subject: p.Subject } : {}) });
-          return { MessageId: String(notifications.length) };
+        publish,
+        invoke: (arn, payload) => {
+          const fn = functions[arn.split(':').at(-1)!.split('-').at(-1)!];
+          if (!fn) throw new Error(`Lambda.ResourceNotFoundException: no function ${arn}`);
+          return fn(payload);
         },
-        // The stage-cost function's code over the fake Glue and the run log (its packaged bundle runs in the stack).
-        invoke: (_arn, payload) =>
-          recordStageCost(
-            { getJobRun: async (job, run) => (await glue.getJobRun({ JobName: job, RunId: run })).JobRun, runLog, pricePerDpuHour: 0.44, logLinkTemplate: 'logs/{jobName}/{group}/{runId}' },
-            stageCostInput.parse(payload),
-          ),
       },
       executionsDir: dir,
       pollMs: 5,
@@ -77,6 +96,7 @@ export async function startOrchestration(opts: { executionsDir?: string } = {}) 
       }
     },
     async stop() {
+      glue.model.close();
       await stepFunctions.settle(5_000);
       dynamodb.destroy();
       await dynamo.stop();
@@ -114,16 +134,16 @@ export async function receivedIngestion(runLog: RunLog, overrides: Partial<Execu
 }
 
 /** Jobs that all succeed, with the counts a clean 10-row file produces. */
-export const healthyJobs = (): Record<string, FakeJob> => ({
+export const healthyJobs = (): Record<string, ScriptedJob> => ({
   transform: { run: () => ({ state: 'SUCCEEDED', metrics: { rowsIn: 10, rowsOut: 10, seconds: 1.5 } }) },
   test: qualityJob(0),
   load: { run: () => ({ state: 'SUCCEEDED', metrics: { rowsOut: 10, seconds: 2 } }) },
 });
 
 /** A test job that rejects `rejected` of 10 rows and, like the real one, fails in hard mode when any are. */
-export const qualityJob = (rejected: number): FakeJob => ({
+export const qualityJob = (rejected: number): ScriptedJob => ({
   run: (args) => {
-    const metrics = { rowsIn: 10, accepted: 10 - rejected, rejected, duplicates: 0 };
+    const metrics = { rowsIn: 10, rowsOut: 10 - rejected, rejected, duplicates: 0 };
     return args['--quality_mode'] === 'hard' && rejected > 0
       ? { state: 'FAILED', errorMessage: `QualityGateFailed: hard mode: ${rejected} of 10 rows rejected`, metrics }
       : { state: 'SUCCEEDED', metrics };

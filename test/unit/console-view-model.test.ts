@@ -1,5 +1,5 @@
 import type { IngestionView, SummaryView } from '../../functions/shared/ingestion-view';
-import { chartSeries, chartSummary, failure, freshnessText, ingestionRow, instant, retryCommand, timeline, type DatasetEntry } from '../../functions/console/view-model';
+import { chartSeries, chartSummary, failure, freshnessText, ingestionRow, instant, retryOf, timeline, type DatasetEntry } from '../../functions/console/view-model';
 
 const summary = (over: Partial<SummaryView> = {}): SummaryView => ({
   ingestionId: 'dailycheckin-20261120-abc',
@@ -32,10 +32,10 @@ test('an instant reads in UTC and in the browser’s zone, daylight saving inclu
 
 test('a failed run names its stage, its reason and the command that retries it; a succeeded one none', () => {
   expect(failure(summary())).toEqual({ stage: 'test', reason: 'Glue job run FAILED: QualityGateFailed: 2 of 3 rows rejected' });
-  expect(retryCommand(summary(), '')).toBe('npx landing-etl retry dailycheckin-20261120-abc');
-  expect(retryCommand(summary(), '--stage prod --region eu-west-1')).toBe('npx landing-etl retry dailycheckin-20261120-abc --stage prod --region eu-west-1');
+  expect(retryOf(summary(), '')).toBe('npx landing-etl retry dailycheckin-20261120-abc');
+  expect(retryOf(summary(), '--stage prod --region eu-west-1')).toBe('npx landing-etl retry dailycheckin-20261120-abc --stage prod --region eu-west-1');
   expect(failure(summary({ status: 'SUCCEEDED' }))).toBeNull();
-  expect(retryCommand(summary({ status: 'REJECTED' }), '')).toBeNull();
+  expect(retryOf(summary({ status: 'REJECTED' }), '')).toBeNull();
 });
 
 test('a row of the list shows the counts the summary carries and leaves out what it does not', () => {

@@ -1,4 +1,4 @@
-import { glueArgv } from '../../local/glue';
+import { glueArgv } from '../../local/glue/drivers';
 
 test("Glue's argv: its own run parameters, flags without values, every argument once, in no fixed order", () => {
   const args = { '--enable-metrics': 'true', '--ingestion_id': 'abc', '--TempDir': 's3://data/glue-temp/', '--job-language': 'python' };

@@ -2,7 +2,7 @@
 import * as api from './api';
 import { announce, h } from './dom';
 import { timeEl } from './time';
-import { failure, isRunning, logLink, rejectsByRule, retryCommand, timeline, usd, count, duration, type QualityReport } from '../view-model';
+import { failure, isRunning, logLink, rejectsByRule, retryOf, timeline, usd, count, duration, type QualityReport } from '../view-model';
 import type { IngestionView } from '../../shared/ingestion-view';
 
 const POLL_MS = 2000;
@@ -102,7 +102,7 @@ function reportSection(report: QualityReport | string): HTMLElement {
 function render(main: HTMLElement, view: IngestionView, report: QualityReport | string, cliTarget: string) {
   const s = view.summary;
   const f = failure(s);
-  const retry = retryCommand(s, cliTarget);
+  const retry = retryOf(s, cliTarget);
   main.replaceChildren(
     h('p', {}, h('a', { href: `#/ingestions?dataset=${encodeURIComponent(s.dataset)}` }, `← Ingestions of ${s.dataset}`)),
     h('h1', {}, 'Ingestion ', h('code', {}, s.ingestionId)),

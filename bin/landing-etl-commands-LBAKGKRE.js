@@ -338,6 +338,8 @@ var stageSchema = z3.object({
   startedAt: text(),
   endedAt: text(),
   glueRunId: text(),
+  /** The job the run belongs to, recorded with its id as the run starts, so whoever ends the execution can stop it. */
+  glueJobName: text(),
   /** Glue's ExecutionTime of the stage's job run. */
   jobSeconds: z3.optional(z3.number()),
   /** The job run's DPU-seconds and its cost at list price (functions/shared/job-cost.ts). */
@@ -576,15 +578,17 @@ var RunLog = class {
   }
   /** Records what a stage's Glue job run cost on its stage item and adds it to the ingestion's totals. Once per run:
    *  a repeated call (an invocation retried) finds the figures of that run already there and adds nothing. */
-  async recordStageCost(id, stage, cost) {
+  async recordStageCost(id, stage, cost, attempt) {
     const recorded = await writtenIf(
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: summaryKey(id).pk, sk: `STAGE#${stage}` },
           UpdateExpression: "SET glueRunId = :run, jobSeconds = :seconds, dpuSeconds = :dpu, costUsd = :cost, logs = :logs",
-          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)",
+          // Once per run, and only onto the stage item of the run's own attempt.
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(costUsd) OR glueRunId <> :run)${attempt === void 0 ? "" : " AND attempt = :attempt"}`,
           ExpressionAttributeValues: {
+            ...attempt === void 0 ? {} : { ":attempt": attempt },
             ":run": cost.glueRunId,
             ":seconds": cost.jobSeconds,
             ":dpu": cost.dpuSeconds,
@@ -954,6 +958,9 @@ function progressLines({ summary, stages }) {
   return lines;
 }
 
+// functions/shared/commands.ts
+var retryCommand = (ingestionId, target2) => `npx landing-etl retry ${ingestionId}${target2 ? ` ${target2}` : ""}`;
+
 // cli/format.ts
 function table(headers, rows) {
   const cells = [headers, ...rows.map((r) => r.map((c) => c || "-"))];
@@ -984,7 +991,7 @@ function stagesTable(stages) {
     ])
   );
 }
-function formatIngestion({ summary: s, stages, attempts }) {
+function formatIngestion({ summary: s, stages, attempts }, target2) {
   const lines = [
     `ingestion  ${s.ingestionId}`,
     `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` \u2192 ${s.ingestedTable}` : ""}`,
@@ -993,7 +1000,7 @@ function formatIngestion({ summary: s, stages, attempts }) {
     `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ""}`
   ];
   if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
-  if (s.status === "FAILED") lines.push(`retry      landing-etl retry ${s.ingestionId}`);
+  if (s.status === "FAILED") lines.push(`retry      ${retryCommand(s.ingestionId, target2)}`);
   if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
   const logged = stages.filter((st) => st.logs);
   if (logged.length > 0) lines.push("logs", ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ""}  ${st.logs.output}${st.logs.error !== st.logs.output ? `  ${st.logs.error}` : ""}`));
@@ -1075,6 +1082,7 @@ async function resolveTarget(opts) {
     const doc = documentClient(new DynamoDBClient2({ region }));
     return {
       label: `stage ${opts.stage}`,
+      flags: `--stage ${opts.stage} --region ${region}`,
       runLog: new RunLog(doc, runLogTable),
       datasetLog: new DatasetLog(doc, runLogTable),
       sfn: new SFNClient({ region }),
@@ -1084,6 +1092,7 @@ async function resolveTarget(opts) {
   const stack = runningStack();
   return {
     label: "the local stack",
+    flags: "",
     runLog: runLogFor(stack),
     datasetLog: datasetLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
@@ -1124,7 +1133,7 @@ async function ingest(file, dataset, date) {
 async function status(target2, id, json) {
   const record2 = await target2.runLog.get(id);
   if (!record2) throw new IngestionNotFoundError(`no ingestion ${id} in ${target2.label}`);
-  console.log(json ? JSON.stringify(ingestionView(record2), null, 2) : formatIngestion(ingestionView(record2)));
+  console.log(json ? JSON.stringify(ingestionView(record2), null, 2) : formatIngestion(ingestionView(record2), target2.flags));
   return 0;
 }
 async function runs(target2, o) {
