@@ -15,10 +15,10 @@ export interface Notification {
 }
 
 /** What the endpoint serves of the local Step Functions. */
-export type StepFunctionsApi = Pick<LocalStepFunctions, 'startExecution' | 'describeExecution'>;
+export type StepFunctionsApi = Pick<LocalStepFunctions, 'startExecution' | 'describeExecution' | 'stopExecution'>;
 
 /** One loopback endpoint that speaks the AWS APIs of the local stand-ins: Step Functions (JSON 1.0:
- *  StartExecution, DescribeExecution), Glue (JSON 1.1: StartJobRun, GetJobRun) and SNS (Query: Publish). Callers use
+ *  StartExecution, DescribeExecution, StopExecution), Glue (JSON 1.1: StartJobRun, GetJobRun, BatchStopJobRun) and SNS (Query: Publish). Callers use
  *  the real @aws-sdk clients, through the local AWS gateway (local/aws-gateway.ts) that routes here. */
 export async function startAwsApi(
   stepFunctions: StepFunctionsApi,
@@ -57,6 +57,7 @@ async function sfn(local: StepFunctionsApi, action: string, body: Record<string,
       return reply(200, { executionArn: execution.executionArn, startDate: epoch(execution.startDate) });
     }
     if (action === 'DescribeExecution') return reply(200, describe(local.describeExecution(body.executionArn ?? '')));
+    if (action === 'StopExecution') return reply(200, { stopDate: epoch((await local.stopExecution(body.executionArn ?? '', body.error, body.cause)).stopDate) });
     return reply(400, { __type: 'UnknownOperationException', message: `local stack does not implement ${action}` });
   } catch (e) {
     const error = e as Error;

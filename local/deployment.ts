@@ -49,6 +49,13 @@ export interface Schedule {
   input: string;
 }
 
+/** An EventBridge rule of the default bus that invokes functions of the template. */
+export interface EventRule {
+  logicalId: string;
+  pattern: Record<string, Json>;
+  functionLogicalIds: string[];
+}
+
 export interface Route {
   routeKey: string;
   functionLogicalId: string;
@@ -181,6 +188,27 @@ export class Deployment {
         everyMs: Number(rate[1]) * units[rate[2]!]!,
         input: t.property<string>(logicalId, 'Target', 'Input'),
       };
+    });
+  }
+
+  /** The template's EventBridge rules (AWS::Events::Rule) with an event pattern, and the functions they target. */
+  eventRules(): EventRule[] {
+    const t = this.template;
+    return t.ofType('AWS::Events::Rule').flatMap((logicalId) => {
+      const pattern = t.property<Json>(logicalId, 'EventPattern');
+      if (!pattern) return [];
+      const targets = (t.resource(logicalId).Properties?.Targets ?? []) as Array<Record<string, Json>>;
+      return [
+        {
+          logicalId,
+          pattern: pattern as Record<string, Json>,
+          functionLogicalIds: targets.map((target) => {
+            const fn = logicalIdOfGetAtt(target.Arn);
+            if (!fn) throw new Error(`${logicalId}: a target is not a Fn::GetAtt of a function in the template`);
+            return fn;
+          }),
+        },
+      ];
     });
   }
 

@@ -24,7 +24,9 @@ import { startPostgres } from './postgres';
 import { LocalS3, localArtifactPath } from './s3';
 import { LocalScheduler } from './scheduler';
 import { createSecrets } from './secrets';
+import { LocalEventBridge } from './eventbridge';
 import { LocalStepFunctions } from './stepfunctions';
+import { statusChangeEvent, type Execution } from './stepfunctions-executions';
 
 export interface Stack {
   info: StackInfo;
@@ -149,13 +151,15 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const glueClient = new GlueClient(asStateMachine);
     // Lambda is invoked over IPC, not through the gateway: the call is recorded here, as the state machine's role.
     let invokeFunction: (arn: string, payload: unknown) => Promise<unknown> = () => Promise.reject(new Error('Lambda is not started yet'));
+    // Executions' ends go to EventBridge once the functions its rules invoke have started.
+    let announceEnd: (execution: Execution) => Promise<void> = async () => {};
     const snsClient = new SNSClient(asStateMachine);
     const definition = deployment.stateMachineDefinition();
     const stepFunctions = await LocalStepFunctions.create({
       definition: datasetsOverride ? withDatasetsUri(deployment, definition, `file://${datasetsOverride}`) : definition,
       stateMachineArn: names.stateMachineArn,
-      runLogTable: names.runLogTable,
       executionsDir: paths.executions,
+      onEnded: (execution) => announceEnd(execution),
       services: {
         dynamodb: new DynamoDBClient(asStateMachine),
         glue: {
@@ -209,6 +213,9 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       if (!fn) throw new Error(`Lambda.ResourceNotFoundException: Function not found: ${arn}`);
       return lambdas.handler(fn.logicalId)(payload);
     };
+    const bus = new LocalEventBridge(deployment.eventRules(), (fn) => lambdas.handler(fn), paths.eventDeadLetters, log);
+    announceEnd = (execution) => bus.put(statusChangeEvent(execution, LOCAL_ACCOUNT, LOCAL_REGION));
+    await stepFunctions.abortInterrupted();
 
     // EventBridge Scheduler: the schedules invoke their functions with the schedule's role (recorded for the IAM check).
     const scheduler = new LocalScheduler(

@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
 
 /** One execution, with the fields DescribeExecution returns. */
 export interface Execution {
@@ -47,4 +47,30 @@ export class ExecutionRegistry {
     await mkdir(this.dir, { recursive: true });
     await writeFile(join(this.dir, `${execution.name}.json`), JSON.stringify(execution, null, 2));
   }
+}
+
+/** The "Step Functions Execution Status Change" event of an execution's end, as Step Functions sends it to
+ *  EventBridge's default bus (Step Functions developer guide, "Automating Step Functions event delivery with
+ *  EventBridge": times in epoch milliseconds, the input and output as strings). */
+export function statusChangeEvent(execution: Execution, account: string, region: string) {
+  return {
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    account,
+    region,
+    resources: [execution.executionArn],
+    detail: {
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: Date.parse(execution.startDate),
+      stopDate: execution.stopDate ? Date.parse(execution.stopDate) : null,
+      input: execution.input,
+      inputDetails: { included: true },
+      output: execution.output ?? null,
+      error: execution.error ?? null,
+      cause: execution.cause ?? null,
+    },
+  };
 }

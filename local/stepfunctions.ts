@@ -1,8 +1,5 @@
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { documentClient } from '../functions/shared/document-client';
-import { RunLog } from '../functions/shared/run-log';
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { ExecutionRegistry, type Execution } from './stepfunctions-executions';
-import { abortInterrupted } from './stepfunctions-recovery';
 import { taskHandlers, type TaskServices } from './stepfunctions-tasks';
 
 /** Step Functions' error codes: the `name` is what the SDK client maps back to its exception class. */
@@ -17,9 +14,9 @@ export interface LocalStepFunctionsOptions {
   /** The definition as deployed: the packaged template's, with its DefinitionSubstitutions applied. */
   definition: string;
   stateMachineArn: string;
-  /** The run log the definition writes (crash recovery marks aborted executions in it). */
-  runLogTable: string;
   services: TaskServices;
+  /** Every execution's end, as Step Functions sends "Execution Status Change" events to EventBridge. */
+  onEnded?(execution: Execution): Promise<void>;
   /** Where executions persist. */
   executionsDir: string;
   /** Glue polls wait this long locally instead of the definition's Seconds. */
@@ -32,10 +29,12 @@ type States = Record<string, { Type: string; Resource?: string }>;
 
 /** Step Functions on this machine: the real ASL run by aws-local-stepfunctions, with each Task's Resource served
  *  by the local stand-in of the AWS service it names (stepfunctions-tasks.ts). Executions persist under .local/
- *  like execution history (stepfunctions-executions.ts); those a stop interrupted are aborted at the next start
- *  (stepfunctions-recovery.ts). */
+ *  like execution history (stepfunctions-executions.ts); those a stop of the stack interrupted cannot resume and
+ *  are ABORTED at the next start (`abortInterrupted`), like an execution stopped with StopExecution. The
+ *  definition's TimeoutSeconds ends an execution TIMED_OUT. */
 export class LocalStepFunctions {
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, { done: Promise<void>; abort(): void }>();
+  private readonly stops = new Map<string, { error?: string | undefined; cause?: string | undefined }>();
 
   private constructor(
     private readonly states: States,
@@ -48,8 +47,26 @@ export class LocalStepFunctions {
     const definition = JSON.parse(options.definition) as StateMachineDefinition;
     const executions = new ExecutionRegistry(options.executionsDir);
     await executions.load();
-    await abortInterrupted(executions, new RunLog(documentClient(options.services.dynamodb), options.runLogTable));
     return new LocalStepFunctions(definition.States as States, new StateMachine(definition), executions, options);
+  }
+
+  /** Executions that were RUNNING when the stack stopped: ABORTED now, each announced as its end. */
+  async abortInterrupted(): Promise<void> {
+    for (const execution of this.executions.list().filter((e) => e.status === 'RUNNING' && !this.running.has(e.name))) {
+      await this.end({ ...execution, status: 'ABORTED', error: 'StackStopped', cause: 'the local stack stopped while the execution was running' });
+    }
+  }
+
+  /** StopExecution: the execution ends ABORTED with the given error and cause. */
+  async stopExecution(arn: string, error?: string, cause?: string): Promise<{ stopDate: string }> {
+    const execution = this.describeExecution(arn);
+    const run = this.running.get(execution.name);
+    if (execution.status === 'RUNNING' && run) {
+      this.stops.set(execution.name, { error, cause });
+      run.abort();
+      await run.done;
+    }
+    return { stopDate: this.describeExecution(arn).stopDate ?? new Date().toISOString() };
   }
 
   async startExecution(name: string, input: string): Promise<Execution> {
@@ -68,7 +85,7 @@ export class LocalStepFunctions {
       startDate: new Date().toISOString(),
     };
     await this.executions.save(execution);
-    this.running.set(name, this.run(execution).finally(() => this.running.delete(name)));
+    this.run(execution);
     return execution;
   }
 
@@ -85,11 +102,11 @@ export class LocalStepFunctions {
   /** Resolves when every running execution has finished (used at shutdown, after the Glue jobs are stopped). */
   async settle(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(this.running.values()), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
   }
 
-  private async run(execution: Execution): Promise<void> {
+  private run(execution: Execution): void {
     const names = Object.keys(this.states);
     const waits = names.filter((name) => this.states[name]!.Type === 'Wait');
     const started = this.machine.run(JSON.parse(execution.input), {
@@ -111,17 +128,21 @@ export class LocalStepFunctions {
         },
       },
     });
-    try {
-      execution.output = JSON.stringify(await started.result);
-      execution.status = 'SUCCEEDED';
-    } catch (e) {
-      const failure = e as Error & { cause?: unknown };
-      execution.status = 'FAILED';
-      const inner = failure.cause instanceof Error ? failure.cause : failure;
-      execution.error = inner.name;
-      execution.cause = inner.message;
-    }
-    execution.stopDate = new Date().toISOString();
-    await this.executions.save(execution);
+    const done = started.result.then(
+      (output) => this.end({ ...execution, status: 'SUCCEEDED', output: JSON.stringify(output) }),
+      (e: Error & { cause?: unknown }) => {
+        if (e instanceof ExecutionAbortedError) return this.end({ ...execution, status: 'ABORTED', ...this.stops.get(execution.name) });
+        if (e instanceof ExecutionTimeoutError) return this.end({ ...execution, status: 'TIMED_OUT', error: 'States.Timeout' });
+        const inner = e.cause instanceof Error ? e.cause : e;
+        return this.end({ ...execution, status: 'FAILED', error: inner.name, cause: inner.message });
+      },
+    );
+    this.running.set(execution.name, { done: done.finally(() => (this.running.delete(execution.name), this.stops.delete(execution.name))), abort: started.abort });
+  }
+
+  private async end(execution: Execution): Promise<void> {
+    const ended = { ...execution, stopDate: new Date().toISOString() };
+    await this.executions.save(ended);
+    await this.options.onEnded?.(ended).catch(() => {});
   }
 }

@@ -1,12 +1,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { BatchStopJobRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { dynamodb, sns } from '../shared/aws-clients';
 import { readConfig, required } from '../shared/config';
 import { logger } from '../shared/logger';
 import { RunLog } from '../shared/run-log';
-import { finishIngestion, finishInput, type FinishPorts } from './finish';
+import { finish, type FinishPorts } from './finish';
 
 const config = readConfig({
   RUN_LOG_TABLE: required(),
@@ -15,21 +16,27 @@ const config = readConfig({
   CLI_TARGET: z._default(z.string(), ''),
 });
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
+const glue = new GlueClient({});
 
 const ports: FinishPorts = {
   read: (id) => runLog.get(id),
   async publish({ subject, message }) {
     await sns.send(new PublishCommand({ TopicArn: config.TOPIC_ARN, Subject: subject, Message: JSON.stringify(message) }));
   },
+  markFailed: (id, attempt, error, cause, now) => runLog.markAborted(id, attempt, error, cause, now),
+  async stopJobRun(jobName, runId) {
+    const { Errors = [] } = await glue.send(new BatchStopJobRunCommand({ JobName: jobName, JobRunIds: [runId] }));
+    // A run that has ended meanwhile is no error here.
+    for (const e of Errors) logger.info('job run not stopped', { jobName, runId, reason: e.ErrorDetail?.ErrorMessage });
+  },
   cliTarget: config.CLI_TARGET,
 };
 
-/** Invoked by the state machine as an execution ends. */
+/** Invoked by the state machine as an execution ends, and by EventBridge when one ends without reaching its end. */
 export const handler = middy<unknown, unknown>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const input = finishInput.parse(event);
-    logger.appendKeys({ ingestionId: input.ingestionId });
-    const alert = await finishIngestion(input, ports);
+    const alert = await finish(event, ports);
+    if (alert) logger.info('announced', { event: alert.message.event, ingestionId: alert.message.ingestionId });
     return { published: alert?.message.event ?? null };
   });

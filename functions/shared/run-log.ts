@@ -430,8 +430,9 @@ export class RunLog {
     );
   }
 
-  /** Marks attempt `attempt` of an ingestion FAILED when its execution was aborted before it could record an end
-   *  (the local stack stopped mid-run). Leaves the ingestion alone if a later attempt or the run itself moved on. */
+  /** Marks attempt `attempt` of an ingestion FAILED when its execution ended without recording its end (stopped,
+   *  timed out, or failed outside any step; the local stack stopped mid-run). Leaves the ingestion alone if a later
+   *  attempt or the run itself moved on. */
   async markAborted(id: string, attempt: number, error: string, cause: string, now: string): Promise<void> {
     const record = await this.get(id);
     if (!record || record.summary.attempt !== attempt || !['RECEIVED', 'RUNNING'].includes(record.summary.status)) return;

@@ -189,9 +189,11 @@ test('an execution left RUNNING by a stopped local stack is ABORTED at restart, 
   const restarted = await env.restart(dir);
 
   expect(restarted.describeExecution(arn).status).toBe('ABORTED');
-  const cause = `the local stack stopped while execution ${input.ingestionId} was running, so it was aborted; run \`npx landing-etl retry ${input.ingestionId}\` to run the ingestion again`;
+  const cause = `execution ${input.ingestionId} was stopped: the local stack stopped while the execution was running`;
   const record = (await env.runLog.get(input.ingestionId))!;
   expect(record.summary).toMatchObject({ status: 'FAILED', state: 'TEST', stage: 'test', error: 'ExecutionAborted', cause });
+  // Announced like any failure, with the command that runs it again.
+  expect(env.notifications.map((n) => JSON.parse(n.message))).toContainEqual(expect.objectContaining({ event: 'INGESTION_FAILED', ingestionId: input.ingestionId, cause, retry: `npx landing-etl retry ${input.ingestionId}` }));
   expect(record.stages.map((s) => [s.stage, s.status, s.cause])).toEqual([
     ['transform', 'SUCCEEDED', undefined],
     ['test', 'FAILED', cause],

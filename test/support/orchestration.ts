@@ -6,13 +6,14 @@ import { documentClient } from '../../functions/shared/document-client';
 import type { ExecutionInput } from '../../functions/shared/execution';
 import { RunLog } from '../../functions/shared/run-log';
 import type { Notification } from '../../local/aws-api';
-import { Deployment, LOCAL_STAGE } from '../../local/deployment';
+import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from '../../local/deployment';
+import { LocalEventBridge } from '../../local/eventbridge';
 import { startDynamo } from '../../local/dynamodb';
 import { localAws } from '../../local/layout';
 import { packagedStage } from '../../local/packaged';
 import { LocalStepFunctions } from '../../local/stepfunctions';
-import type { Execution } from '../../local/stepfunctions-executions';
-import { finishIngestion, finishInput } from '../../functions/finish/finish';
+import { statusChangeEvent, type Execution } from '../../local/stepfunctions-executions';
+import { finish } from '../../functions/finish/finish';
 import { recordStageCost, stageCostInput } from '../../functions/stagecost/record';
 import { AWS_GLUE_LIMITS, type GlueLimits } from '../../local/glue/model';
 import { ScriptedGlue, type ScriptedJob } from './scripted-glue';
@@ -23,9 +24,9 @@ export async function localDeployment(): Promise<Deployment> {
 }
 
 /** The state machine as the local stack runs it (the packaged definition, aws-local-stepfunctions, a real dynalite
- *  run log, the local Glue model with the template's jobs and `glueLimits`) with scripted jobs instead of Spark, so
- *  every path through it runs in well under a second. */
-export async function startOrchestration(opts: { executionsDir?: string; glueLimits?: Partial<GlueLimits> } = {}) {
+ *  run log, the local Glue model with the template's jobs and `glueLimits`, the template's EventBridge rules) with
+ *  scripted jobs instead of Spark, so every path through it runs in well under a second. */
+export async function startOrchestration(opts: { executionsDir?: string; glueLimits?: Partial<GlueLimits>; timeoutSeconds?: number } = {}) {
   const deployment = await localDeployment();
   const { names } = deployment;
   const dynamo = await startDynamo(null, deployment.tables());
@@ -46,19 +47,25 @@ export async function startOrchestration(opts: { executionsDir?: string; glueLim
         { getJobRun: async (job, run) => (await glue.getJobRun({ JobName: job, RunId: run })).JobRun, runLog, pricePerDpuHour: 0.44, logLinkTemplate: 'logs/{jobName}/{group}/{runId}' },
         stageCostInput.parse(payload),
       ),
-    finish: (payload) =>
-      finishIngestion(finishInput.parse(payload), {
+    finish: (event) =>
+      finish(event, {
         read: (id) => runLog.get(id),
         publish: async ({ subject, message }) => void (await publish({ TopicArn: names.topicArn, Subject: subject, Message: JSON.stringify(message) })),
+        markFailed: (id, attempt, error, cause, now) => runLog.markAborted(id, attempt, error, cause, now),
+        stopJobRun: async (jobName, runId) => void (await glue.batchStopJobRun({ JobName: jobName, JobRunIds: [runId] })),
         cliTarget: '',
       }),
   };
+  // EventBridge's rules of the template, delivering to the functions above by name.
+  const functionNames = new Map(deployment.functions().map((f) => [f.logicalId, f.name.split('-').at(-1)!]));
+  const bus = new LocalEventBridge(deployment.eventRules(), (logicalId) => functions[functionNames.get(logicalId)!]!, join(tmpdir(), 'landing-etl-dead-letters.jsonl'), () => {});
   const executionsDir = opts.executionsDir ?? mkdtempSync(join(tmpdir(), 'landing-etl-sfn-'));
   const create = (dir: string) =>
     LocalStepFunctions.create({
-      definition: deployment.stateMachineDefinition(),
+      // A test may shorten the execution's TimeoutSeconds (the packaged one is hours).
+      definition: opts.timeoutSeconds ? JSON.stringify({ ...JSON.parse(deployment.stateMachineDefinition()), TimeoutSeconds: opts.timeoutSeconds }) : deployment.stateMachineDefinition(),
       stateMachineArn: names.stateMachineArn,
-      runLogTable: names.runLogTable,
+      onEnded: (execution) => bus.put(statusChangeEvent(execution, LOCAL_ACCOUNT, LOCAL_REGION)),
       services: {
         dynamodb,
         glue,
@@ -77,7 +84,11 @@ export async function startOrchestration(opts: { executionsDir?: string; glueLim
   return {
     names,
     /** Another LocalStepFunctions over the same run log, Glue and executions folder (a restarted stack). */
-    restart: (dir = executionsDir) => create(dir),
+    restart: async (dir = executionsDir) => {
+      const restarted = await create(dir);
+      await restarted.abortInterrupted();
+      return restarted;
+    },
     dynamo,
     dynamodb,
     runLog,

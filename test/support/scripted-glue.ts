@@ -20,6 +20,7 @@ export interface ScriptedJob {
 }
 
 const stageOf = (jobName: string) => jobName.split('-').at(-1)!;
+const STOPPED = () => {};
 
 /** Glue for state machine tests: the local stack's Glue model (its limits, queue, throttling, states) running
  *  scripted jobs instead of Spark, so every path through the state machine runs in well under a second. */
@@ -28,7 +29,8 @@ export class ScriptedGlue implements GlueApi, JobRunner {
   jobs: Record<string, ScriptedJob> = {};
   readonly starts: Array<{ job: string; args: Record<string, string> }> = [];
   readonly startAttempts = new Map<string, number>();
-  private readonly stopped = new Set<string>();
+  /** Per run: what cuts its work short, or STOPPED once it was stopped. */
+  private readonly stopped = new Map<string, () => void>();
 
   constructor(
     private readonly dynamodb: DynamoDBClient,
@@ -68,15 +70,21 @@ export class ScriptedGlue implements GlueApi, JobRunner {
   async run(run: Readonly<JobRun>): Promise<RunOutcome> {
     const job = this.jobs[stageOf(run.JobName)];
     if (!job) return { state: 'FAILED', errorMessage: `no script for ${run.JobName}` };
-    await new Promise((r) => setTimeout(r, job.ms ?? 5));
-    if (this.stopped.has(run.Id)) return { state: 'FAILED', errorMessage: 'stopped' };
+    // Its work: a wait that a stop cuts short, as Glue's BatchStopJobRun ends a run.
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, job.ms ?? 5);
+      this.stopped.set(run.Id, () => (clearTimeout(timer), r()));
+    });
+    if (this.stopped.get(run.Id) === STOPPED) return { state: 'FAILED', errorMessage: 'stopped' };
     const end = job.run(run.Arguments);
     if (end.metrics) await this.recordMetrics(run.Arguments, stageOf(run.JobName), end.metrics);
     return { state: end.state, seconds: job.seconds ?? 7, ...(end.errorMessage ? { errorMessage: end.errorMessage } : {}) };
   }
 
   stop(runId: string): void {
-    this.stopped.add(runId);
+    const cut = this.stopped.get(runId);
+    this.stopped.set(runId, STOPPED);
+    if (cut && cut !== STOPPED) cut();
   }
 
   private async recordMetrics(args: Record<string, string>, stage: string, metrics: Record<string, number>) {

@@ -35,7 +35,7 @@ beforeAll(async () => {
     throw new Error(`this test starts no execution (${what})`);
   };
   const noGlue = { startJobRun: refuse('StartJobRun'), getJobRun: refuse('GetJobRun') } as never;
-  awsApi = await startAwsApi({ startExecution: refuse('StartExecution'), describeExecution: refuse('DescribeExecution') }, noGlue, (n) =>
+  awsApi = await startAwsApi({ startExecution: refuse('StartExecution'), describeExecution: refuse('DescribeExecution'), stopExecution: refuse('StopExecution') }, noGlue, (n) =>
     notifications.push(n),
   );
 });
