@@ -28,8 +28,8 @@ const DEV = [...NETWORK, '--param=vpcId=vpc-0123456789abcdef0'];
 type Packaged = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>; Outputs: Record<string, unknown> };
 const template = (dir: string) => JSON.parse(readFileSync(`${dir}/cloudformation-template-update-stack.json`, 'utf8')) as Packaged;
 const ofType = (t: Packaged, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
-const routeAuth = (t: Packaged) =>
-  Object.fromEntries(ofType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, [r.Properties.AuthorizationType, r.Properties.AuthorizationScopes]]));
+const routeAuth = (t: Packaged): Record<string, [unknown, unknown]> =>
+  Object.fromEntries(ofType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => [String(r.Properties.RouteKey), [r.Properties.AuthorizationType, r.Properties.AuthorizationScopes]]));
 
 describe('authentication modes', () => {
   test('an unknown mode, or a given issuer without its audiences, stops packaging naming the parameter', () => {
