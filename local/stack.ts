@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { execFile } from 'node:child_process';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { invokeAsync } from './async-invoke';
@@ -12,7 +12,9 @@ import { CallRecorder } from './calls';
 import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployment';
 import { startDynamo } from './dynamodb';
 import { LocalGlue, type LocalJob } from './glue';
-import { startHttpApi } from './http-api';
+import { startHttpApi, type Route } from './http-api';
+import { apiClients, startIssuer, type LocalIssuer } from './issuer';
+import { jwtAuthorizer, type Authorize } from './jwt-authorizer';
 import { folderObject, LandingWatcher, s3EventRecord, type S3Object } from './landing-watcher';
 import { LocalLambdas } from './lambdas';
 import { paths, repoRoot, type StackInfo } from './layout';
@@ -69,6 +71,9 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
 
     const moto = await startMoto({ account: LOCAL_ACCOUNT });
     stops.push(moto.stop);
+    // The issuer the template's JWT authorizer trusts (its Cognito user pool), standing in on this machine.
+    const issuer = await startIssuer(deployment, paths.issuer);
+    if (issuer) stops.push(issuer.stop);
     // What CloudFormation creates on AWS: the secrets (their ARNs end in a random suffix, so they are created first
     // and then resolved into the template) and, in API mode, the buckets and the uploaded Glue artifacts.
     const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret, privacyKey: names.privacyKeySecret }, db.url);
@@ -89,7 +94,15 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const awsApi = `http://127.0.0.1:${awsApiPort}`;
     let onLanded: (o: S3Object) => Promise<void> = async () => {};
     const gateway = await startAwsGateway({
-      backends: { s3: moto.endpoint, secretsmanager: moto.endpoint, dynamodb: dynamo.endpoint, states: awsApi, sns: awsApi, glue: awsApi },
+      backends: {
+        s3: moto.endpoint,
+        secretsmanager: moto.endpoint,
+        dynamodb: dynamo.endpoint,
+        states: awsApi,
+        sns: awsApi,
+        glue: awsApi,
+        ...(issuer ? { 'cognito-idp': issuer.endpoint } : {}),
+      },
       account: LOCAL_ACCOUNT,
       region: LOCAL_REGION,
       record: recorder.record,
@@ -213,12 +226,9 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(() => scheduler.stop());
 
     let ready = false;
-    const http = await startHttpApi(
-      deployment.routes().map((r) => ({ routeKey: r.routeKey, handler: lambdas.handler(r.functionLogicalId) })),
-      port,
-      () => ready,
-    );
+    const http = await startHttpApi(httpRoutes(deployment, issuer, lambdas), port, () => ready);
     stops.push(http.stop);
+    if (issuer) await writeFile(paths.apiClients, `${JSON.stringify(apiClients(issuer), null, 2)}\n`, { mode: 0o600 });
 
     // S3 notifies the functions the landing bucket's NotificationConfiguration names, for the keys it filters.
     const notifications = deployment.landingNotifications();
@@ -256,6 +266,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
         runLogTable: names.runLogTable,
         stateMachineArn: names.stateMachineArn,
         notificationsFile: paths.notifications,
+        ...(issuer ? { auth: { tokenEndpoint: issuer.tokenEndpoint, clientsFile: paths.apiClients } } : {}),
       },
       stop: stopAll,
     };
@@ -263,6 +274,23 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+/** The template's routes, each invoking its function, those with a JWT authorizer verified against the local issuer
+ *  as API Gateway verifies them against the user pool. */
+function httpRoutes(deployment: Deployment, issuer: LocalIssuer | undefined, lambdas: LocalLambdas): Route[] {
+  const authorizers = new Map<string, Authorize>();
+  return deployment.routes().map((r) => {
+    const route = { routeKey: r.routeKey, handler: lambdas.handler(r.functionLogicalId) };
+    const auth = r.authorization;
+    if (auth.type === 'NONE') return route;
+    if (auth.type === 'AWS_IAM' || !issuer) {
+      throw new Error(`route ${r.routeKey} is authorized with ${auth.type}: the local stack verifies JWTs, not SigV4 signatures (run it with apiAuth=jwt)`);
+    }
+    const key = JSON.stringify([auth.issuer, auth.audience]);
+    if (!authorizers.has(key)) authorizers.set(key, jwtAuthorizer({ issuer: auth.issuer, audience: auth.audience, jwksUri: issuer.jwksUri }));
+    return { ...route, auth: { authorize: authorizers.get(key)!, scopes: auth.scopes } };
+  });
 }
 
 /** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the
