@@ -12,9 +12,9 @@ import { CallRecorder } from './calls';
 import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployment';
 import { startDynamo } from './dynamodb';
 import { LocalGlue, type LocalJob } from './glue';
-import { startHttpApi, type Route } from './http-api';
-import { apiClients, startIssuer, type LocalIssuer } from './issuer';
-import { jwtAuthorizer, type Authorize } from './jwt-authorizer';
+import { httpRoutes } from './api-routes';
+import { startHttpApi } from './http-api';
+import { apiClients, startIssuer } from './issuer';
 import { folderObject, LandingWatcher, s3EventRecord, type S3Object } from './landing-watcher';
 import { LocalLambdas } from './lambdas';
 import { paths, repoRoot, type StackInfo } from './layout';
@@ -226,7 +226,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(() => scheduler.stop());
 
     let ready = false;
-    const http = await startHttpApi(httpRoutes(deployment, issuer, lambdas), port, () => ready);
+    const routes = httpRoutes(deployment.routes(), issuer, (fn) => lambdas.handler(fn));
+    const http = await startHttpApi(routes, port, () => ready);
     stops.push(http.stop);
     if (issuer) await writeFile(paths.apiClients, `${JSON.stringify(apiClients(issuer), null, 2)}\n`, { mode: 0o600 });
 
@@ -274,23 +275,6 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
-}
-
-/** The template's routes, each invoking its function, those with a JWT authorizer verified against the local issuer
- *  as API Gateway verifies them against the user pool. */
-function httpRoutes(deployment: Deployment, issuer: LocalIssuer | undefined, lambdas: LocalLambdas): Route[] {
-  const authorizers = new Map<string, Authorize>();
-  return deployment.routes().map((r) => {
-    const route = { routeKey: r.routeKey, handler: lambdas.handler(r.functionLogicalId) };
-    const auth = r.authorization;
-    if (auth.type === 'NONE') return route;
-    if (auth.type === 'AWS_IAM' || !issuer) {
-      throw new Error(`route ${r.routeKey} is authorized with ${auth.type}: the local stack verifies JWTs, not SigV4 signatures (run it with apiAuth=jwt)`);
-    }
-    const key = JSON.stringify([auth.issuer, auth.audience]);
-    if (!authorizers.has(key)) authorizers.set(key, jwtAuthorizer({ issuer: auth.issuer, audience: auth.audience, jwksUri: issuer.jwksUri }));
-    return { ...route, auth: { authorize: authorizers.get(key)!, scopes: auth.scopes } };
-  });
 }
 
 /** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the

@@ -8,6 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { waitForIngestion } from '../support/landing';
 import { publishedAtLeast } from '../support/notifications';
+import { apiFetch, apiJson } from '../support/api';
 
 jest.setTimeout(300_000);
 
@@ -25,10 +26,7 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-const get = async (query: string) => {
-  const res = await fetch(`${stack.info.apiUrl}/get?${query}`);
-  return { status: res.status, body: (await res.json()) as { response?: Array<Record<string, unknown>>; error?: string } };
-};
+const get = (query: string) => apiJson<{ response?: Array<Record<string, unknown>>; error?: string }>(stack.info, `/get?${query}`);
 
 test('the first start loads the bundled sample and serves it over HTTP', async () => {
   expect(stack.output()).toContain('sample loaded');
@@ -81,17 +79,17 @@ test('a dropped file flows through transform, test and load, recorded stage by s
   expect(record!.stages[2]!.metrics).toMatchObject({ rowsOut: 3 });
 
   // The same record over HTTP, by id and by source object.
-  const byId = (await (await fetch(`${stack.info.apiUrl}/ingestions/${id}`)).json()) as { summary: { status: string }; stages: unknown[] };
+  const byId = (await apiJson<{ summary: { status: string }; stages: unknown[] }>(stack.info, `/ingestions/${id}`)).body;
   expect(byId.summary.status).toBe('SUCCEEDED');
   expect(byId.stages).toHaveLength(3);
   const object = encodeURIComponent(record!.summary.sourceUri);
-  const byObject = (await (await fetch(`${stack.info.apiUrl}/ingestions?object=${object}`)).json()) as { items: Array<{ ingestionId: string }> };
+  const byObject = (await apiJson<{ items: Array<{ ingestionId: string }> }>(stack.info, `/ingestions?object=${object}`)).body;
   expect(byObject.items.map((i) => i.ingestionId)).toEqual([id]);
-  const byDataset = (await (await fetch(`${stack.info.apiUrl}/ingestions?dataset=dailycheckin&limit=100`)).json()) as { items: Array<{ ingestionId: string }> };
+  const byDataset = (await apiJson<{ items: Array<{ ingestionId: string }> }>(stack.info, '/ingestions?dataset=dailycheckin&limit=100')).body;
   expect(byDataset.items.map((i) => i.ingestionId)).toContain(id);
 
   // Its quality report, read by the ingestions function from the data bucket through the S3 API.
-  const report = await fetch(`${stack.info.apiUrl}/ingestions/${id}/report`);
+  const report = await apiFetch(stack.info, `/ingestions/${id}/report`);
   expect(report.status).toBe(200);
   const staging = `s3://${stack.info.dataBucket}/staging/dailycheckin/${id}`;
   expect(await report.json()).toMatchObject({
