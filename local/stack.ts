@@ -195,7 +195,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // A test hook (the fault suite's extra contracts): the bundles otherwise read the contracts they ship with.
       ...(datasetsOverride ? { DATASETS_DIR: datasetsOverride } : {}),
-    }), log);
+    }), log, lambdaOptions(process.env));
     await lambdas.start();
     stops.push(() => lambdas.stop());
     invokeFunction = async (arn, payload) => {
@@ -275,6 +275,14 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+/** LOCAL_LAMBDA_RESPONSE_LIMIT_BYTES, a smaller response limit than Lambda's for tests, checked. */
+function lambdaOptions(env: NodeJS.ProcessEnv): { responseLimitBytes?: number } {
+  const limit = env.LOCAL_LAMBDA_RESPONSE_LIMIT_BYTES;
+  if (limit === undefined || limit === '') return {};
+  if (!/^[1-9]\d*$/.test(limit)) throw new Error(`LOCAL_LAMBDA_RESPONSE_LIMIT_BYTES must be a positive number of bytes, got "${limit}"`);
+  return { responseLimitBytes: Number(limit) };
 }
 
 /** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the

@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { waitForIngestion } from '../support/landing';
 import { publishedAtLeast } from '../support/notifications';
-import { apiFetch, apiJson } from '../support/api';
+import { apiFetch, apiJson, type Scope } from '../support/api';
 
 jest.setTimeout(300_000);
 
@@ -36,6 +36,36 @@ test('the first start loads the bundled sample and serves it over HTTP', async (
     { user: 'boris', project: 'gemini', hours: 7.25, timestamp: '2019-09-26T00:00:00.000000Z' },
     { user: 'boris', project: 'gemini', hours: 1, timestamp: '2018-11-27T09:00:00.000000Z' },
   ]);
+});
+
+test('every route needs a token of its own scope: 401 without one, 403 with the other scope\'s, 200 with its own', async () => {
+  const sample = (await runLog.forObject(`s3://${stack.info.landingBucket}/dailycheckin/2018-11-26/sample.csv`, { limit: 1 }))[0]!;
+  const routes: Array<[string, Scope]> = [
+    ['/get?user=ana', 'rows'],
+    ['/ingestions?dataset=dailycheckin', 'operations'],
+    [`/ingestions/${sample.ingestionId}`, 'operations'],
+    [`/ingestions/${sample.ingestionId}/report`, 'operations'],
+    ['/datasets', 'operations'],
+  ];
+  for (const [path, scope] of routes) {
+    const other: Scope = scope === 'rows' ? 'operations' : 'rows';
+    const [none, wrong, own] = [await apiFetch(stack.info, path, { scope: null }), await apiFetch(stack.info, path, { scope: other }), await apiFetch(stack.info, path, { scope })];
+    expect({ path, none: [none.status, await none.text()], wrong: [wrong.status, await wrong.text()], own: own.status }).toEqual({
+      path,
+      none: [401, '{"message":"Unauthorized"}'],
+      wrong: [403, '{"message":"Forbidden"}'],
+      own: 200,
+    });
+  }
+  expect((await apiFetch(stack.info, '/', { scope: null })).status).toBe(200);
+
+  // What a newcomer is told: the page with a token, and how to get one; the CLI prints one that works.
+  expect(stack.output()).toMatch(new RegExp(`operator page  ${stack.info.apiUrl}/#token=\\S+`));
+  expect(stack.output()).toContain(`curl -H "Authorization: Bearer $(npx landing-etl token --scope rows)" '${stack.info.apiUrl}/get?user=ana'`);
+  const token = await cli(stack.dir, ['token', '--scope', 'rows']);
+  expect(token.code).toBe(0);
+  const rows = await fetch(`${stack.info.apiUrl}/get?user=boris`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+  expect(rows.status).toBe(200);
 });
 
 test('a dropped file flows through transform, test and load, recorded stage by stage', async () => {
