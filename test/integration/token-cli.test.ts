@@ -68,7 +68,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** The built CLI, signing as `principal`: the stage's ApiTokenPolicy, or someone who is not given it. */
+function cli(args: string[], principal = 'ApiTokenPolicy'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'landing-etl.js'), ...args], {
       env: {
@@ -76,7 +77,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
         HOME: dir,
         LOCAL_DIR: join(dir, 'no-local-stack'),
         AWS_ENDPOINT_URL: gateway.endpoint,
-        AWS_ACCESS_KEY_ID: 'ApiTokenPolicy',
+        AWS_ACCESS_KEY_ID: principal,
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_REGION: LOCAL_REGION,
@@ -136,7 +137,8 @@ test('the calls it makes are the stage\'s ApiTokenPolicy\'s, and that policy all
 });
 
 test('a stage that issues no tokens of its own, a bad scope and a missing stage are clear errors', async () => {
-  const oidc = await cli(['token', '--stage', 'oidc']);
+  // Stacks other than dev: not the dev ApiTokenPolicy's to read (it allows its own stack only).
+  const oidc = await cli(['token', '--stage', 'oidc'], 'operator');
   expect([oidc.code, oidc.stderr.trim()]).toEqual([
     1,
     'landing-etl: stage "oidc" issues no tokens of its own: it trusts the issuer it was given (jwtIssuerUrl): get a token of scope api://rows from that issuer',
@@ -144,7 +146,7 @@ test('a stage that issues no tokens of its own, a bad scope and a missing stage 
   const scope = await cli(['token', '--scope', 'admin', '--stage', 'dev']);
   expect(scope.code).toBe(2);
   expect(scope.stderr).toContain('--scope must be rows (GET /get) or operations (the run log, the page), got "admin"');
-  const missing = await cli(['token', '--stage', 'nope', '--region', 'us-east-1']);
+  const missing = await cli(['token', '--stage', 'nope', '--region', 'us-east-1'], 'operator');
   expect(missing.stderr).toContain('stage "nope" is not deployed in us-east-1: no CloudFormation stack landing-etl-nope');
   const local = await cli(['token']);
   expect([local.code, local.stderr]).toEqual([3, expect.stringMatching(/the local stack is not running/)]);
