@@ -46,7 +46,8 @@ async function seed(sql: postgres.Sql) {
   log(`seeded ${count} rows over ${USERS} users in ${seconds(started)}`);
 }
 
-async function startServer(script: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
+/** A server script's URL and, when it prints one, the rows token its API needs (api-server.ts). */
+async function startServer(script: string, env: NodeJS.ProcessEnv): Promise<{ url: string; headers: Record<string, string>; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'bench', script)], {
     cwd: repo,
     env: { ...process.env, ...env },
@@ -59,11 +60,12 @@ async function startServer(script: string, env: NodeJS.ProcessEnv): Promise<{ ur
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${script} did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url: /listening (\S+)/.exec(output)![1]!, child };
+  const token = /^token (\S+)$/m.exec(output)?.[1];
+  return { url: /listening (\S+)/.exec(output)![1]!, headers: token ? { authorization: `Bearer ${token}` } : {}, child };
 }
 
 /** A mix of users and pages: for 300 users, the first page and pages 2–4 reached by following nextCursor. */
-async function buildPaths(apiUrl: string, limit: number): Promise<string[]> {
+async function buildPaths(apiUrl: string, headers: Record<string, string>, limit: number): Promise<string[]> {
   const random = prng(limit);
   const paths: string[] = [];
   for (let i = 0; i < 300; i++) {
@@ -72,7 +74,7 @@ async function buildPaths(apiUrl: string, limit: number): Promise<string[]> {
     const depth = 1 + Math.floor(random() * 4);
     for (let page = 1; page <= depth; page++) {
       paths.push(path);
-      const res = await fetch(apiUrl + path);
+      const res = await fetch(apiUrl + path, { headers });
       const body = (await res.json()) as { nextCursor: string | null };
       if (!body.nextCursor) break;
       path = `/get?user=${user}&limit=${limit}&cursor=${body.nextCursor}`;
@@ -81,9 +83,9 @@ async function buildPaths(apiUrl: string, limit: number): Promise<string[]> {
   return paths;
 }
 
-async function sameBodies(a: string, b: string, paths: string[]) {
+async function sameBodies(a: string, headers: Record<string, string>, b: string, paths: string[]) {
   for (const path of paths.filter((_, i) => i % 25 === 0)) {
-    const [x, y] = await Promise.all([fetch(a + path).then((r) => r.text()), fetch(b + path).then((r) => r.text())]);
+    const [x, y] = await Promise.all([fetch(a + path, { headers }).then((r) => r.text()), fetch(b + path).then((r) => r.text())]);
     if (x !== y) throw new Error(`the baseline and the API answer ${path} differently:\n${x.slice(0, 300)}\n${y.slice(0, 300)}`);
   }
 }
@@ -105,10 +107,11 @@ const combine = (runs: Run[]): Run => ({
   requests: runs.reduce((a, r) => a + r.requests, 0),
 });
 
-async function load(url: string, paths: string[], duration: number): Promise<Run> {
+async function load(url: string, paths: string[], duration: number, headers: Record<string, string> = {}): Promise<Run> {
   let i = 0;
   const result = await autocannon({
     url,
+    headers,
     connections: CONNECTIONS,
     duration,
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: paths[i++ % paths.length]! }) }],
@@ -136,15 +139,15 @@ try {
 
   const results = [];
   for (const limit of PAGE_SIZES) {
-    const paths = await buildPaths(api.url, limit);
-    await sameBodies(api.url, baseline.url, paths);
+    const paths = await buildPaths(api.url, api.headers, limit);
+    await sameBodies(api.url, api.headers, baseline.url, paths);
     log(`${limit} rows a page: ${paths.length} distinct URLs; warming up both servers`);
     await load(baseline.url, paths, 5);
-    await load(api.url, paths, 5);
+    await load(api.url, paths, 5, api.headers);
     // The machine is shared: alternate baseline, API, API, baseline so drifting background load hits both alike.
     const runs: Record<'baseline' | 'api', Run[]> = { baseline: [], api: [] };
     for (const which of ['baseline', 'api', 'api', 'baseline'] as const) {
-      const run = await load(which === 'api' ? api.url : baseline.url, paths, DURATION_S);
+      const run = await load(which === 'api' ? api.url : baseline.url, paths, DURATION_S, which === 'api' ? api.headers : {});
       runs[which].push(run);
       log(`${which.padEnd(8)} ${limit}/page: ${run.requestsPerSecond} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ${run.errors} errors`);
     }

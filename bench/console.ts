@@ -7,6 +7,7 @@ import { documentClient } from '../functions/shared/document-client';
 import { localAws } from '../local/layout';
 import { launchChromium } from '../test/support/browser';
 import { startLocalStack } from '../test/support/local-stack';
+import { pageUrl } from '../test/support/api';
 
 /** npm run bench:console — how long the operator page's views take to open over a run log of BENCH_INGESTIONS
  *  (10,000) ingestions of one dataset, in the local stack, in Debian's Chromium. Seeds the run log with summaries
@@ -87,7 +88,7 @@ async function main() {
       const fileTimes: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         const page = await browser.newPage();
-        await page.goto(`${stack.info.apiUrl}/${hash}`);
+        await page.goto(await pageUrl(stack.info, hash));
         await page.waitForSelector('main[data-ready]', { timeout: 60_000 });
         // From the start of the navigation (the request for the page) to the view rendered; and of that, the API's
         // requests (the longest) and the page's own files (until the last of them has arrived).

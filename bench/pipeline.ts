@@ -15,6 +15,7 @@ import type { IngestionRecord } from '../functions/shared/run-log';
 import { runLogFor } from '../local/client';
 import { startLocalStack, type RunningStack } from '../test/support/local-stack';
 import { generate } from './generate';
+import { apiFetch } from '../test/support/api';
 
 const repo = process.cwd();
 const RESULTS = join(repo, 'bench', 'results.md');
@@ -133,7 +134,7 @@ async function main() {
     let giveUpAt = Infinity;
     const queryable = waitFor('rows queryable', 60 * 60_000, async () => {
       if (Date.now() > giveUpAt) throw new BenchmarkFailed(`the rows of ${probeUser} are not queryable after the run ended`);
-      const res = await fetch(`${stack.info.apiUrl}/get?user=${encodeURIComponent(probeUser)}`);
+      const res = await apiFetch(stack.info, `/get?user=${encodeURIComponent(probeUser)}`);
       const body = (await res.json()) as { response?: unknown[] };
       return body.response?.length ? (Date.now() - dropped) / 1000 : undefined;
     }, 250);

@@ -3,7 +3,7 @@
 import {
   StackNotRunningError,
   UsageError
-} from "./landing-etl-chunk-EMYCGHQR.js";
+} from "./landing-etl-chunk-7L6MJ6CJ.js";
 
 // cli/main.ts
 import { parseArgs } from "node:util";
@@ -18,6 +18,9 @@ var USAGE = `usage: landing-etl <command> [options]
   datasets                                          every dataset's freshness against its schedule (fresh,
                                                     awaiting, missing, late, unscheduled), last success, last
                                                     run and daily figures: what GET /datasets serves
+  token [--scope rows|operations] [--page]          an access token for the API: rows (GET /get, the default) or
+                                                    operations (the run log); --page prints the operator
+                                                    page's address with an operations token in it
 
   --json              machine-readable output (status, runs, retry, datasets)
   --stage NAME        a deployed stage (CloudFormation stack landing-etl-NAME) instead of the local stack
@@ -34,6 +37,8 @@ var OPTIONS = {
   detach: { type: "boolean", default: false },
   stage: { type: "string" },
   region: { type: "string" },
+  scope: { type: "string" },
+  page: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false }
 };
 function parseOptions(args) {
@@ -52,7 +57,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-LBAKGKRE.js");
+  const commands = () => import("./landing-etl-commands-HYFS25OV.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":
@@ -70,6 +75,10 @@ async function main(argv) {
       return (await commands()).retry(await target(), positionals[0], o.json, o.detach);
     case "datasets":
       return (await commands()).datasets(await target(), o.json);
+    case "token": {
+      const { token, parseScope } = await import("./landing-etl-token-4LJ7GWHT.js");
+      return token(parseScope(o.scope ?? (o.page ? "operations" : "rows")), o);
+    }
     case void 0:
     case "help":
     case "--help":

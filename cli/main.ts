@@ -13,6 +13,9 @@ const USAGE = `usage: landing-etl <command> [options]
   datasets                                          every dataset's freshness against its schedule (fresh,
                                                     awaiting, missing, late, unscheduled), last success, last
                                                     run and daily figures: what GET /datasets serves
+  token [--scope rows|operations] [--page]          an access token for the API: rows (GET /get, the default) or
+                                                    operations (the run log); --page prints the operator
+                                                    page's address with an operations token in it
 
   --json              machine-readable output (status, runs, retry, datasets)
   --stage NAME        a deployed stage (CloudFormation stack landing-etl-NAME) instead of the local stack
@@ -30,6 +33,8 @@ const OPTIONS = {
   detach: { type: 'boolean', default: false },
   stage: { type: 'string' },
   region: { type: 'string' },
+  scope: { type: 'string' },
+  page: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -76,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
       return (await commands()).retry(await target(), positionals[0], o.json, o.detach);
     case 'datasets':
       return (await commands()).datasets(await target(), o.json);
+    case 'token': {
+      const { token, parseScope } = await import('./token');
+      return token(parseScope(o.scope ?? (o.page ? 'operations' : 'rows')), o);
+    }
     case undefined:
     case 'help':
     case '--help':

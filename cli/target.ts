@@ -23,8 +23,8 @@ export class StageNotFoundError extends Error {
   override name = 'StageNotFoundError';
 }
 
-/** The outputs of stack `landing-etl-<stage>` the CLI needs (the deployment's contract). */
-export async function stageOutputs(stage: string, region: string | undefined) {
+/** Every output of stack `landing-etl-<stage>`, by key. */
+export async function allStageOutputs(stage: string, region: string | undefined): Promise<Record<string, string>> {
   const stackName = `landing-etl-${stage}`;
   const cfn = new CloudFormationClient(region ? { region } : {});
   let outputs: Record<string, string>;
@@ -39,6 +39,13 @@ export async function stageOutputs(stage: string, region: string | undefined) {
   } finally {
     cfn.destroy();
   }
+  return outputs;
+}
+
+/** The outputs of stack `landing-etl-<stage>` the CLI needs (the deployment's contract). */
+export async function stageOutputs(stage: string, region: string | undefined) {
+  const stackName = `landing-etl-${stage}`;
+  const outputs = await allStageOutputs(stage, region);
   const missing = ['RunLogTableName', 'StateMachineArn'].filter((k) => !outputs[k]);
   if (missing.length > 0) throw new StageNotFoundError(`stack ${stackName} has no output ${missing.join(', ')}; is it a landing-etl deployment?`);
   return { runLogTable: outputs.RunLogTableName!, stateMachineArn: outputs.StateMachineArn! };

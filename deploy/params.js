@@ -6,12 +6,17 @@ const REQUIRED = [
   { names: ['subnetIds', 'securityGroupId', 'glueAvailabilityZone'], why: 'the VPC the Glue jobs and the query Lambda run in' },
   { names: ['dbHost', 'dbSecretArn'], why: 'the existing Aurora PostgreSQL cluster', when: (p) => p.createDatabase !== 'true' },
   { names: ['vpcId'], why: 'the Aurora cluster this stack creates (createDatabase=true)', when: (p) => p.createDatabase === 'true' },
-  { names: ['jwtIssuerUrl', 'jwtAudience'], why: 'the JWT authorizer (apiAuth=jwt)', when: (p) => p.apiAuth === 'jwt' },
+  { names: ['jwtAudience'], why: 'the audiences the given issuer puts in its tokens (jwtIssuerUrl)', when: (p) => p.apiAuth === 'jwt' && !blank(p.jwtIssuerUrl) },
 ];
+
+/** The scopes of the stack's own Cognito user pool (deploy/resources/api-auth.yml); a given issuer may name others. */
+export const POOL_SCOPES = { jwtRowsScope: 'landing-etl/rows', jwtOperationsScope: 'landing-etl/operations' };
 
 const CHOICES = {
   createDatabase: ['true', 'false'],
   apiAuth: ['none', 'jwt', 'iam'],
+  allowAnonymousApi: ['true', 'false'],
+  rowsAccess: ['any', 'own'],
   qualityMode: ['', 'hard', 'soft'],
   // The worker types of Spark jobs (AWS Glue Developer Guide, "AWS Glue worker types"); G.1X is the smallest that
   // runs a batch Spark job (G.025X is for streaming jobs).
@@ -45,7 +50,16 @@ const OPTIONAL_NON_NEGATIVE_INTEGERS = ['executorReservedConcurrency', 'queryRes
 
 /** Every parameter the checks read. */
 export const CHECKED_PARAMS = [
-  ...new Set([...REQUIRED.flatMap((r) => r.names), ...Object.keys(CHOICES), ...POSITIVE_INTEGERS, ...POSITIVE_DECIMALS, ...OPTIONAL_NON_NEGATIVE_INTEGERS]),
+  ...new Set([
+    ...REQUIRED.flatMap((r) => r.names),
+    ...Object.keys(CHOICES),
+    ...POSITIVE_INTEGERS,
+    ...POSITIVE_DECIMALS,
+    ...OPTIONAL_NON_NEGATIVE_INTEGERS,
+    ...Object.keys(POOL_SCOPES),
+    'jwtIssuerUrl',
+    'rowsUserClaim',
+  ]),
 ];
 
 /** Upper bounds of positive integers, with why. */
@@ -55,8 +69,11 @@ const MAXIMA = {
 
 const blank = (v) => v === undefined || v === null || String(v).trim() === '';
 
-/** Every problem with the resolved parameters, as messages that name the parameter; empty when all is well. */
-export function paramProblems(params) {
+/** The stage in which the API may be anonymous without saying so twice (README: Deployment). */
+export const ANONYMOUS_STAGE = 'dev';
+
+/** Every problem with the resolved parameters of `stage`, as messages that name the parameter; empty when all is well. */
+export function paramProblems(params, stage) {
   const problems = [];
   for (const [name, allowed] of Object.entries(CHOICES)) {
     const value = blank(params[name]) ? '' : String(params[name]);
@@ -80,13 +97,63 @@ export function paramProblems(params) {
       problems.push(`parameter ${name} must be a non-negative integer or empty (got "${params[name]}")`);
     }
   }
+  return [...problems, ...authProblems(params, stage)];
+}
+
+/** The API's authentication: anonymous only in the dev stage or when the stage says so twice, a given issuer over
+ *  HTTPS, the pool's own scope names when the stack is the issuer, and `rowsAccess=own` only where a token names its
+ *  user. */
+function authProblems(params, stage) {
+  const problems = [];
+  if (params.apiAuth === 'none' && stage !== ANONYMOUS_STAGE && params.allowAnonymousApi !== 'true') {
+    problems.push(
+      `parameter apiAuth=none leaves every route of stage "${stage}" open to anyone who finds its URL: use apiAuth=jwt or ` +
+        'apiAuth=iam, or set allowAnonymousApi=true as well to serve it anonymously on purpose',
+    );
+  }
+  const issuer = blank(params.jwtIssuerUrl) ? '' : String(params.jwtIssuerUrl).trim();
+  if (issuer && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(issuer)) problems.push(`parameter jwtIssuerUrl must be an https:// URL (got "${issuer}")`);
+  for (const [name, poolScope] of Object.entries(POOL_SCOPES)) {
+    const scope = String(params[name] ?? '');
+    if (!/^\S+$/.test(scope)) problems.push(`parameter ${name} must be one scope name without spaces (got "${scope}")`);
+    else if (!issuer && scope !== poolScope) {
+      problems.push(`parameter ${name} names a scope of the issuer given by jwtIssuerUrl; without one the stack's own user pool issues ${poolScope} (got "${scope}")`);
+    }
+  }
+  // A Cognito prefix domain is lowercase letters, digits and hyphens, at most 63 (CloudFormation reference,
+  // "AWS::Cognito::UserPoolDomain": ^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$), and may not contain aws, amazon or cognito
+  // (Amazon Cognito developer guide, "Using the Amazon Cognito domain"). The pool's is landing-etl-<stage>-<account id>.
+  if (apiIssuer(params) === 'cognito' && (!/^[a-z0-9-]{1,38}$/.test(stage) || /aws|amazon|cognito/.test(stage))) {
+    problems.push(
+      `stage "${stage}" names the API's Cognito domain (landing-etl-${stage}-<account id>), which takes at most 38 lowercase ` +
+        'letters, digits and hyphens without "aws", "amazon" or "cognito": rename the stage or give jwtIssuerUrl',
+    );
+  }
+  if (params.rowsAccess === 'own' && params.apiAuth !== 'jwt') {
+    problems.push(`parameter rowsAccess=own needs apiAuth=jwt: only a token can name the caller (got apiAuth=${params.apiAuth})`);
+  }
+  if (params.rowsAccess === 'own' && !/^[\w.:-]+$/.test(String(params.rowsUserClaim ?? ''))) {
+    problems.push(`parameter rowsUserClaim must name a claim of the token (got "${params.rowsUserClaim ?? ''}")`);
+  }
   return problems;
 }
 
+/** Which authentication resources the stage gets (deploy/resources/api-auth.yml) and which authorizer (serverless.yml:
+ *  custom.api.authorizers): the stack's own Cognito user pool, a given OIDC issuer, IAM, or none. */
+function apiIssuer(params) {
+  if (params.apiAuth === 'jwt') return blank(params.jwtIssuerUrl) ? 'cognito' : 'oidc';
+  return params.apiAuth === 'iam' ? 'iam' : 'none';
+}
+
 /** The parameters as serverless.yml reads them from `custom.checkedParams`: an empty opt-in setting is null (so
- *  `${self:custom.checkedParams.NAME, null}` leaves the property out), a set one is a number. */
+ *  `${self:custom.checkedParams.NAME, null}` leaves the property out), a set one is a number; and what follows from
+ *  them: `apiIssuer` (above) and `jwtAudiences`, the list jwtAudience names. */
 export function checkedValues(params) {
-  const values = { ...params };
+  const values = {
+    ...params,
+    apiIssuer: apiIssuer(params),
+    jwtAudiences: String(params.jwtAudience ?? '').split(',').map((a) => a.trim()).filter(Boolean),
+  };
   for (const name of OPTIONAL_NON_NEGATIVE_INTEGERS) {
     const raw = blank(params[name]) ? '' : String(params[name]).trim();
     values[name] = raw === '' ? null : /^[0-9]+$/.test(raw) ? Number(raw) : raw;

@@ -45,11 +45,11 @@ export default class LandingEtlDeploy {
         resolve: async ({ resolveVariable }) => {
           const params = {};
           for (const name of CHECKED_PARAMS) params[name] = await resolveVariable(`param:${name}`);
-          const problems = paramProblems(params);
+          const stage = await resolveVariable('sls:stage');
+          const problems = paramProblems(params, stage);
           // Only what builds or deploys the stack needs them: `sls remove` and `sls info` need the stage alone.
           const checked = ['package', 'deploy'].includes(serverless.processedInput?.commands?.[0]);
           if (!problems.length || !checked) return { value: checkedValues(params) };
-          const stage = await resolveVariable('sls:stage');
           throw new serverless.classes.Error(
             `Stage "${stage}" cannot be packaged: ${problems.join('; ')}. Pass them as --param="NAME=VALUE" or set ` +
               `them under params.${stage} in serverless.yml (README: Deployment).`,

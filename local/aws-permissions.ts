@@ -5,7 +5,8 @@ import type { IncomingHttpHeaders } from 'node:http';
  *
  *  The mapping follows the Service Authorization Reference ("Actions, resources, and condition keys for <service>",
  *  https://docs.aws.amazon.com/service-authorization/latest/reference/ — list_amazons3.html, list_amazondynamodb.html,
- *  list_awsstepfunctions.html, list_amazonsns.html, list_awssecretsmanager.html, list_awsglue.html), the S3 User
+ *  list_awsstepfunctions.html, list_amazonsns.html, list_awssecretsmanager.html, list_awsglue.html,
+ *  list_amazoncognitouserpools.html, list_awscloudformation.html), the S3 User
  *  Guide's "Required permissions for Amazon S3 API operations" (using-with-s3-policy-actions.html) and the DynamoDB
  *  Developer Guide's "Using IAM with DynamoDB transactions" (transaction-apis-iam.html). test/unit/aws-permissions
  *  checks every pair against @cloud-copilot/iam-simulate, whose data is that reference. */
@@ -61,7 +62,9 @@ export function permissionsFor(
       ? s3Operation(request).permissions
       : service === 'sns'
         ? snsPermissions(request, scope)
-        : jsonPermissions(service, operationOf(request) ?? 'Unknown', parseObject(request.body), scope, secretArns);
+        : service === 'cloudformation'
+          ? cloudFormationPermissions(request, scope)
+          : jsonPermissions(service, operationOf(request) ?? 'Unknown', parseObject(request.body), scope, secretArns);
   const distinct = new Map(pairs.map((p) => [`${p.action} ${p.resource}`, p]));
   return [...distinct.values()];
 }
@@ -123,9 +126,23 @@ function jsonPermissions(service: string, op: string, body: Json, scope: Scope, 
       if (Array.isArray(body.JobNames)) return (body.JobNames as unknown[]).map((name) => ({ action: `glue:${op}`, resource: arnOrName(name, job) }));
       return one(arnOrName(body.JobName ?? (op === 'CreateJob' ? body.Name : undefined), job));
     }
+    case 'cognito-idp': {
+      // User pool operations are authorized on the pool (userpool/<id>), app clients included.
+      const pool = str(body.UserPoolId);
+      return one(pool ? `arn:aws:cognito-idp:${region}:${account}:userpool/${pool}` : '*');
+    }
     default:
       return one('*');
   }
+}
+
+/** CloudFormation (Query protocol) authorizes on the stack's ARN, whose last part is an id the request does not carry
+ *  when it names the stack: `*` stands for it. */
+function cloudFormationPermissions(request: AwsRequest, scope: Scope): Permission[] {
+  const params = new URLSearchParams(request.body ?? '');
+  const name = params.get('StackName');
+  const resource = !name ? '*' : name.startsWith('arn:') ? name : `arn:aws:cloudformation:${scope.region}:${scope.account}:stack/${name}/*`;
+  return [{ action: `cloudformation:${params.get('Action') ?? 'Unknown'}`, resource }];
 }
 
 /** TransactWriteItems / TransactGetItems: each item is authorized as the single-item operation it stands for. */

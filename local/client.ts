@@ -1,9 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { copyFile, mkdir, rename } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DatasetLog } from '../functions/shared/dataset-log';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
+import type { ApiClients } from './issuer';
 import { localAws, type StackInfo } from './layout';
 
 /** A client of a running local stack (what `npm start` wrote to .local/stack.json): its run log, its landing zone,
@@ -17,6 +18,38 @@ export const runLogFor = (info: StackInfo) =>
 /** The stack's run log seen per dataset (freshness, MISSING entries, daily figures). */
 export const datasetLogFor = (info: StackInfo) =>
   new DatasetLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
+
+export class TokenRequestError extends Error {
+  override name = 'TokenRequestError';
+}
+
+/** An access token from an OAuth 2.0 token endpoint with the client-credentials grant (RFC 6749 §4.4), the client
+ *  authenticated with HTTP Basic: the local issuer's, or a stage's Cognito user pool's. */
+export async function clientCredentialsToken(
+  tokenEndpoint: string,
+  client: { clientId: string; clientSecret: string; scope: string },
+): Promise<string> {
+  // Basic credentials are the form-urlencoded id and secret (RFC 6749 §2.3.1).
+  const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64');
+  const res = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: client.scope }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
+  if (!res.ok || !body.access_token) {
+    throw new TokenRequestError(`${tokenEndpoint} refused a token for scope ${client.scope} (HTTP ${res.status}): ${body.error ?? 'no error code'}${body.error_description ? `: ${body.error_description}` : ''}`);
+  }
+  return body.access_token;
+}
+
+/** A token of the running local stack for the rows or the operations routes, or none when its API is anonymous. */
+export async function localApiToken(info: StackInfo, kind: 'rows' | 'operations'): Promise<string | undefined> {
+  if (!info.auth) return undefined;
+  const { tokenEndpoint, clients } = JSON.parse(await readFile(info.auth.clientsFile, 'utf8')) as ApiClients;
+  return clientCredentialsToken(tokenEndpoint, clients[kind]);
+}
 
 /** The S3 URI of a landing key, as the executor records it. */
 export const landingUri = (info: StackInfo, key: string) => `s3://${info.landingBucket}/${key}`;

@@ -56,9 +56,26 @@ export interface EventRule {
   functionLogicalIds: string[];
 }
 
+/** How API Gateway authorizes a route: not at all, with the JWT authorizer's issuer, audience and the route's scopes
+ *  (a token needs one of them), or with SigV4 (AWS_IAM). */
+export type RouteAuthorization =
+  | { type: 'NONE' }
+  | { type: 'JWT'; issuer: string; audience: string[]; scopes: string[] }
+  | { type: 'AWS_IAM' };
+
 export interface Route {
   routeKey: string;
   functionLogicalId: string;
+  authorization: RouteAuthorization;
+}
+
+/** An OAuth app client of the template's user pool: the client-credentials grant for the scopes it is allowed. */
+export interface AppClient {
+  logicalId: string;
+  clientId: string;
+  name: string;
+  userPoolId: string;
+  scopes: string[];
 }
 
 /** Everything the local stack takes from the packaged template of a stage. */
@@ -122,7 +139,7 @@ export class Deployment {
     });
   }
 
-  /** HTTP API routes and the function each integration invokes. */
+  /** HTTP API routes, the function each integration invokes and how each is authorized. */
   routes(): Route[] {
     const t = this.template;
     return t.ofType('AWS::ApiGatewayV2::Route').map((id) => {
@@ -132,8 +149,37 @@ export class Deployment {
         .find((i) => target === `integrations/${t.ref(i)}`);
       const fn = integration && logicalIdOfGetAtt(t.resource(integration).Properties?.IntegrationUri);
       if (!fn) throw new Error(`route ${id}: its integration does not invoke a function of the template`);
-      return { routeKey: t.property<string>(id, 'RouteKey'), functionLogicalId: fn };
+      return { routeKey: t.property<string>(id, 'RouteKey'), functionLogicalId: fn, authorization: this.authorization(id) };
     });
+  }
+
+  private authorization(routeId: string): RouteAuthorization {
+    const t = this.template;
+    const type = t.property<string | null>(routeId, 'AuthorizationType') ?? 'NONE';
+    if (type === 'NONE' || type === 'AWS_IAM') return { type };
+    if (type !== 'JWT') throw new Error(`route ${routeId}: the local stack authorizes NONE, JWT and AWS_IAM routes, not ${type}`);
+    const authorizer = (t.resource(routeId).Properties?.AuthorizerId as { Ref?: string } | undefined)?.Ref;
+    if (!authorizer) throw new Error(`route ${routeId}: its AuthorizerId is not a Ref to an authorizer of the template`);
+    const jwt = t.property<{ Issuer: string; Audience: string[] }>(authorizer, 'JwtConfiguration');
+    return { type, issuer: jwt.Issuer, audience: jwt.Audience, scopes: t.property<string[] | null>(routeId, 'AuthorizationScopes') ?? [] };
+  }
+
+  /** The app clients of the template's Cognito user pools. */
+  appClients(): AppClient[] {
+    const t = this.template;
+    return t.ofType('AWS::Cognito::UserPoolClient').map((logicalId) => ({
+      logicalId,
+      clientId: t.ref(logicalId),
+      name: t.property<string>(logicalId, 'ClientName'),
+      userPoolId: t.property<string>(logicalId, 'UserPoolId'),
+      scopes: t.property<string[] | null>(logicalId, 'AllowedOAuthScopes') ?? [],
+    }));
+  }
+
+  /** The stack's outputs, as DescribeStacks would give them. */
+  outputs(): Record<string, string> {
+    const t = this.template;
+    return Object.fromEntries(Object.entries(t.template.Outputs ?? {}).map(([key, o]) => [key, String(t.evaluate(o.Value))]));
   }
 
   /** The state machine definition with its DefinitionSubstitutions applied, as Step Functions runs it. */

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { JWTPayload } from 'jose';
+import type { Authorize } from './jwt-authorizer';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -8,9 +10,12 @@ export interface Route {
   /** API Gateway route key, e.g. "GET /get". */
   routeKey: string;
   handler: HttpHandler;
+  /** The route's JWT authorizer and the scopes a token needs one of; none: the route is public. */
+  auth?: { authorize: Authorize; scopes: string[] };
 }
 
-/** API Gateway HTTP API on loopback: each request becomes a payload-2.0 event for the same handler Lambda runs. */
+/** API Gateway HTTP API on loopback: each request to a route that has an authorizer is authorized first, then
+ *  becomes a payload-2.0 event, with the token's claims, for the same handler Lambda runs. */
 export async function startHttpApi(
   routes: Route[],
   port: number,
@@ -49,8 +54,17 @@ async function handle(req: IncomingMessage, routes: Route[], isReady: () => bool
   const match = routes.map((r) => ({ route: r, params: matchRoute(r.routeKey, method, url.pathname) })).find((m) => m.params);
   if (!match) return jsonResult(404, { message: 'Not Found' });
   const { route, params } = match;
+  let caller: Caller | undefined;
+  if (route.auth) {
+    const decision = await route.auth.authorize(req.headers.authorization, route.auth.scopes);
+    if (!decision.allowed) {
+      const denied = jsonResult(decision.status, { message: decision.status === 401 ? 'Unauthorized' : 'Forbidden' });
+      return { ...denied, headers: { ...denied.headers, 'www-authenticate': decision.challenge } };
+    }
+    caller = decision;
+  }
   try {
-    const result = await route.handler(toEvent(req, url, route.routeKey, params!), lambdaContext());
+    const result = await route.handler(toEvent(req, url, route.routeKey, params!, caller), lambdaContext());
     if (result && typeof result === 'object' && 'statusCode' in result) return result as APIGatewayProxyStructuredResultV2;
     return jsonResult(200, result);
   } catch {
@@ -83,7 +97,18 @@ const safeDecode = (segment: string) => {
   }
 };
 
-function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+interface Caller {
+  claims: JWTPayload;
+  scopes: string[];
+}
+
+/** The claims as a payload-2.0 event carries them: every value a string. */
+const claimStrings = (claims: JWTPayload) =>
+  Object.fromEntries(
+    Object.entries(claims).map(([k, v]) => [k, typeof v === 'string' ? v : Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+  );
+
+function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>, caller?: Caller): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
@@ -111,6 +136,7 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameter
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
+      ...(caller ? { authorizer: { jwt: { claims: claimStrings(caller.claims), scopes: caller.scopes } } } : {}),
       routeKey,
       stage: '$default',
       time: now.toUTCString(),

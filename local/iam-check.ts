@@ -135,6 +135,13 @@ export function loadStage(template: Template, options: StageOptions): StageModel
 
   const roles = new Map<string, RoleModel>();
   for (const id of t.ofType('AWS::IAM::Role')) roles.set(id, roleModel(t, id, warnings));
+  // A managed policy the template attaches to nothing is for the people who use the stack (ApiTokenPolicy: the
+  // CLI's `token --stage`): a call recorded as its logical id is checked against that policy alone.
+  for (const id of t.ofType('AWS::IAM::ManagedPolicy')) {
+    if (['Roles', 'Users', 'Groups'].some((k) => rawProperty(t, id, [k]) !== undefined)) continue;
+    const policies = [{ name: String(tryEvaluate(t, rawProperty(t, id, ['ManagedPolicyName']) ?? id)), document: t.property(id, 'PolicyDocument') }];
+    roles.set(id, { logicalId: id, arn: `arn:aws:iam::${account}:user/${id}`, policies, grants: grantsOf(policies) });
+  }
 
   const secrets = new Map<string, string>();
   const encryptedBy = new Map<string, string>();
@@ -208,6 +215,11 @@ function roleModel(t: ResolvedTemplate, id: string, warnings: string[]): RoleMod
     const name = String(tryEvaluate(t, rawProperty(t, pid, ['PolicyName']) ?? rawProperty(t, pid, ['ManagedPolicyName']) ?? pid));
     policies.push({ name, document: t.property(pid, 'PolicyDocument') });
   }
+  return { logicalId: id, arn: t.getAtt(id, 'Arn'), policies, grants: grantsOf(policies) };
+}
+
+/** Every statement of the policies, as a grant. */
+function grantsOf(policies: RoleModel['policies']): Grant[] {
   const grants: Grant[] = [];
   for (const p of policies) {
     const statements = asArray((p.document as { Statement?: Json } | null)?.Statement);
@@ -222,7 +234,7 @@ function roleModel(t: ResolvedTemplate, id: string, warnings: string[]): RoleMod
       });
     });
   }
-  return { logicalId: id, arn: t.getAtt(id, 'Arn'), policies, grants };
+  return grants;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -257,6 +269,8 @@ export class StageTranslator {
       if (known === undefined) pairs.set(a, b);
       else if (known !== b) this.warnings.push(`${what}: ${a} is ${known} in ${to.stage} by an earlier mapping, not ${b}`);
     };
+    // The stack's own name, in ARNs of the stack itself (cloudformation:DescribeStacks).
+    add(from.template.ref('AWS::StackName'), to.template.ref('AWS::StackName'), 'AWS::StackName');
     const fromResources = from.template.template.Resources;
     for (const [id, resource] of Object.entries(fromResources)) {
       const other = to.template.template.Resources[id];

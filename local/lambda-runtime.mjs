@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Buffer } from 'node:buffer';
 
 const { LAMBDA_TASK_ROOT: root, _HANDLER: handlerSpec, AWS_LAMBDA_FUNCTION_NAME: functionName } = process.env;
 const dot = handlerSpec.lastIndexOf('.');
@@ -23,7 +24,7 @@ try {
   process.exit(1);
 }
 
-process.on('message', async ({ id, event, timeoutMs }) => {
+process.on('message', async ({ id, event, timeoutMs, responseLimitBytes }) => {
   const deadline = Date.now() + timeoutMs;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
@@ -37,7 +38,13 @@ process.on('message', async ({ id, event, timeoutMs }) => {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   try {
-    send({ id, result: (await handler(event, context)) ?? null });
+    const result = (await handler(event, context)) ?? null;
+    // Lambda measures the serialized response against the invocation payload quota (local/lambdas.ts).
+    if (Buffer.byteLength(JSON.stringify(result)) > responseLimitBytes) {
+      const message = `Response payload size exceeded maximum allowed payload size (${responseLimitBytes} bytes).`;
+      return send({ id, error: { name: 'Function.ResponseSizeTooLarge', message } });
+    }
+    send({ id, result });
   } catch (e) {
     send({ id, error: { name: e?.name ?? 'Error', message: e?.message ?? String(e), stack: e?.stack } });
   }

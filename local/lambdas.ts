@@ -13,6 +13,12 @@ export class LambdaInvocationError extends Error {
   }
 }
 
+/** The most a synchronous invocation may answer: 6 MB ("Lambda quotas": invocation payload, 6 MB each for request
+ *  and response), which Lambda enforces as 6,291,556 bytes of the serialized response, failing the invocation with
+ *  Function.ResponseSizeTooLarge "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+ *  (the error moto's Lambda reproduces too); API Gateway then answers 500. */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_556;
+
 interface Pending {
   child: ChildProcess;
   resolve(value: unknown): void;
@@ -40,6 +46,7 @@ export class LocalLambdas {
     /** What the local stack adds to a function's template environment: credentials, region, endpoints. */
     private readonly runtimeEnv: (fn: LambdaFunction) => Record<string, string>,
     private readonly log: (line: string) => void,
+    private readonly options: { responseLimitBytes?: number } = {},
   ) {}
 
   /** Starts every function's environment (cold start), failing with the import error of one that cannot load. */
@@ -70,7 +77,7 @@ export class LocalLambdas {
         reject(new LambdaInvocationError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds}.00 seconds`));
       }, timeoutMs);
       this.pending.set(id, { child: env.child, resolve, reject, timer });
-      env.child.send({ id, event, timeoutMs });
+      env.child.send({ id, event, timeoutMs, responseLimitBytes: this.options.responseLimitBytes ?? LAMBDA_RESPONSE_LIMIT_BYTES });
     });
   }
 

@@ -29,6 +29,10 @@ export const paths = {
   executorFailures: join(localDir, 'executor-on-failure.jsonl'),
   /** Events EventBridge could not deliver to a rule's target after its retries (the target's dead-letter queue). */
   eventDeadLetters: join(localDir, 'eventbridge-dead-letters.jsonl'),
+  /** The local issuer's signing key and client secrets (local/issuer.ts), kept so tokens survive a restart. */
+  issuer: join(localDir, 'issuer'),
+  /** For tools: the token endpoint and the rows and operations clients' credentials (secret: owner-only). */
+  apiClients: join(localDir, 'api-clients.json'),
   /** The privacy key the local secret holds, kept so pseudonyms survive a restart. */
   privacyKey: join(localDir, 'privacy-key'),
   /** Every AWS call of the stack's principals (LANDING_ETL_AWS_CALLS names another file). */
@@ -59,4 +63,6 @@ export interface StackInfo {
   runLogTable: string;
   stateMachineArn: string;
   notificationsFile: string;
+  /** Absent when the API is anonymous: the token endpoint and the file of the clients' credentials. */
+  auth?: { tokenEndpoint: string; clientsFile: string };
 }

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchStopJobRunCommand, GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { execFile } from 'node:child_process';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { invokeAsync } from './async-invoke';
@@ -13,7 +13,9 @@ import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployme
 import { startDynamo } from './dynamodb';
 import { SparkDrivers } from './glue/drivers';
 import { GlueModel, type GlueLimits } from './glue/model';
+import { httpRoutes } from './api-routes';
 import { startHttpApi } from './http-api';
+import { apiClients, startIssuer } from './issuer';
 import { folderObject, LandingWatcher, s3EventRecord, type S3Object } from './landing-watcher';
 import { LocalLambdas } from './lambdas';
 import { paths, repoRoot, type StackInfo } from './layout';
@@ -72,6 +74,9 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
 
     const moto = await startMoto({ account: LOCAL_ACCOUNT });
     stops.push(moto.stop);
+    // The issuer the template's JWT authorizer trusts (its Cognito user pool), standing in on this machine.
+    const issuer = await startIssuer(deployment, paths.issuer);
+    if (issuer) stops.push(issuer.stop);
     // What CloudFormation creates on AWS: the secrets (their ARNs end in a random suffix, so they are created first
     // and then resolved into the template) and, in API mode, the buckets and the uploaded Glue artifacts.
     const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret, privacyKey: names.privacyKeySecret }, db.url);
@@ -92,7 +97,15 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const awsApi = `http://127.0.0.1:${awsApiPort}`;
     let onLanded: (o: S3Object) => Promise<void> = async () => {};
     const gateway = await startAwsGateway({
-      backends: { s3: moto.endpoint, secretsmanager: moto.endpoint, dynamodb: dynamo.endpoint, states: awsApi, sns: awsApi, glue: awsApi },
+      backends: {
+        s3: moto.endpoint,
+        secretsmanager: moto.endpoint,
+        dynamodb: dynamo.endpoint,
+        states: awsApi,
+        sns: awsApi,
+        glue: awsApi,
+        ...(issuer ? { 'cognito-idp': issuer.endpoint } : {}),
+      },
       account: LOCAL_ACCOUNT,
       region: LOCAL_REGION,
       record: recorder.record,
@@ -188,7 +201,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const lambdas = new LocalLambdas(deployment.functions(), paths.lambdas, (fn) => ({
       ...principalEnv(fn.role, gateway.endpoint),
       ...localTlsEnv(fn.environment, caBundle),
-      // A Glue run's logs are its log file here (local/glue.ts), not CloudWatch streams.
+      // A Glue run's logs are its log file here (local/glue/drivers.ts), not CloudWatch streams.
       ...('GLUE_LOG_LINK' in fn.environment ? { GLUE_LOG_LINK: `file://${join(paths.glueLogs, '{jobName}-{runId}.log')}` } : {}),
       // The CLI reaches the local stack without --stage.
       ...('CLI_TARGET' in fn.environment ? { CLI_TARGET: '' } : {}),
@@ -197,7 +210,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // A test hook (the fault suite's extra contracts): the bundles otherwise read the contracts they ship with.
       ...(datasetsOverride ? { DATASETS_DIR: datasetsOverride } : {}),
-    }), log);
+    }), log, lambdaOptions(process.env));
     await lambdas.start();
     stops.push(() => lambdas.stop());
     invokeFunction = async (arn, payload) => {
@@ -231,12 +244,10 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(() => scheduler.stop());
 
     let ready = false;
-    const http = await startHttpApi(
-      deployment.routes().map((r) => ({ routeKey: r.routeKey, handler: lambdas.handler(r.functionLogicalId) })),
-      port,
-      () => ready,
-    );
+    const routes = httpRoutes(deployment.routes(), issuer, (fn) => lambdas.handler(fn));
+    const http = await startHttpApi(routes, port, () => ready);
     stops.push(http.stop);
+    if (issuer) await writeFile(paths.apiClients, `${JSON.stringify(apiClients(issuer), null, 2)}\n`, { mode: 0o600 });
 
     // S3 notifies the functions the landing bucket's NotificationConfiguration names, for the keys it filters.
     const notifications = deployment.landingNotifications();
@@ -274,6 +285,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
         runLogTable: names.runLogTable,
         stateMachineArn: names.stateMachineArn,
         notificationsFile: paths.notifications,
+        ...(issuer ? { auth: { tokenEndpoint: issuer.tokenEndpoint, clientsFile: paths.apiClients } } : {}),
       },
       stop: stopAll,
     };
@@ -305,6 +317,14 @@ function localGlueLimits(env: NodeJS.ProcessEnv): GlueLimits {
     minuteMs: 60_000,
     ...(queueTimeoutMs ? { queueTimeoutMs } : {}),
   };
+}
+
+/** LOCAL_LAMBDA_RESPONSE_LIMIT_BYTES, a smaller response limit than Lambda's for tests, checked. */
+function lambdaOptions(env: NodeJS.ProcessEnv): { responseLimitBytes?: number } {
+  const limit = env.LOCAL_LAMBDA_RESPONSE_LIMIT_BYTES;
+  if (limit === undefined || limit === '') return {};
+  if (!/^[1-9]\d*$/.test(limit)) throw new Error(`LOCAL_LAMBDA_RESPONSE_LIMIT_BYTES must be a positive number of bytes, got "${limit}"`);
+  return { responseLimitBytes: Number(limit) };
 }
 
 /** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { acquireLock, StackAlreadyRunning } from './lock';
 import { localDir, paths, repoRoot, type StackInfo } from './layout';
 import { startStack } from './stack';
-import { dropIntoLanding, followIngestion, landingUri, runLogFor } from './client';
+import { dropIntoLanding, followIngestion, landingUri, localApiToken, runLogFor } from './client';
 
 const log = (line: string) => console.log(`[local] ${line}`);
 
@@ -41,8 +41,7 @@ async function main() {
   await rename(`${paths.stackFile}.part`, paths.stackFile);
   console.log(`
 landing-etl local stack is up (data in ${localDir})
-  operator page  ${info.apiUrl}/   (datasets, ingestions, quality reports; live while a run runs)
-  API            ${info.apiUrl}   (GET /get?user=NAME, GET /ingestions, GET /health)
+${await apiLines(info)}
   landing zone   ${info.landingFolder}   (drop files under <dataset>/…, e.g. dailycheckin/2026-11-21/checkins.csv)
   PostgreSQL     ${info.databaseUrl}
   DynamoDB       ${info.dynamodbEndpoint}   (run log table ${info.runLogTable})
@@ -65,11 +64,29 @@ async function ingestSample(info: StackInfo) {
   const result = await followIngestion(runLog, { sourceUri: landingUri(info, key), since, print: log });
   if (result.status === 'SUCCEEDED') {
     await writeFile(paths.sampleMarker, `${result.ingestionId}\n`);
-    log(`sample loaded. Try:  curl '${info.apiUrl}/get?user=ana'`);
+    log(`sample loaded. Try:  ${curl(info, '/get?user=ana')}`);
   } else {
     log(`the sample did not load (${result.status}): ${result.reason ?? ''}`);
   }
 }
+
+/** How to reach the page and the API: with a token of each scope when the API is authenticated (the default). */
+async function apiLines(info: StackInfo): Promise<string> {
+  if (!info.auth) {
+    return `  operator page  ${info.apiUrl}/   (datasets, ingestions, quality reports; live while a run runs)
+  API            ${info.apiUrl}   (anonymous: GET /get?user=NAME, GET /ingestions, GET /health)`;
+  }
+  return `  operator page  ${info.apiUrl}/#token=${await localApiToken(info, 'operations')}
+                 (datasets, ingestions, quality reports; the token is good for 60 min, then open the address
+                 npx landing-etl token --scope operations --page prints)
+  API            ${info.apiUrl}   (GET /get?user=NAME with a token of the rows scope; GET /ingestions…, GET /datasets
+                 with one of the operations scope; GET /health)
+  a token        npx landing-etl token --scope rows|operations   (clients and token endpoint: ${info.auth.clientsFile})
+  query          ${curl(info, '/get?user=ana')}`;
+}
+
+const curl = (info: StackInfo, path: string) =>
+  info.auth ? `curl -H "Authorization: Bearer $(npx landing-etl token --scope rows)" '${info.apiUrl}${path}'` : `curl '${info.apiUrl}${path}'`;
 
 main().catch((e: Error) => {
   console.error(e instanceof StackAlreadyRunning ? `landing-etl: ${e.message}` : e);

@@ -254,6 +254,21 @@ export class ResolvedTemplate {
         const id = named('DBClusterIdentifier');
         return { ref: id, attributes: { 'Endpoint.Address': `${id}.cluster-local.${rg}.rds.amazonaws.com`, 'Endpoint.Port': '5432' } };
       }
+      case 'AWS::Cognito::UserPool': {
+        // Cognito names a pool <region>_<random>; the logical id stands for the random part, so the local issuer and
+        // the IAM check agree on it without an override.
+        const id = `${rg}_${logicalId}`;
+        return {
+          ref: id,
+          attributes: { Arn: `arn:aws:cognito-idp:${rg}:${a}:userpool/${id}`, ProviderName: `cognito-idp.${rg}.amazonaws.com/${id}`, ProviderURL: `https://cognito-idp.${rg}.amazonaws.com/${id}` },
+        };
+      }
+      case 'AWS::Cognito::UserPoolDomain':
+        return { ref: named('Domain'), attributes: {} };
+      case 'AWS::IAM::ManagedPolicy': {
+        const arn = `arn:aws:iam::${a}:policy/${named('ManagedPolicyName')}`;
+        return { ref: arn, attributes: { PolicyArn: arn } };
+      }
       case 'AWS::ApiGatewayV2::Api':
         return { ref: 'local', attributes: { ApiEndpoint: 'https://local.execute-api.amazonaws.com' } };
       default:

@@ -16,9 +16,6 @@ prod=(
   --param="dbSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:landing-etl-db-AbCdEf"
   --param="corsOrigins=https://app.example.com"
   --param="alertEmail=data-alerts@example.com"
-  --param="apiAuth=jwt"
-  --param="jwtIssuerUrl=https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
-  --param="jwtAudience=landing-etl-clients"
 )
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 stages=("$@")

@@ -12,13 +12,15 @@ export const EXIT = { pass: 0, fail: 1, usage: 2, error: 3 } as const;
 export const USAGE = `usage: scripts/smoke-aws.sh STAGE [--region REGION]
 
   Lands a 3-row dailycheckin file for a new synthetic user in the landing bucket of stack landing-etl-STAGE,
-  follows its ingestion (npx landing-etl runs/status --stage STAGE) and checks GET <HttpApiUrl>/get?user=<user>.
+  follows its ingestion (npx landing-etl runs/status --stage STAGE) and checks GET <HttpApiUrl>/get?user=<user>
+  with a token of the rows scope (npx landing-etl token --scope rows --stage STAGE).
   Prints PASS, or FAIL and what failed. Exit codes: 0 pass, 1 fail, 2 usage or stage not deployed, 3 could not run
   the check (aws CLI, credentials, upload, landing-etl CLI).
 
   SMOKE_TIMEOUT_SECONDS  how long to wait for the ingestion (default 1800)
   SMOKE_POLL_SECONDS     how often to look (default 10)
-  SMOKE_AUTHORIZATION    Authorization header for the API (apiAuth=jwt: "Bearer <token>")`;
+  SMOKE_AUTHORIZATION    Authorization header for GET /get instead ("Bearer <token>"; needed when the stage
+                         trusts an issuer of its own, jwtIssuerUrl)`;
 
 /** Every run lands a new version of this one object: its load replaces the rows the previous smoke run loaded, so
  *  what the smoke test leaves in the database is the last run's 3 rows, never more. */
@@ -185,6 +187,8 @@ export async function smoke(argv: string[], ports: Ports): Promise<number> {
     if (missing.length) throw new Stop(EXIT.error, `stack ${stackName} has no output ${missing.join(', ')}: is it a landing-etl deployment?`);
     const bucket = outputs.LandingBucketName!;
     const apiUrl = outputs.HttpApiUrl!;
+    // Before anything is landed: a stage the script cannot call leaves nothing behind.
+    const headers = await rowsAuthorization(stage, regionArgs, outputs, ports);
 
     // 2. Land the file.
     const file = smokeFile(ports.now(), ports.nonce());
@@ -231,8 +235,7 @@ export async function smoke(argv: string[], ports: Ports): Promise<number> {
 
     // 4. Read the rows back.
     const url = queryUrl(apiUrl, file.user);
-    const auth = ports.env.SMOKE_AUTHORIZATION;
-    const answer = summary.status === 'SUCCEEDED' ? await ports.get(url, auth ? { authorization: auth } : {}) : { status: 0, body: '' };
+    const answer = summary.status === 'SUCCEEDED' ? await ports.get(url, headers) : { status: 0, body: '' };
     const result = verdict(summary, { url, ...answer }, file.rows);
     if (!result.pass) return fail(ports, `${result.reason} (npx landing-etl status ${id} --stage ${stage})`);
     ports.out(
@@ -249,6 +252,28 @@ export async function smoke(argv: string[], ports: Ports): Promise<number> {
     }
     throw e;
   }
+}
+
+/** The headers GET /get needs on the stage, by what its outputs say of its authentication: SMOKE_AUTHORIZATION when
+ *  set; a token of its own user pool's rows client (apiAuth=jwt, the default); none when it is anonymous. */
+async function rowsAuthorization(
+  stage: string,
+  regionArgs: string[],
+  outputs: Record<string, string | undefined>,
+  ports: Ports,
+): Promise<Record<string, string>> {
+  const given = ports.env.SMOKE_AUTHORIZATION;
+  if (given) return { authorization: given };
+  if (outputs.ApiTokenEndpoint) {
+    const r = await ports.run('npx', ['landing-etl', 'token', '--scope', 'rows', '--stage', stage, ...regionArgs]);
+    if (r.code !== 0) throw new Stop(EXIT.error, `npx landing-etl token --scope rows --stage ${stage} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    return { authorization: `Bearer ${r.stdout.trim()}` };
+  }
+  if (outputs.ApiRowsScope) {
+    throw new Stop(EXIT.error, `stage ${stage} trusts the issuer it was given (jwtIssuerUrl): set SMOKE_AUTHORIZATION="Bearer <a token of scope ${outputs.ApiRowsScope}>"`);
+  }
+  if (outputs.ApiRowsPolicyArn) throw new Stop(EXIT.error, `stage ${stage} takes SigV4-signed requests (apiAuth=iam), which this script does not send`);
+  return {};
 }
 
 function fail(ports: Ports, reason: string): number {

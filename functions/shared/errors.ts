@@ -59,6 +59,11 @@ export class BadRequestError extends Error {
   }
 }
 
+/** The caller may not have what it asks for (its token does not name the user it asks about): 403. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
 /** What an HTTP request asks for does not exist: 404. */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';

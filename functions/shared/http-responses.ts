@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { BadRequestError, DatabaseUnavailableError, NotFoundError } from './errors';
+import { BadRequestError, DatabaseUnavailableError, ForbiddenError, NotFoundError } from './errors';
 
 /** Seconds a client should wait before retrying when the database is unavailable. */
 const RETRY_AFTER_SECONDS = 5;
@@ -18,7 +18,8 @@ export const jsonResponse = (
 
 const errorBody = (error: string, message: string) => JSON.stringify({ error, message });
 
-/** middy error mapping of the HTTP handlers: 400 with the validation problem, 404 for what does not exist, 503 +
+/** middy error mapping of the HTTP handlers: 400 with the validation problem, 403 for what the caller may not read,
+ *  404 for what does not exist, 503 +
  *  Retry-After when the database cannot answer (logged with the cause), 500 otherwise. Only 4xx bodies carry
  *  details; nothing internal ever reaches a client. */
 export function errorResponses(
@@ -29,6 +30,8 @@ export function errorResponses(
       const error = request.error;
       if (error instanceof BadRequestError) {
         request.response = jsonResponse(400, errorBody(error.code, error.message));
+      } else if (error instanceof ForbiddenError) {
+        request.response = jsonResponse(403, errorBody('forbidden', error.message));
       } else if (error instanceof NotFoundError) {
         request.response = jsonResponse(404, errorBody('not_found', error.message));
       } else if (error instanceof DatabaseUnavailableError) {

@@ -8,6 +8,7 @@ import { land, waitForIngestion } from '../support/landing';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { publishedAtLeast } from '../support/notifications';
 import { overdueDatasets } from '../support/overdue-datasets';
+import { apiToken, pageUrl } from '../support/api';
 
 /** The operator page as a person sees it, in Debian's Chromium: a stack that loaded its sample, a file that fails the
  *  quality gate at test, and a good file followed live to SUCCEEDED. Screenshots go to .local/screenshots/. */
@@ -48,8 +49,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** Opens a view with an operations token in the address, as `landing-etl token --page` prints it. */
 async function open(page: Page, hash: string): Promise<void> {
-  await page.goto(`${stack.info.apiUrl}/${hash}`);
+  await page.goto(await pageUrl(stack.info, hash));
   await page.waitForSelector('main[data-ready]');
 }
 
@@ -151,4 +153,26 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   await expect(dataset.locator('[data-freshness]').textContent()).resolves.toBe('late');
   await expect(dataset.locator('[data-field="freshness"]').textContent()).resolves.toMatch(new RegExp(`^arrived late for ${due} \\((\\d+ (min|h|days)[ \\d\\w]*) late\\)`));
   expect(errors).toEqual([]);
+});
+
+test('without a token the API takes the page says how to get one; a token in the address leaves it for the tab', async () => {
+  const page = await context.newPage();
+  const tokenProblem = async (url: string) => {
+    await page.goto(url);
+    await page.waitForSelector('main[data-ready]');
+    return page.locator('[data-token]').getAttribute('data-token');
+  };
+  await expect(tokenProblem(`${stack.info.apiUrl}/#/datasets`)).resolves.toBe('missing');
+  await expect(page.locator('[data-field="token-command"]').textContent()).resolves.toBe('npx landing-etl token --scope operations --page');
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await page.goto(await pageUrl(stack.info, '#/ingestions?dataset=dailycheckin'));
+  await page.waitForSelector('main[data-ready="ingestions"] tbody tr');
+  expect(await page.evaluate(() => [location.hash, sessionStorage.getItem('landing-etl.token')])).toEqual([
+    '#/ingestions?dataset=dailycheckin',
+    await apiToken(stack.info, 'operations'),
+  ]);
+  await expect(tokenProblem(`${stack.info.apiUrl}/#/datasets?token=${await apiToken(stack.info, 'rows')}`)).resolves.toBe('scope');
+  await expect(tokenProblem(`${stack.info.apiUrl}/#token=not.a.token`)).resolves.toBe('refused');
+  await page.close();
 });

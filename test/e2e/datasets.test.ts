@@ -7,6 +7,7 @@ import type { RunLog } from '../../functions/shared/run-log';
 import { runLogFor } from '../../local/client';
 import { land, waitForIngestion } from '../support/landing';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
+import { apiJson } from '../support/api';
 
 jest.setTimeout(600_000);
 
@@ -66,7 +67,7 @@ test('two datasets from different domains land side by side and each loads into 
   ]);
 
   // The check-ins of the same day are served as they always were.
-  const served = (await (await fetch(`${stack.info.apiUrl}/get?user=cafe-owner`)).json()) as { response: unknown[] };
+  const served = (await apiJson<{ response: unknown[] }>(stack.info, '/get?user=cafe-owner')).body;
   expect(served.response).toEqual([
     { user: 'cafe-owner', project: 'gemini', hours: 1, timestamp: '2021-08-25T10:00:00.000000Z' },
     { user: 'cafe-owner', project: 'apollo', hours: 2, timestamp: '2021-08-25T09:00:00.000000Z' },
@@ -77,7 +78,7 @@ test('two datasets from different domains land side by side and each loads into 
   expect(runs.code).toBe(0);
   expect(runs.stdout).toContain(cafeRun.ingestionId);
   expect(runs.stdout).toContain(checkinRun.ingestionId);
-  const listed = (await (await fetch(`${stack.info.apiUrl}/ingestions?dataset=cafe_transactions`)).json()) as { items: Array<{ ingestionId: string }> };
+  const listed = (await apiJson<{ items: Array<{ ingestionId: string }> }>(stack.info, '/ingestions?dataset=cafe_transactions')).body;
   expect(listed.items.map((i) => i.ingestionId)).toEqual([cafeRun.ingestionId]);
 });
 

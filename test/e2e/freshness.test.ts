@@ -12,6 +12,7 @@ import { land, waitForIngestion } from '../support/landing';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { published, publishedAtLeast, type Published } from '../support/notifications';
 import { overdueDatasets } from '../support/overdue-datasets';
+import { apiJson } from '../support/api';
 
 /** The packaged freshness checker run by the local stack's scheduler against its run log and SNS, the executor closing
  *  what it found, and what the API, the CLI and the metrics say of it. */
@@ -72,7 +73,7 @@ test("the scheduled checker records the day's missing file once and alerts once;
   expect((await publishedAtLeast(stack.info, 2, ofTheDay)).map((a) => a.event)).toEqual(['FILE_MISSING', 'FILE_ARRIVED_LATE']);
 
   // GET /datasets and `landing-etl datasets` say the same.
-  const view = (await (await fetch(`${stack.info.apiUrl}/datasets`)).json()) as DatasetsView;
+  const view = (await apiJson<DatasetsView>(stack.info, '/datasets')).body;
   expect(view.datasets.find((d) => d.name === 'dailycheckin')!.freshness).toMatchObject({ status: 'late', businessDate, lateByMinutes: lateBy });
   // The CLI reads the contracts where the user keeps them (DATASETS_DIR, else datasets/): here, the overdue copy.
   const shown = await cli(stack.dir, ['datasets'], { DATASETS_DIR: datasets.dir });

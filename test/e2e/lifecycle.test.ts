@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { runLogFor } from '../../local/client';
 import { land, waitForIngestion } from '../support/landing';
 import { newStackDir, spawnStack, startLocalStack } from '../support/local-stack';
+import type { StackInfo } from '../../local/layout';
+import { apiJson } from '../support/api';
 
 jest.setTimeout(300_000);
 
 test('one stack per data folder, and the data survives a restart that announces no landed file again', async () => {
   const dir = newStackDir();
   const first = await startLocalStack({ dir });
-  const rows = async (apiUrl: string) => ((await (await fetch(`${apiUrl}/get?user=ana`)).json()) as { response: unknown[] }).response;
-  const before = await rows(first.info.apiUrl);
+  const rows = async (info: StackInfo) => (await apiJson<{ response: unknown[] }>(info, '/get?user=ana')).body.response;
+  const before = await rows(first.info);
   expect(before).toHaveLength(2);
 
   const second = spawnStack(dir);
@@ -20,13 +22,13 @@ test('one stack per data folder, and the data survives a restart that announces 
   const secondExit = await new Promise<number | null>((resolve) => second.once('exit', resolve));
   expect(secondExit).toBe(1);
   expect(stderr).toMatch(/the local stack is already running \(pid \d+/);
-  expect(await rows(first.info.apiUrl)).toEqual(before); // the running stack is untouched
+  expect(await rows(first.info)).toEqual(before); // the running stack is untouched
 
   expect(await first.stop()).toBe(0);
   const restarted = await startLocalStack({ dir, waitForSample: false });
   try {
     expect(restarted.output()).not.toContain('first start');
-    expect(await rows(restarted.info.apiUrl)).toEqual(before);
+    expect(await rows(restarted.info)).toEqual(before);
     // Files landed after the restart are announced after every file that was there at start would have been: the
     // second probe is first seen by a scan that starts after the one that announced the first (scans take turns), so
     // once its ingestion is recorded the sample's would carry a duplicate had the restart announced it again.

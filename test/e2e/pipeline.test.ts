@@ -8,6 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { waitForIngestion } from '../support/landing';
 import { publishedAtLeast } from '../support/notifications';
+import { apiFetch, apiJson, type Scope } from '../support/api';
 
 jest.setTimeout(300_000);
 
@@ -25,10 +26,7 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-const get = async (query: string) => {
-  const res = await fetch(`${stack.info.apiUrl}/get?${query}`);
-  return { status: res.status, body: (await res.json()) as { response?: Array<Record<string, unknown>>; error?: string } };
-};
+const get = (query: string) => apiJson<{ response?: Array<Record<string, unknown>>; error?: string }>(stack.info, `/get?${query}`);
 
 test('the first start loads the bundled sample and serves it over HTTP', async () => {
   expect(stack.output()).toContain('sample loaded');
@@ -38,6 +36,36 @@ test('the first start loads the bundled sample and serves it over HTTP', async (
     { user: 'boris', project: 'gemini', hours: 7.25, timestamp: '2019-09-26T00:00:00.000000Z' },
     { user: 'boris', project: 'gemini', hours: 1, timestamp: '2018-11-27T09:00:00.000000Z' },
   ]);
+});
+
+test('every route needs a token of its own scope: 401 without one, 403 with the other scope\'s, 200 with its own', async () => {
+  const sample = (await runLog.forObject(`s3://${stack.info.landingBucket}/dailycheckin/2018-11-26/sample.csv`, { limit: 1 }))[0]!;
+  const routes: Array<[string, Scope]> = [
+    ['/get?user=ana', 'rows'],
+    ['/ingestions?dataset=dailycheckin', 'operations'],
+    [`/ingestions/${sample.ingestionId}`, 'operations'],
+    [`/ingestions/${sample.ingestionId}/report`, 'operations'],
+    ['/datasets', 'operations'],
+  ];
+  for (const [path, scope] of routes) {
+    const other: Scope = scope === 'rows' ? 'operations' : 'rows';
+    const [none, wrong, own] = [await apiFetch(stack.info, path, { scope: null }), await apiFetch(stack.info, path, { scope: other }), await apiFetch(stack.info, path, { scope })];
+    expect({ path, none: [none.status, await none.text()], wrong: [wrong.status, await wrong.text()], own: own.status }).toEqual({
+      path,
+      none: [401, '{"message":"Unauthorized"}'],
+      wrong: [403, '{"message":"Forbidden"}'],
+      own: 200,
+    });
+  }
+  expect((await apiFetch(stack.info, '/', { scope: null })).status).toBe(200);
+
+  // What a newcomer is told: the page with a token, and how to get one; the CLI prints one that works.
+  expect(stack.output()).toMatch(new RegExp(`operator page  ${stack.info.apiUrl}/#token=\\S+`));
+  expect(stack.output()).toContain(`curl -H "Authorization: Bearer $(npx landing-etl token --scope rows)" '${stack.info.apiUrl}/get?user=ana'`);
+  const token = await cli(stack.dir, ['token', '--scope', 'rows']);
+  expect(token.code).toBe(0);
+  const rows = await fetch(`${stack.info.apiUrl}/get?user=boris`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+  expect(rows.status).toBe(200);
 });
 
 test('a dropped file flows through transform, test and load, recorded stage by stage', async () => {
@@ -81,17 +109,17 @@ test('a dropped file flows through transform, test and load, recorded stage by s
   expect(record!.stages[2]!.metrics).toMatchObject({ rowsOut: 3 });
 
   // The same record over HTTP, by id and by source object.
-  const byId = (await (await fetch(`${stack.info.apiUrl}/ingestions/${id}`)).json()) as { summary: { status: string }; stages: unknown[] };
+  const byId = (await apiJson<{ summary: { status: string }; stages: unknown[] }>(stack.info, `/ingestions/${id}`)).body;
   expect(byId.summary.status).toBe('SUCCEEDED');
   expect(byId.stages).toHaveLength(3);
   const object = encodeURIComponent(record!.summary.sourceUri);
-  const byObject = (await (await fetch(`${stack.info.apiUrl}/ingestions?object=${object}`)).json()) as { items: Array<{ ingestionId: string }> };
+  const byObject = (await apiJson<{ items: Array<{ ingestionId: string }> }>(stack.info, `/ingestions?object=${object}`)).body;
   expect(byObject.items.map((i) => i.ingestionId)).toEqual([id]);
-  const byDataset = (await (await fetch(`${stack.info.apiUrl}/ingestions?dataset=dailycheckin&limit=100`)).json()) as { items: Array<{ ingestionId: string }> };
+  const byDataset = (await apiJson<{ items: Array<{ ingestionId: string }> }>(stack.info, '/ingestions?dataset=dailycheckin&limit=100')).body;
   expect(byDataset.items.map((i) => i.ingestionId)).toContain(id);
 
   // Its quality report, read by the ingestions function from the data bucket through the S3 API.
-  const report = await fetch(`${stack.info.apiUrl}/ingestions/${id}/report`);
+  const report = await apiFetch(stack.info, `/ingestions/${id}/report`);
   expect(report.status).toBe(200);
   const staging = `s3://${stack.info.dataBucket}/staging/dailycheckin/${id}/attempt-1`;
   expect(await report.json()).toMatchObject({

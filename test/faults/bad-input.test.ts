@@ -9,6 +9,7 @@ import { land, waitForIngestion } from '../support/landing';
 import { runLogFor } from '../../local/client';
 import { startLocalStack, type RunningStack } from '../support/local-stack';
 import { CASES, type BadInputCase } from './bad-input-cases';
+import { apiFetch } from '../support/api';
 
 jest.setTimeout(900_000);
 
@@ -74,7 +75,7 @@ test(`every kind of bad input (${CASES.length} cases) ends as expected and leave
       }
     }
     for (const user of c.users ?? []) {
-      const res = await fetch(`${stack.info.apiUrl}/get?user=${encodeURIComponent(user)}`);
+      const res = await apiFetch(stack.info, `/get?user=${encodeURIComponent(user)}`);
       const body = (await res.json()) as { response: Array<{ user: string }> };
       if (res.status !== 200 || body.response.length === 0 || body.response.some((r) => r.user !== user)) {
         failures.push(`${c.name}: GET /get?user=${user} → ${res.status} ${JSON.stringify(body).slice(0, 200)}`);

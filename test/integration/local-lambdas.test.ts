@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LambdaFunction } from '../../local/deployment';
-import { LocalLambdas } from '../../local/lambdas';
+import { startHttpApi, type HttpHandler } from '../../local/http-api';
+import { LAMBDA_RESPONSE_LIMIT_BYTES, LocalLambdas } from '../../local/lambdas';
 
 /** The local Lambda runtime on hand-made packages: what the nodejs22.x runtime does with an .mjs handler. */
 
@@ -69,6 +70,36 @@ test('a handler error reaches the caller with its name; a handler past its timeo
   try {
     await expect(lambdas.invoke(fn, {})).rejects.toMatchObject({ name: 'LandedObjectsFailedError', message: 'no' });
     await expect(lambdas.invoke(fn, { wait: true })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+  } finally {
+    await lambdas.stop();
+  }
+});
+
+test('a response over Lambda\'s 6 MB is Function.ResponseSizeTooLarge, which the HTTP API answers with a 500', async () => {
+  // The payload Lambda measures is the serialized response: a string of n characters is n + 2 bytes of JSON.
+  const fn = packaged('large', `export const handler = async (event) => 'x'.repeat(event.n);`);
+  const lambdas = new LocalLambdas([fn], dir, () => ({}), () => {});
+  const api = await startHttpApi([{ routeKey: 'GET /large', handler: (() => lambdas.invoke(fn, { n: LAMBDA_RESPONSE_LIMIT_BYTES })) as HttpHandler }], 0, () => true);
+  try {
+    expect(LAMBDA_RESPONSE_LIMIT_BYTES).toBe(6_291_556);
+    expect(await lambdas.invoke(fn, { n: LAMBDA_RESPONSE_LIMIT_BYTES - 2 })).toHaveLength(LAMBDA_RESPONSE_LIMIT_BYTES - 2);
+    await expect(lambdas.invoke(fn, { n: LAMBDA_RESPONSE_LIMIT_BYTES - 1 })).rejects.toMatchObject({
+      name: 'Function.ResponseSizeTooLarge',
+      message: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+    });
+    const res = await fetch(`${api.url}/large`);
+    expect([res.status, await res.text()]).toEqual([500, '{"message":"Internal Server Error"}']);
+  } finally {
+    await api.stop();
+    await lambdas.stop();
+  }
+});
+
+test('a smaller response limit, for tests, is enforced the same way', async () => {
+  const fn = packaged('small', `export const handler = async () => ({ body: 'x'.repeat(100) });`);
+  const lambdas = new LocalLambdas([fn], dir, () => ({}), () => {}, { responseLimitBytes: 50 });
+  try {
+    await expect(lambdas.invoke(fn, {})).rejects.toMatchObject({ name: 'Function.ResponseSizeTooLarge', message: expect.stringContaining('(50 bytes)') });
   } finally {
     await lambdas.stop();
   }

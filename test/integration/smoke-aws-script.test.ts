@@ -22,7 +22,7 @@ if [ "$1 $2" = "cloudformation describe-stacks" ]; then
   if [ -n "\${FAKE_NO_STACK:-}" ]; then
     echo "An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id $4 does not exist" >&2; exit 254
   fi
-  printf '{"Stacks":[{"StackName":"%s","Outputs":[{"OutputKey":"RunLogTableName","OutputValue":"landing-etl-dev-runlog"},{"OutputKey":"LandingBucketName","OutputValue":"${LANDING}"},{"OutputKey":"HttpApiUrl","OutputValue":"%s"}]}]}\\n' "$4" "$FAKE_API_URL"
+  printf '{"Stacks":[{"StackName":"%s","Outputs":[{"OutputKey":"RunLogTableName","OutputValue":"landing-etl-dev-runlog"},{"OutputKey":"LandingBucketName","OutputValue":"${LANDING}"},{"OutputKey":"HttpApiUrl","OutputValue":"%s"},{"OutputKey":"ApiTokenEndpoint","OutputValue":"https://landing-etl-dev-123456789012.auth.eu-west-1.amazoncognito.com/oauth2/token"}]}]}\\n' "$4" "$FAKE_API_URL"
   exit 0
 fi
 if [ "$1 $2" = "s3api put-object" ]; then
@@ -38,6 +38,9 @@ const FAKE_NPX = `#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_DIR/npx.calls"
 [ "$1" = landing-etl ] || { echo "fake npx: unexpected $*" >&2; exit 99; }
 case "$2" in
+  token)
+    if [ -n "\${FAKE_NO_TOKEN:-}" ]; then echo "landing-etl: cognito-idp:DescribeUserPoolClient: AccessDeniedException" >&2; exit 1; fi
+    echo "fake-rows-token" ;;
   runs)
     if [ -n "\${FAKE_NEVER_RECORDED:-}" ]; then echo '{"items":[],"nextCursor":null}'; exit 0; fi
     echo '{"items":[{"ingestionId":"dailycheckin-20261121-new","sourceVersion":"${VERSION}","status":"RECEIVED"},{"ingestionId":"dailycheckin-20261120-old","sourceVersion":"v-smoke-1","status":"SUCCEEDED"}],"nextCursor":null}' ;;
@@ -78,6 +81,8 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     api.requests.push(req.url ?? '');
     const url = new URL(req.url ?? '/', 'http://x');
+    // As the stage's JWT authorizer: GET /get takes a token of the rows scope only.
+    if (req.headers.authorization !== 'Bearer fake-rows-token') return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"Unauthorized"}');
     if (api.mode === '503') return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"service_unavailable","message":"try again"}');
     const rows = rowsOfUpload(url.searchParams.get('user') ?? '');
     const served = api.mode === 'missing-row' ? rows.slice(1) : rows;
@@ -145,10 +150,14 @@ test('lands the file under the dedicated key, follows that version\'s ingestion 
   expect(csv.slice(1).every((l) => l.startsWith(`${user},`))).toBe(true);
   expect(lines).toContain(`landed s3://${LANDING}/dailycheckin/smoke/landing-etl-smoke.csv (version ${VERSION}) for user ${user}`);
 
-  // Followed with the landing-etl CLI on the stage, by the uploaded version; then the API for that user.
+  // A rows token of the stage first, then followed with the landing-etl CLI, by the uploaded version; then the API
+  // for that user, with the token.
   const object = `s3://${LANDING}/dailycheckin/smoke/landing-etl-smoke.csv`;
-  expect(calls('npx')[0]).toBe(`landing-etl runs --object ${object} --limit 20 --stage dev --region eu-west-1 --json`);
-  expect(calls('npx').slice(1)).toEqual(Array(3).fill('landing-etl status dailycheckin-20261121-new --stage dev --region eu-west-1 --json'));
+  expect(calls('npx').slice(0, 2)).toEqual([
+    'landing-etl token --scope rows --stage dev --region eu-west-1',
+    `landing-etl runs --object ${object} --limit 20 --stage dev --region eu-west-1 --json`,
+  ]);
+  expect(calls('npx').slice(2)).toEqual(Array(3).fill('landing-etl status dailycheckin-20261121-new --stage dev --region eu-west-1 --json'));
   expect(lines.filter((l) => /^ingestion dailycheckin-20261121-new: (RUNNING at transform|SUCCEEDED at load) \(\d+s\)$/.test(l))).toHaveLength(2);
   expect(api.requests).toEqual([`/get?user=${user}`]);
   expect(lines.join('\n')).toContain(`left on stage dev: the 3 rows of user ${user} loaded from ${object} (the next smoke run's replace them)`);
@@ -176,6 +185,21 @@ test('fails when the API misses a row or answers an error', async () => {
   expect(down.lines.at(-1)).toContain('answered HTTP 503: {"error":"service_unavailable","message":"try again"}');
 });
 
+test('without a token for the API it exits 3 before landing anything; SMOKE_AUTHORIZATION is sent instead when set', async () => {
+  const denied = await smoke(['dev'], { FAKE_NO_TOKEN: '1' });
+  expect(denied.code).toBe(3);
+  expect(denied.lines.at(-1)).toBe(
+    'FAIL: could not run the smoke test: npx landing-etl token --scope rows --stage dev failed (exit 1): landing-etl: cognito-idp:DescribeUserPoolClient: AccessDeniedException',
+  );
+  expect(calls('aws').filter((c) => c.startsWith('s3api'))).toEqual([]);
+
+  const asked = calls('npx').length;
+  const wrong = await smoke(['dev'], { SMOKE_AUTHORIZATION: 'Bearer expired' });
+  expect(wrong.code).toBe(1);
+  expect(wrong.lines.at(-1)).toContain('answered HTTP 401: {"message":"Unauthorized"}');
+  expect(calls('npx').slice(asked).filter((c) => c.includes(' token '))).toEqual([]);
+});
+
 test('fails when the upload never reaches the run log, and exits 3 when it cannot upload at all', async () => {
   const silent = await smoke(['dev'], { FAKE_NEVER_RECORDED: '1', SMOKE_TIMEOUT_SECONDS: '0.3' });
   expect(silent.code).toBe(1);
@@ -187,5 +211,5 @@ test('fails when the upload never reaches the run log, and exits 3 when it canno
   expect(denied.lines.at(-1)).toBe(
     `FAIL: could not run the smoke test: upload to s3://${LANDING}/dailycheckin/smoke/landing-etl-smoke.csv failed: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied`,
   );
-  expect(calls('npx')).toHaveLength(followed); // it follows no run it did not land
+  expect(calls('npx').slice(followed)).toEqual(['landing-etl token --scope rows --stage dev']); // it follows no run it did not land
 });

@@ -159,6 +159,23 @@ describe.each(STAGES)('the %s package', (stage) => {
     expect(response.headers['Access-Control-Allow-Origin']).toBe(variables.CORS_ORIGINS ? 'https://app.example.com' : undefined);
   });
 
+  test('the query function serves any user by default and, with ROWS_ACCESS=own, only the user the token names (403 otherwise)', async () => {
+    expect(deployments[stage]!.functions().find((f) => f.logicalId === 'QueryLambdaFunction')!.environment).toMatchObject({
+      ROWS_ACCESS: 'any',
+      ROWS_USER_CLAIM: 'username',
+    });
+    const asCaller = (claims: Record<string, string>, user: string) => {
+      const event = httpEvent('GET /get', '/get', { user });
+      return { ...event, requestContext: { ...event.requestContext, authorizer: { jwt: { claims, scopes: ['landing-etl/rows'] } } } };
+    };
+    const { result } = await invoke(stage, 'QueryLambdaFunction', asCaller({ username: 'ana' }, 'boris'), { ROWS_ACCESS: 'own' });
+    const response = httpResult.parse(result);
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body)).toEqual({ error: 'forbidden', message: expect.stringContaining('claim "username"') });
+    const noUser = httpResult.parse((await invoke(stage, 'QueryLambdaFunction', asCaller({ client_id: 'app' }, 'ana'), { ROWS_ACCESS: 'own' })).result);
+    expect(noUser.statusCode).toBe(403);
+  });
+
   test('the executor loads with the quality mode the template gives it (empty: each contract its own) or hard', async () => {
     expect(deployments[stage]!.functions().find((f) => f.logicalId === 'ExecutorLambdaFunction')!.environment.QUALITY_MODE).toBe('');
     const event = { Records: [] };

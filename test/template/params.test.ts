@@ -21,18 +21,77 @@ test('packaging prod without its network and database parameters fails naming ev
   expect(output).not.toContain('Service packaged');
 });
 
-test('packaging rejects an unknown API auth mode and a JWT authorizer without its issuer and audience', () => {
-  const network = ['--param=subnetIds=subnet-0123456789abcdef0', '--param=securityGroupId=sg-0123456789abcdef0', '--param=glueAvailabilityZone=us-east-1a', '--param=vpcId=vpc-0123456789abcdef0'];
-  const unknown = slsPackage(['--stage', 'dev', ...network, '--param=apiAuth=basic']);
-  expect(unknown.status).not.toBe(0);
-  expect(unknown.output).toContain('parameter apiAuth must be one of none, jwt, iam (got "basic")');
-  const jwt = slsPackage(['--stage', 'dev', ...network, '--param=apiAuth=jwt']);
-  expect(jwt.status).not.toBe(0);
-  expect(jwt.output).toContain('missing required parameters jwtIssuerUrl, jwtAudience (the JWT authorizer (apiAuth=jwt))');
+const NETWORK = ['--param=subnetIds=subnet-0123456789abcdef0', '--param=securityGroupId=sg-0123456789abcdef0', '--param=glueAvailabilityZone=us-east-1a'];
+const PROD = [...NETWORK, '--param=dbHost=db.example.com', '--param=dbSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'];
+const DEV = [...NETWORK, '--param=vpcId=vpc-0123456789abcdef0'];
+
+type Packaged = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>; Outputs: Record<string, unknown> };
+const template = (dir: string) => JSON.parse(readFileSync(`${dir}/cloudformation-template-update-stack.json`, 'utf8')) as Packaged;
+const ofType = (t: Packaged, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+const routeAuth = (t: Packaged): Record<string, [unknown, unknown]> =>
+  Object.fromEntries(ofType(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => [String(r.Properties.RouteKey), [r.Properties.AuthorizationType, r.Properties.AuthorizationScopes]]));
+
+describe('authentication modes', () => {
+  test('an unknown mode, or a given issuer without its audiences, stops packaging naming the parameter', () => {
+    const unknown = slsPackage(['--stage', 'dev', ...DEV, '--param=apiAuth=basic']);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.output).toContain('parameter apiAuth must be one of none, jwt, iam (got "basic")');
+    const oidc = slsPackage(['--stage', 'dev', ...DEV, '--param=jwtIssuerUrl=https://login.example.com']);
+    expect(oidc.status).not.toBe(0);
+    expect(oidc.output).toContain('missing required parameter jwtAudience');
+  });
+
+  test('an anonymous prod stage is refused unless allowAnonymousApi says so too; then no route has an authorizer', () => {
+    const refused = slsPackage(['--stage', 'prod', ...PROD, '--param=apiAuth=none']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toMatch(/parameter apiAuth=none leaves every route of stage "prod" open .* set allowAnonymousApi=true/);
+    expect(refused.output).not.toContain('Service packaged');
+    const dir = '.build/package/anonymous';
+    const allowed = slsPackage(['--stage', 'prod', ...PROD, '--param=apiAuth=none', '--param=allowAnonymousApi=true'], dir);
+    expect(allowed.output).toContain('Service packaged');
+    const t = template(dir);
+    expect(Object.values(routeAuth(t)).every(([type]) => type === undefined)).toBe(true);
+    expect(ofType(t, 'AWS::ApiGatewayV2::Authorizer').concat(ofType(t, 'AWS::Cognito::UserPool'))).toEqual([]);
+  });
+
+  test('apiAuth=iam signs the data routes and creates a rows and an operations policy allowing exactly their routes', () => {
+    const dir = '.build/package/iam';
+    expect(slsPackage(['--stage', 'dev', ...DEV, '--param=apiAuth=iam'], dir).output).toContain('Service packaged');
+    const t = template(dir);
+    expect(routeAuth(t)).toEqual({
+      'GET /': [undefined, undefined],
+      'GET /assets/{file}': [undefined, undefined],
+      'GET /get': ['AWS_IAM', undefined],
+      'GET /ingestions': ['AWS_IAM', undefined],
+      'GET /ingestions/{id}': ['AWS_IAM', undefined],
+      'GET /ingestions/{id}/report': ['AWS_IAM', undefined],
+      'GET /datasets': ['AWS_IAM', undefined],
+    });
+    const invokes = (id: string) => {
+      const [statement] = (t.Resources[id]!.Properties.PolicyDocument as { Statement: Array<{ Action: string; Resource: unknown }> }).Statement;
+      expect(statement!.Action).toBe('execute-api:Invoke');
+      return [statement!.Resource].flat().map((r) => (r as { 'Fn::Sub': string })['Fn::Sub'].split('${HttpApi}/')[1]);
+    };
+    expect(invokes('ApiRowsPolicy')).toEqual(['*/GET/get']);
+    expect(invokes('ApiOperationsPolicy')).toEqual(['*/GET/ingestions', '*/GET/ingestions/*', '*/GET/datasets']);
+    expect(ofType(t, 'AWS::Cognito::UserPool')).toEqual([]);
+  });
+
+  test('a given OIDC issuer is trusted with its audiences and scope names, and no user pool is created', () => {
+    const dir = '.build/package/oidc';
+    const args = ['--param=jwtIssuerUrl=https://login.example.com/', '--param=jwtAudience=app-1,app-2', '--param=jwtRowsScope=api://rows', '--param=jwtOperationsScope=api://ops'];
+    expect(slsPackage(['--stage', 'dev', ...DEV, ...args], dir).output).toContain('Service packaged');
+    const t = template(dir);
+    expect(t.Resources.HttpApiAuthorizerJwt?.Properties.JwtConfiguration).toEqual({ Issuer: 'https://login.example.com/', Audience: ['app-1', 'app-2'] });
+    expect(routeAuth(t)['GET /get']).toEqual(['JWT', ['api://rows']]);
+    expect(routeAuth(t)['GET /datasets']).toEqual(['JWT', ['api://ops']]);
+    expect(ofType(t, 'AWS::Cognito::UserPool')).toEqual([]);
+    expect(t.Outputs).toMatchObject({ ApiRowsScope: { Value: 'api://rows' }, ApiOperationsScope: { Value: 'api://ops' } });
+  });
 });
 
 describe('reserved concurrency', () => {
-  const network = ['--param=subnetIds=subnet-0123456789abcdef0', '--param=securityGroupId=sg-0123456789abcdef0', '--param=glueAvailabilityZone=us-east-1a', '--param=vpcId=vpc-0123456789abcdef0'];
+  const network = DEV;
 
   test('set by its parameters, each function reserves exactly that many executions (0 included)', () => {
     const dir = '.build/package/reserved';

@@ -129,6 +129,19 @@ const cases: Array<[string, string, AwsRequest, Permission[]]> = [
   ['GetSecretValue by ARN', 'secretsmanager', json('secretsmanager.GetSecretValue', { SecretId: SECRET_ARN }), pairs(['secretsmanager:GetSecretValue', SECRET_ARN])],
   ['GetSecretValue by name', 'secretsmanager', json('secretsmanager.GetSecretValue', { SecretId: 'db' }), pairs(['secretsmanager:GetSecretValue', SECRET_ARN])],
 
+  [
+    'DescribeUserPoolClient',
+    'cognito-idp',
+    json('AWSCognitoIdentityProviderService.DescribeUserPoolClient', { UserPoolId: 'us-east-1_Pool', ClientId: 'c1' }),
+    pairs(['cognito-idp:DescribeUserPoolClient', 'arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_Pool']),
+  ],
+  [
+    'DescribeStacks by name',
+    'cloudformation',
+    { method: 'POST', url: '/', headers: {}, body: 'Action=DescribeStacks&Version=2010-05-15&StackName=landing-etl-dev' },
+    pairs(['cloudformation:DescribeStacks', 'arn:aws:cloudformation:us-east-1:000000000000:stack/landing-etl-dev/*']),
+  ],
+
   ...['StartJobRun', 'GetJobRun', 'GetJobRuns', 'BatchStopJobRun'].map((op): [string, string, AwsRequest, Permission[]] => [
     op,
     'glue',

@@ -60,4 +60,13 @@ describe('the console function', () => {
     expect(body(js)).toBe(bytes(entry).toString());
     for (const name of ['../../package.json', 'index.html', 'handler.mjs', '']) expect((await get('GET /assets/{file}', name)).statusCode).toBe(404);
   });
+
+  // GET / and GET /assets/{file} are the API's only public routes (docs/security.md): they must serve the built files
+  // and nothing else, and the page tells no more than the stage's CLI target and its dataset names.
+  test('the public routes serve exactly the built files, the page filled in with the CLI target and dataset names only', async () => {
+    for (const name of built.files.filter((f) => f !== 'index.html')) expect(body(await get('GET /assets/{file}', name))).toBe(bytes(name).toString());
+    const settled = bytes('index.html').toString().replace('{{cliTarget}}', '--stage prod --region eu-west-1').replace('{{datasets}}', 'cafe_transactions,dailycheckin');
+    expect(body(await get('GET /'))).toBe(settled);
+    expect(settled).not.toMatch(/\{\{/);
+  });
 });

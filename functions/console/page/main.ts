@@ -2,10 +2,12 @@
 /// <reference lib="dom.iterable" />
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { TokenError } from './api';
 import { h } from './dom';
 import { ingestionView } from './ingestion-view';
 import { ingestionsView } from './ingestions-view';
 import { browserZone } from './time';
+import { adoptToken } from './token';
 
 const main = document.getElementById('main')!;
 // Told by the console function as it serves the page.
@@ -41,7 +43,8 @@ async function route(): Promise<void> {
       await datasetsView(main);
     }
   } catch (e) {
-    if (!controller.signal.aborted) main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { role: 'alert' }, (e as Error).message));
+    if (controller.signal.aborted) return;
+    main.replaceChildren(...(e instanceof TokenError ? signIn(e) : [h('h1', {}, 'Something went wrong'), h('p', { role: 'alert' }, (e as Error).message)]));
   } finally {
     if (current === controller) {
       main.removeAttribute('aria-busy');
@@ -52,9 +55,23 @@ async function route(): Promise<void> {
   }
 }
 
+/** What to do without a token the API takes: the command that prints this page's address with a fresh one. */
+function signIn(e: TokenError) {
+  const command = ['npx landing-etl token --scope operations --page', cliTarget].filter(Boolean).join(' ');
+  return [
+    h('h1', {}, 'A token is needed'),
+    h('p', { role: 'alert', 'data-token': e.problem }, `${e.message[0]!.toUpperCase()}${e.message.slice(1)}. `,
+      'This page reads the run log with a token of the operations scope, given in its address after #token=.'),
+    h('p', {}, 'Open the address this command prints (its token is good for an hour):'),
+    h('pre', {}, h('code', { 'data-field': 'token-command' }, command)),
+  ];
+}
+
 document.getElementById('zone')!.textContent = `Times in UTC and ${browserZone}`;
 window.addEventListener('hashchange', () => {
+  adoptToken();
   delete main.dataset.ready;
   void route().then(() => main.focus({ preventScroll: true }));
 });
+adoptToken();
 void route();

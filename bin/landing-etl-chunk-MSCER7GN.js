@@ -1,20 +1,9 @@
 #!/usr/bin/env node
 // Built by `npm run build:cli` (scripts/build-cli.mjs) from cli/: edit the sources, then rebuild.
 import {
-  UsageError,
   localAws,
   runningStack
-} from "./landing-etl-chunk-EMYCGHQR.js";
-
-// cli/commands.ts
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { existsSync, statSync } from "node:fs";
-import { basename, resolve as resolve2 } from "node:path";
-
-// functions/shared/contracts.ts
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import * as z from "zod/mini";
+} from "./landing-etl-chunk-7L6MJ6CJ.js";
 
 // functions/shared/errors.ts
 var ContractError = class extends Error {
@@ -33,269 +22,6 @@ var RetryConflictError = class extends Error {
   name = "RetryConflictError";
 };
 
-// functions/shared/contracts.ts
-var DATASET_NAME_MAX = 40;
-function isTimeZone(name) {
-  try {
-    new Intl.DateTimeFormat("en-GB", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-var scheduleSchema = z.strictObject({
-  every: z._default(z.enum(["day", "weekday"], { error: 'must be "day" or "weekday"' }), "day"),
-  due: z.string({ error: 'must be a time "HH:MM"' }).check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour local time "HH:MM", e.g. "06:00"')),
-  timeZone: z.string({ error: "must be an IANA time zone name" }).check(z.refine(isTimeZone, 'must be an IANA time zone name such as "Europe/London" or "UTC"')),
-  graceMinutes: z._default(
-    z.int({ error: "must be a whole number of minutes" }).check(z.minimum(0, "must be 0\u20131440 minutes"), z.maximum(1440, "must be 0\u20131440 minutes")),
-    0
-  ),
-  businessDate: z._default(z.enum(["previous day", "same day"], { error: 'must be "previous day" or "same day"' }), "previous day")
-}, {
-  error: (issue) => issue.code === "unrecognized_keys" ? `has unknown key(s) ${issue.keys.join(", ")}; known: every, due, timeZone, graceMinutes, businessDate` : 'must be an object such as { "due": "06:00", "timeZone": "Europe/London" }'
-});
-var contractSchema = z.object({
-  name: z.string().check(
-    z.regex(/^[a-z][a-z0-9_]*$/, "must be lowercase letters, digits and _"),
-    z.maxLength(DATASET_NAME_MAX, `must be at most ${DATASET_NAME_MAX} characters`)
-  ),
-  description: z.optional(z.string()),
-  target: z.object({ table: z.string().check(z.minLength(1)) }),
-  quality: z.object({ mode: z.enum(["hard", "soft"]) }),
-  schedule: z.optional(scheduleSchema)
-});
-function loadContracts(dir = process.env.DATASETS_DIR ?? resolve("datasets")) {
-  const contracts = /* @__PURE__ */ new Map();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).sort()) {
-    const path = join(dir, file);
-    let raw;
-    try {
-      raw = JSON.parse(readFileSync(path, "utf8"));
-    } catch (e) {
-      throw new ContractError(`${path}: not valid JSON (${e.message})`);
-    }
-    const parsed = contractSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ContractError(`${path}: field ${issue.path.join(".") || "(root)"} ${issue.message}`);
-    }
-    if (`${parsed.data.name}.json` !== file) {
-      throw new ContractError(`${path}: field name is "${parsed.data.name}" but the file is named ${file}`);
-    }
-    contracts.set(parsed.data.name, parsed.data);
-  }
-  return contracts;
-}
-
-// functions/shared/freshness.ts
-var MINUTE = 6e4;
-var DAY = 864e5;
-function addDays(date, n) {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
-}
-var formatters = /* @__PURE__ */ new Map();
-function formatter(timeZone) {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit"
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-function wallClock(instant, timeZone) {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(instant)).map((p) => [p.type, Number(p.value)]));
-  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-}
-var offsetAt = (instant, timeZone) => wallClock(instant, timeZone) - (instant - instant % 1e3);
-function localDate(instant, timeZone) {
-  return new Date(wallClock(instant.getTime(), timeZone)).toISOString().slice(0, 10);
-}
-function zonedInstant(date, time2, timeZone) {
-  const wall = Date.parse(`${date}T${time2}:00Z`);
-  const before = offsetAt(wall - DAY, timeZone);
-  const after = offsetAt(wall + DAY, timeZone);
-  const fits = [.../* @__PURE__ */ new Set([before, after])].map((o) => wall - o).filter((t) => offsetAt(t, timeZone) === wall - t);
-  return new Date(fits.length ? Math.min(...fits) : wall - before);
-}
-var isWeekday = (date) => {
-  const day = (/* @__PURE__ */ new Date(`${date}T00:00:00Z`)).getUTCDay();
-  return day >= 1 && day <= 5;
-};
-var expects = (schedule, businessDate) => schedule.every === "day" || isWeekday(businessDate);
-function dueAt(schedule, businessDate) {
-  const dueDay = schedule.businessDate === "previous day" ? addDays(businessDate, 1) : businessDate;
-  return zonedInstant(dueDay, schedule.due, schedule.timeZone);
-}
-var deadline = (schedule, businessDate) => new Date(dueAt(schedule, businessDate).getTime() + schedule.graceMinutes * MINUTE);
-function latestDueBusinessDate(schedule, now) {
-  const today = localDate(now, schedule.timeZone);
-  let date = schedule.businessDate === "previous day" ? addDays(today, -1) : today;
-  while (!expects(schedule, date) || dueAt(schedule, date) > now) date = addDays(date, -1);
-  return date;
-}
-var minutesLate = (schedule, businessDate, arrivedAt) => Math.floor((arrivedAt.getTime() - dueAt(schedule, businessDate).getTime()) / MINUTE);
-function freshness(schedule, now, arrivals) {
-  if (!schedule) return { status: "unscheduled", businessDate: null, dueAt: null };
-  const businessDate = latestDueBusinessDate(schedule, now);
-  const due = dueAt(schedule, businessDate);
-  const limit = deadline(schedule, businessDate);
-  const first = arrivals.filter((a) => a.businessDate === businessDate).map((a) => new Date(a.receivedAt)).sort((a, b) => a.getTime() - b.getTime())[0];
-  const about = { businessDate, dueAt: due.toISOString() };
-  if (!first) return { status: now > limit ? "missing" : "awaiting", ...about };
-  if (first > limit) return { status: "late", ...about, lateByMinutes: minutesLate(schedule, businessDate, first) };
-  return { status: "fresh", ...about };
-}
-
-// functions/shared/datasets-view.ts
-var DAYS = 30;
-var FIGURE_READS = 8;
-var windowStart = (now) => addDays(now.toISOString().slice(0, 10), -(DAYS - 1));
-var latest = (runs2, key) => runs2.filter(key).sort((a, b) => key(b).localeCompare(key(a)))[0];
-async function datasetState(contract, log, now) {
-  const since = windowStart(now);
-  const runs2 = await log.received(contract.name, since, now);
-  const lastSuccess = latest(
-    runs2.filter((r) => r.status === "SUCCEEDED"),
-    (r) => r.endedAt
-  ) ?? await log.lastSuccessBefore(contract.name, since);
-  return {
-    runs: runs2,
-    // A rejected object is not the dataset's file; one that failed later still arrived.
-    freshness: freshness(contract.schedule, now, runs2.filter((r) => r.status !== "REJECTED")),
-    lastSuccess,
-    minutesSinceSuccess: lastSuccess ? Math.max(0, Math.floor((now.getTime() - Date.parse(lastSuccess.endedAt)) / 6e4)) : null
-  };
-}
-async function figuresOf(runs2, log) {
-  const ended = runs2.filter((r) => r.status === "SUCCEEDED" || r.status === "FAILED");
-  const figures = /* @__PURE__ */ new Map();
-  const unsummarised = [];
-  for (const r of ended) {
-    if (r.rowsIn === void 0) unsummarised.push(r);
-    else figures.set(r.ingestionId, { rowsTested: r.rejected === void 0 ? 0 : r.rowsIn, rowsRejected: r.rejected ?? 0, rowsLoaded: r.rowsLoaded ?? 0, costUsd: r.costUsd ?? 0 });
-  }
-  for (let i = 0; i < unsummarised.length; i += FIGURE_READS) {
-    const batch = unsummarised.slice(i, i + FIGURE_READS);
-    const read = await Promise.all(batch.map((r) => log.figures(r.ingestionId)));
-    batch.forEach((r, j) => figures.set(r.ingestionId, read[j]));
-  }
-  return figures;
-}
-function dailyFigures(runs2, figures, now) {
-  const first = windowStart(now);
-  const days = Array.from({ length: DAYS }, (_, i) => ({ date: addDays(first, i), runs: 0, rowsLoaded: 0, rowsRejected: 0, rowsTested: 0, costUsd: 0 }));
-  const byDate = new Map(days.map((d) => [d.date, d]));
-  for (const run of runs2) {
-    const day = byDate.get(run.receivedAt.slice(0, 10));
-    if (!day) continue;
-    const f = figures.get(run.ingestionId);
-    day.runs += 1;
-    day.rowsLoaded += run.status === "SUCCEEDED" ? f?.rowsLoaded ?? 0 : 0;
-    day.rowsRejected += f?.rowsRejected ?? 0;
-    day.rowsTested += f?.rowsTested ?? 0;
-    day.costUsd += run.costUsd ?? f?.costUsd ?? 0;
-  }
-  return days.map(({ rowsTested, ...d }) => ({
-    ...d,
-    rejectRate: rowsTested > 0 ? d.rowsRejected / rowsTested : 0,
-    costUsd: Math.round(d.costUsd * 1e6) / 1e6
-  }));
-}
-async function datasetView(contract, log, now) {
-  const state = await datasetState(contract, log, now);
-  const lastRun = latest(state.runs, (r) => r.receivedAt);
-  const { lastSuccess } = state;
-  return {
-    name: contract.name,
-    description: contract.description ?? null,
-    schedule: contract.schedule ?? null,
-    freshness: { ...state.freshness, minutesSinceSuccess: state.minutesSinceSuccess },
-    lastSuccess: lastSuccess ? { ingestionId: lastSuccess.ingestionId, businessDate: lastSuccess.businessDate, endedAt: lastSuccess.endedAt } : null,
-    lastRun: lastRun ? { ingestionId: lastRun.ingestionId, status: lastRun.status, stage: lastRun.stage ?? null, error: lastRun.error ?? null, endedAt: lastRun.endedAt ?? null } : null,
-    days: dailyFigures(state.runs, await figuresOf(state.runs, log), now)
-  };
-}
-async function datasetsView(contracts, log, now) {
-  const names = [...contracts.keys()].sort();
-  return {
-    generatedAt: now.toISOString(),
-    datasets: await Promise.all(names.map((n) => datasetView(contracts.get(n), log, now)))
-  };
-}
-
-// functions/shared/ingestion-view.ts
-function durationSeconds(startedAt, endedAt) {
-  if (!startedAt || !endedAt) return null;
-  return Math.round(Date.parse(endedAt) - Date.parse(startedAt)) / 1e3;
-}
-var stageView = (s) => ({ ...s, durationSeconds: durationSeconds(s.startedAt, s.endedAt) });
-function summaryView({ executionInput: _, ...summary }) {
-  return { ...summary, durationSeconds: durationSeconds(summary.startedAt, summary.endedAt) };
-}
-function ingestionView(record2) {
-  return {
-    summary: summaryView(record2.summary),
-    stages: record2.stages.map(stageView),
-    attempts: record2.attempts.map((a) => ({ ...a, durationSeconds: durationSeconds(a.startedAt, a.endedAt), stages: a.stages.map(stageView) }))
-  };
-}
-
-// functions/shared/execution.ts
-import * as z2 from "zod/mini";
-var nonEmpty = () => z2.string().check(z2.minLength(1));
-var executionInputSchema = z2.object({
-  ingestionId: nonEmpty(),
-  dataset: nonEmpty(),
-  businessDate: z2.string().check(z2.regex(/^\d{4}-\d{2}-\d{2}$/)),
-  attempt: z2.int().check(z2.positive()),
-  source: z2.object({
-    bucket: nonEmpty(),
-    key: nonEmpty(),
-    versionId: z2.nullable(z2.string()),
-    /** S3's sequencer of the event that landed this version (upper-case hex): the load orders two versions of one
-     *  key uploaded within the same second by it. Null for inputs recorded before it was carried (a retry of one). */
-    sequencer: z2._default(z2.nullable(z2.string()), null),
-    uri: nonEmpty(),
-    size: z2.int().check(z2.nonnegative())
-  }),
-  stagingUri: nonEmpty(),
-  qualityMode: z2.enum(["hard", "soft"])
-});
-var executionName = (ingestionId, attempt) => attempt === 1 ? ingestionId : `${ingestionId}-a${attempt}`;
-var executionArn = (stateMachineArn, name) => `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
-
-// functions/shared/retry.ts
-async function retryIngestion(id, ports) {
-  const record2 = await ports.runLog.get(id);
-  if (!record2) throw new IngestionNotFoundError(`no ingestion ${id} in the run log`);
-  const { summary } = record2;
-  if (summary.status !== "FAILED") {
-    throw new RetryRefusedError(`ingestion ${id} is ${summary.status} (attempt ${summary.attempt}); only a FAILED ingestion can be retried`);
-  }
-  if (!summary.executionInput) throw new RetryRefusedError(`ingestion ${id} has no recorded execution input to run again`);
-  const attempt = summary.attempt + 1;
-  const input = { ...executionInputSchema.parse(JSON.parse(summary.executionInput)), attempt };
-  const name = executionName(id, attempt);
-  const arn = executionArn(ports.stateMachineArn, name);
-  await ports.runLog.claimRetry(record2, arn, ports.now().toISOString());
-  try {
-    return { attempt, executionArn: await ports.start(name, input) };
-  } catch (e) {
-    await ports.runLog.releaseRetry(record2, ports.now().toISOString());
-    throw e;
-  }
-}
-
 // functions/shared/run-log.ts
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
@@ -304,7 +30,7 @@ import {
   QueryCommand,
   UpdateCommand
 } from "@aws-sdk/lib-dynamodb";
-import * as z3 from "zod/mini";
+import * as z from "zod/mini";
 
 // functions/shared/cursor.ts
 var CURSOR_TEXT = /^[A-Za-z0-9_-]{1,1024}$/;
@@ -330,67 +56,67 @@ function decodeCursor(cursor, version, schema) {
 var STAGES = ["transform", "test", "load"];
 var INGESTION_STATUSES = ["RECEIVED", "RUNNING", "SUCCEEDED", "FAILED", "REJECTED"];
 var RUN_LOG_INDEXES = { byDataset: "byDataset", byObject: "byObject" };
-var text = () => z3.optional(z3.string());
-var stageSchema = z3.object({
-  stage: z3.enum(STAGES),
-  status: z3.enum(["RUNNING", "SUCCEEDED", "FAILED"]),
-  attempt: z3._default(z3.int().check(z3.positive()), 1),
+var text = () => z.optional(z.string());
+var stageSchema = z.object({
+  stage: z.enum(STAGES),
+  status: z.enum(["RUNNING", "SUCCEEDED", "FAILED"]),
+  attempt: z._default(z.int().check(z.positive()), 1),
   startedAt: text(),
   endedAt: text(),
   glueRunId: text(),
   /** The job the run belongs to, recorded with its id as the run starts, so whoever ends the execution can stop it. */
   glueJobName: text(),
   /** Glue's ExecutionTime of the stage's job run. */
-  jobSeconds: z3.optional(z3.number()),
+  jobSeconds: z.optional(z.number()),
   /** The job run's DPU-seconds and its cost at list price (functions/shared/job-cost.ts). */
-  dpuSeconds: z3.optional(z3.number()),
-  costUsd: z3.optional(z3.number()),
+  dpuSeconds: z.optional(z.number()),
+  costUsd: z.optional(z.number()),
   /** Links to the job run's logs: CloudWatch on AWS, the run's log file locally. */
-  logs: z3.optional(z3.object({ output: z3.string(), error: z3.string() })),
-  metrics: z3.optional(z3.record(z3.string(), z3.unknown())),
+  logs: z.optional(z.object({ output: z.string(), error: z.string() })),
+  metrics: z.optional(z.record(z.string(), z.unknown())),
   error: text(),
   cause: text()
 });
-var summarySchema = z3.object({
-  ingestionId: z3.string(),
+var summarySchema = z.object({
+  ingestionId: z.string(),
   /** The same id under the attribute name dashboards of this kind of pipeline read. */
-  ingestedID: z3.string(),
-  dataset: z3.string(),
-  businessDate: z3.string(),
-  sourceUri: z3.string(),
+  ingestedID: z.string(),
+  dataset: z.string(),
+  businessDate: z.string(),
+  sourceUri: z.string(),
   sourceVersion: text(),
-  status: z3.enum(INGESTION_STATUSES),
+  status: z.enum(INGESTION_STATUSES),
   /** Where the ingestion is or stopped: RECEIVED, TRANSFORM, TEST, LOAD, DONE or REJECTED. */
-  state: z3.string(),
+  state: z.string(),
   /** The stage running or halted at (lower case, as in STAGE#<stage>). */
-  stage: z3.optional(z3.enum(STAGES)),
+  stage: z.optional(z.enum(STAGES)),
   ingestedTable: text(),
-  attempt: z3.int().check(z3.positive()),
-  receivedAt: z3.string(),
-  updatedAt: z3.string(),
+  attempt: z.int().check(z.positive()),
+  receivedAt: z.string(),
+  updatedAt: z.string(),
   startedAt: text(),
   endedAt: text(),
   executionArn: text(),
   /** The state machine input, kept so a retry runs exactly the same ingestion again. */
   executionInput: text(),
   /** Deliveries of the same S3 event after the first (S3 delivers at least once). */
-  duplicates: z3.optional(z3.int().check(z3.nonnegative())),
+  duplicates: z.optional(z.int().check(z.nonnegative())),
   /** Row counts of the current attempt, copied from its stages by the Glue jobs (landing_etl/runlog.py) so a list
    *  of runs reads no stage items: source rows in, accepted / rejected / duplicate rows at test (`duplicates` counts S3 deliveries), rows loaded. */
-  rowsIn: z3.optional(z3.number()),
-  accepted: z3.optional(z3.number()),
-  rejected: z3.optional(z3.number()),
-  duplicateRows: z3.optional(z3.number()),
-  rowsLoaded: z3.optional(z3.number()),
+  rowsIn: z.optional(z.number()),
+  accepted: z.optional(z.number()),
+  rejected: z.optional(z.number()),
+  duplicateRows: z.optional(z.number()),
+  rowsLoaded: z.optional(z.number()),
   /** Totals of every Glue job run of the ingestion, all attempts included. */
-  dpuSeconds: z3.optional(z3.number()),
-  costUsd: z3.optional(z3.number()),
+  dpuSeconds: z.optional(z.number()),
+  costUsd: z.optional(z.number()),
   error: text(),
   cause: text()
 });
-var attemptSchema = z3.extend(
-  z3.pick(summarySchema, { attempt: true, status: true, state: true, stage: true, startedAt: true, endedAt: true, executionArn: true, error: true, cause: true }),
-  { stages: z3.array(stageSchema) }
+var attemptSchema = z.extend(
+  z.pick(summarySchema, { attempt: true, status: true, state: true, stage: true, startedAt: true, endedAt: true, executionArn: true, error: true, cause: true }),
+  { stages: z.array(stageSchema) }
 );
 var summaryKey = (id) => ({ pk: `ING#${id}`, sk: "SUMMARY" });
 var attemptKey = (id, attempt) => ({ pk: `ING#${id}`, sk: `ATTEMPT#${String(attempt).padStart(3, "0")}` });
@@ -419,17 +145,17 @@ async function writtenIf(write) {
 var datasetScope = (dataset) => ({ kind: "dataset", index: RUN_LOG_INDEXES.byDataset, keyName: "datasetKey", value: dataset });
 var objectScope = (sourceUri) => ({ kind: "object", index: RUN_LOG_INDEXES.byObject, keyName: "objectKey", value: sourceUri });
 var CURSOR_VERSION = 1;
-var indexKeySchema = z3.object({ pk: z3.string(), sk: z3.string(), recentKey: z3.string() });
+var indexKeySchema = z.object({ pk: z.string(), sk: z.string(), recentKey: z.string() });
 var ID = "[A-Za-z0-9_-]{1,80}";
-var cursorFields = z3.tuple([
-  z3.string().check(z3.regex(new RegExp(`^ING#${ID}$`))),
-  z3.literal("SUMMARY"),
-  z3.string().check(z3.minLength(1), z3.maxLength(1024)),
-  z3.string().check(z3.regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z#${ID}$`)))
+var cursorFields = z.tuple([
+  z.string().check(z.regex(new RegExp(`^ING#${ID}$`))),
+  z.literal("SUMMARY"),
+  z.string().check(z.minLength(1), z.maxLength(1024)),
+  z.string().check(z.regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z#${ID}$`)))
 ]);
 function cursorOf(scope, item) {
   const key = indexKeySchema.parse(item);
-  return encodeCursor(CURSOR_VERSION, [key.pk, key.sk, z3.string().parse(item[scope.keyName]), key.recentKey]);
+  return encodeCursor(CURSOR_VERSION, [key.pk, key.sk, z.string().parse(item[scope.keyName]), key.recentKey]);
 }
 function startKey(cursor, scope) {
   const [pk, sk, issuedFor, recentKey] = decodeCursor(cursor, CURSOR_VERSION, cursorFields);
@@ -440,9 +166,9 @@ function startKey(cursor, scope) {
 var FILTERED_READ = 100;
 var MAX_QUERY_PAGES = 10;
 var RunLog = class {
-  constructor(doc, table2) {
+  constructor(doc, table) {
     this.doc = doc;
-    this.table = table2;
+    this.table = table;
   }
   doc;
   table;
@@ -473,7 +199,7 @@ var RunLog = class {
   }
   /** Records the execution that runs the ingestion. False when one was recorded already: a concurrent duplicate
    *  delivery whose StartExecution Step Functions answered idempotently. */
-  async recordExecution(id, executionArn2) {
+  async recordExecution(id, executionArn) {
     return writtenIf(
       this.doc.send(
         new UpdateCommand({
@@ -481,7 +207,7 @@ var RunLog = class {
           Key: summaryKey(id),
           UpdateExpression: "SET executionArn = :arn",
           ConditionExpression: CONDITION.executionNotYetRecorded,
-          ExpressionAttributeValues: { ":arn": executionArn2 }
+          ExpressionAttributeValues: { ":arn": executionArn }
         })
       )
     );
@@ -613,7 +339,7 @@ var RunLog = class {
   /** Starts attempt n+1 of a FAILED ingestion: snapshots attempt n, then moves the summary on with a write
    *  conditional on it still being FAILED at attempt n, so of two concurrent retries exactly one wins. The snapshot
    *  comes first and is the same whoever writes it, so a lost race or a crash in between leaves nothing wrong. */
-  async claimRetry(record2, executionArn2, now) {
+  async claimRetry(record2, executionArn, now) {
     const { summary, stages } = record2;
     const next = summary.attempt + 1;
     const snapshot = attemptSchema.parse({ ...summary, stages });
@@ -633,7 +359,7 @@ var RunLog = class {
             ":failed": "FAILED",
             ":next": next,
             ":current": summary.attempt,
-            ":arn": executionArn2,
+            ":arn": executionArn,
             ":now": now
           }
         })
@@ -668,8 +394,9 @@ var RunLog = class {
       })
     );
   }
-  /** Marks attempt `attempt` of an ingestion FAILED when its execution was aborted before it could record an end
-   *  (the local stack stopped mid-run). Leaves the ingestion alone if a later attempt or the run itself moved on. */
+  /** Marks attempt `attempt` of an ingestion FAILED when its execution ended without recording its end (stopped,
+   *  timed out, or failed outside any step; the local stack stopped mid-run). Leaves the ingestion alone if a later
+   *  attempt or the run itself moved on. */
   async markAborted(id, attempt, error, cause, now) {
     const record2 = await this.get(id);
     if (!record2 || record2.summary.attempt !== attempt || !["RECEIVED", "RUNNING"].includes(record2.summary.status)) return;
@@ -709,38 +436,38 @@ var RunLog = class {
 
 // local/client.ts
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { copyFile, mkdir, rename } from "node:fs/promises";
-import { dirname, join as join2 } from "node:path";
+import { copyFile, mkdir, readFile, rename } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 // functions/shared/dataset-log.ts
 import { QueryCommand as QueryCommand2, UpdateCommand as UpdateCommand2 } from "@aws-sdk/lib-dynamodb";
-import * as z4 from "zod/mini";
+import * as z2 from "zod/mini";
 var missingKey = (dataset, businessDate) => ({ pk: `DATASET#${dataset}`, sk: `MISSING#${businessDate}` });
-var missingSchema = z4.object({
-  dataset: z4.string(),
-  businessDate: z4.string(),
-  status: z4.enum(["MISSING", "LATE"]),
-  dueAt: z4.string(),
-  deadlineAt: z4.string(),
+var missingSchema = z2.object({
+  dataset: z2.string(),
+  businessDate: z2.string(),
+  status: z2.enum(["MISSING", "LATE"]),
+  dueAt: z2.string(),
+  deadlineAt: z2.string(),
   /** The checker's time when it first found the file missing. */
-  detectedAt: z4.string(),
+  detectedAt: z2.string(),
   /** The time of the check that claimed (and sent) the alert; absent while no check has. */
-  alertedAt: z4.optional(z4.string()),
-  arrivedAt: z4.optional(z4.string()),
-  ingestionId: z4.optional(z4.string()),
-  lateByMinutes: z4.optional(z4.number())
+  alertedAt: z2.optional(z2.string()),
+  arrivedAt: z2.optional(z2.string()),
+  ingestionId: z2.optional(z2.string()),
+  lateByMinutes: z2.optional(z2.number())
 });
-var num = z4.catch(z4.optional(z4.number()), void 0);
-var figuresItem = z4.object({
-  sk: z4.string(),
+var num = z2.catch(z2.optional(z2.number()), void 0);
+var figuresItem = z2.object({
+  sk: z2.string(),
   costUsd: num,
-  metrics: z4.optional(z4.object({ rowsIn: num, rejected: num, rowsOut: num }))
+  metrics: z2.optional(z2.object({ rowsIn: num, rejected: num, rowsOut: num }))
 });
 var LOOK_BACK = 100;
 var DatasetLog = class {
-  constructor(doc, table2) {
+  constructor(doc, table) {
     this.doc = doc;
-    this.table = table2;
+    this.table = table;
   }
   doc;
   table;
@@ -904,25 +631,47 @@ function documentClient(client) {
 // local/client.ts
 var runLogFor = (info) => new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 var datasetLogFor = (info) => new DatasetLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
+var TokenRequestError = class extends Error {
+  name = "TokenRequestError";
+};
+async function clientCredentialsToken(tokenEndpoint, client) {
+  const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString("base64");
+  const res = await fetch(tokenEndpoint, {
+    method: "POST",
+    headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "client_credentials", scope: client.scope }),
+    signal: AbortSignal.timeout(3e4)
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok || !body.access_token) {
+    throw new TokenRequestError(`${tokenEndpoint} refused a token for scope ${client.scope} (HTTP ${res.status}): ${body.error ?? "no error code"}${body.error_description ? `: ${body.error_description}` : ""}`);
+  }
+  return body.access_token;
+}
+async function localApiToken(info, kind) {
+  if (!info.auth) return void 0;
+  const { tokenEndpoint, clients } = JSON.parse(await readFile(info.auth.clientsFile, "utf8"));
+  return clientCredentialsToken(tokenEndpoint, clients[kind]);
+}
 var landingUri = (info, key) => `s3://${info.landingBucket}/${key}`;
 async function dropIntoLanding(info, file, key) {
-  const target2 = join2(info.landingFolder, key);
-  await mkdir(dirname(target2), { recursive: true });
-  const partial = join2(dirname(target2), `.${Date.now()}.part`);
+  const target = join(info.landingFolder, key);
+  await mkdir(dirname(target), { recursive: true });
+  const partial = join(dirname(target), `.${Date.now()}.part`);
   await copyFile(file, partial);
-  await rename(partial, target2);
+  await rename(partial, target);
 }
 var TERMINAL = /* @__PURE__ */ new Set(["SUCCEEDED", "FAILED", "REJECTED"]);
 async function followIngestion(runLog, opts) {
-  const deadline2 = Date.now() + (opts.timeoutMs ?? 15 * 6e4);
+  const deadline = Date.now() + (opts.timeoutMs ?? 15 * 6e4);
   let id;
   while (!id) {
-    if (Date.now() > deadline2) return { status: "TIMEOUT", reason: `no ingestion of ${opts.sourceUri} was recorded` };
+    if (Date.now() > deadline) return { status: "TIMEOUT", reason: `no ingestion of ${opts.sourceUri} was recorded` };
     id = (await runLog.forObject(opts.sourceUri, { since: opts.since, limit: 1 }))[0]?.ingestionId;
     if (!id) await sleep();
   }
   opts.print(`ingestion ${id}`);
-  return followRun(runLog, id, { attempt: 1, print: opts.print, deadline: deadline2 });
+  return followRun(runLog, id, { attempt: 1, print: opts.print, deadline });
 }
 async function followRun(runLog, id, opts) {
   const printed = /* @__PURE__ */ new Set();
@@ -958,97 +707,6 @@ function progressLines({ summary, stages }) {
   return lines;
 }
 
-// functions/shared/commands.ts
-var retryCommand = (ingestionId, target2) => `npx landing-etl retry ${ingestionId}${target2 ? ` ${target2}` : ""}`;
-
-// cli/format.ts
-function table(headers, rows) {
-  const cells = [headers, ...rows.map((r) => r.map((c) => c || "-"))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  return cells.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join("  ")).join("\n");
-}
-var seconds = (s) => s === null ? "" : `${s.toFixed(1)}s`;
-var usd = (n) => n === void 0 ? "" : `$${n.toFixed(4)}`;
-var time = (iso) => iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
-var metric = (s, ...keys) => {
-  for (const k of keys) if (typeof s.metrics?.[k] === "number") return String(s.metrics[k]);
-  return "";
-};
-function stagesTable(stages) {
-  return table(
-    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "DPU-S", "COST", "ERROR"],
-    stages.map((s) => [
-      s.stage,
-      s.status,
-      time(s.startedAt),
-      seconds(s.durationSeconds),
-      metric(s, "rowsIn"),
-      metric(s, "rowsOut", "accepted"),
-      metric(s, "rejected"),
-      s.dpuSeconds === void 0 ? "" : String(s.dpuSeconds),
-      usd(s.costUsd),
-      s.status === "FAILED" ? `${s.error ?? ""}: ${s.cause ?? ""}` : ""
-    ])
-  );
-}
-function formatIngestion({ summary: s, stages, attempts }, target2) {
-  const lines = [
-    `ingestion  ${s.ingestionId}`,
-    `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` \u2192 ${s.ingestedTable}` : ""}`,
-    `source     ${s.sourceUri}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ""}`,
-    `status     ${s.status} at ${s.state}, attempt ${s.attempt}${s.durationSeconds === null ? "" : ` (${seconds(s.durationSeconds)})`}`,
-    `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ""}`
-  ];
-  if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
-  if (s.status === "FAILED") lines.push(`retry      ${retryCommand(s.ingestionId, target2)}`);
-  if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
-  const logged = stages.filter((st) => st.logs);
-  if (logged.length > 0) lines.push("logs", ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ""}  ${st.logs.output}${st.logs.error !== st.logs.output ? `  ${st.logs.error}` : ""}`));
-  if (stages.length > 0) lines.push("", stagesTable(stages));
-  for (const a of [...attempts].reverse()) {
-    lines.push("", `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` \u2014 ${a.error}: ${a.cause}` : ""}`);
-    if (a.stages.length > 0) lines.push(stagesTable(a.stages).replace(/^/gm, "  "));
-  }
-  return lines.join("\n");
-}
-function formatRuns(items) {
-  if (items.length === 0) return "no ingestions";
-  return table(
-    ["RECEIVED", "STATUS", "STATE", "ATTEMPT", "DURATION", "INGESTION", "SOURCE"],
-    items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri])
-  );
-}
-var age = (minutes) => minutes === null ? "" : minutes < 120 ? `${minutes} min ago` : minutes < 2880 ? `${Math.floor(minutes / 60)} h ago` : `${Math.floor(minutes / 1440)} days ago`;
-function freshnessText({ freshness: f, schedule }) {
-  if (f.status === "late") return `${f.lateByMinutes} min late`;
-  if (f.status === "missing") return `not by ${schedule.due} + ${schedule.graceMinutes} min`;
-  if (f.status === "awaiting") return `grace until ${schedule.due} + ${schedule.graceMinutes} min`;
-  return "";
-}
-function formatDatasets({ datasets: datasets2 }) {
-  if (datasets2.length === 0) return "no datasets";
-  const summary = table(
-    ["DATASET", "FRESHNESS", "BUSINESS DATE", "DUE", "NOTE", "LAST SUCCESS", "LAST RUN"],
-    datasets2.map((d) => [
-      d.name,
-      d.freshness.status,
-      d.freshness.businessDate ?? "",
-      time(d.freshness.dueAt ?? void 0),
-      freshnessText(d),
-      d.lastSuccess ? `${d.lastSuccess.businessDate} (${age(d.freshness.minutesSinceSuccess)})` : "",
-      d.lastRun ? `${d.lastRun.status}${d.lastRun.stage && d.lastRun.status === "FAILED" ? ` at ${d.lastRun.stage}` : ""}` : ""
-    ])
-  );
-  const days = datasets2.map(
-    (d) => `${d.name}, last 7 days (UTC, by arrival):
-` + table(
-      ["DAY", "RUNS", "ROWS LOADED", "REJECTED", "REJECT RATE", "COST USD"],
-      d.days.slice(-7).map((x) => [x.date, String(x.runs), String(x.rowsLoaded), String(x.rowsRejected), `${(x.rejectRate * 100).toFixed(1)}%`, x.costUsd.toFixed(4)])
-    ).replace(/^/gm, "  ")
-  );
-  return [summary, ...days].join("\n\n");
-}
-
 // cli/target.ts
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient as DynamoDBClient2 } from "@aws-sdk/client-dynamodb";
@@ -1056,7 +714,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 var StageNotFoundError = class extends Error {
   name = "StageNotFoundError";
 };
-async function stageOutputs(stage, region) {
+async function allStageOutputs(stage, region) {
   const stackName = `landing-etl-${stage}`;
   const cfn = new CloudFormationClient(region ? { region } : {});
   let outputs;
@@ -1071,6 +729,11 @@ async function stageOutputs(stage, region) {
   } finally {
     cfn.destroy();
   }
+  return outputs;
+}
+async function stageOutputs(stage, region) {
+  const stackName = `landing-etl-${stage}`;
+  const outputs = await allStageOutputs(stage, region);
   const missing = ["RunLogTableName", "StateMachineArn"].filter((k) => !outputs[k]);
   if (missing.length > 0) throw new StageNotFoundError(`stack ${stackName} has no output ${missing.join(", ")}; is it a landing-etl deployment?`);
   return { runLogTable: outputs.RunLogTableName, stateMachineArn: outputs.StateMachineArn };
@@ -1100,110 +763,19 @@ async function resolveTarget(opts) {
   };
 }
 
-// cli/commands.ts
-function parseLimit(raw) {
-  const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--limit must be a whole number 1\u2013100, got "${raw}"`);
-  return limit;
-}
-function parseStatus(raw) {
-  if (raw === void 0) return void 0;
-  const status2 = raw.toUpperCase();
-  if (!INGESTION_STATUSES.includes(status2)) throw new UsageError(`--status must be one of ${INGESTION_STATUSES.join(", ")}, got "${raw}"`);
-  return status2;
-}
-async function ingest(file, dataset, date) {
-  if (!file) throw new UsageError("ingest needs a FILE");
-  if (!dataset) throw new UsageError("ingest needs --dataset NAME");
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
-  if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UsageError(`--date must be YYYY-MM-DD, got "${date}"`);
-  const stack = runningStack();
-  const key = [dataset, date, basename(file)].filter(Boolean).join("/");
-  const since = (/* @__PURE__ */ new Date()).toISOString();
-  await dropIntoLanding(stack, resolve2(file), key);
-  console.log(`landed ${file} as ${landingUri(stack, key)}`);
-  const result = await followIngestion(runLogFor(stack), { sourceUri: landingUri(stack, key), since, print: console.log });
-  if (result.status === "SUCCEEDED") {
-    console.log(`done: ${result.ingestionId} loaded`);
-    return 0;
-  }
-  console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ""}: ${result.reason ?? "no reason recorded"}`);
-  return 1;
-}
-async function status(target2, id, json) {
-  const record2 = await target2.runLog.get(id);
-  if (!record2) throw new IngestionNotFoundError(`no ingestion ${id} in ${target2.label}`);
-  console.log(json ? JSON.stringify(ingestionView(record2), null, 2) : formatIngestion(ingestionView(record2), target2.flags));
-  return 0;
-}
-async function runs(target2, o) {
-  if (o.dataset && o.object) throw new UsageError("give --dataset or --object, not both");
-  if (o.cursor && !o.dataset && !o.object) throw new UsageError("--cursor pages through one --dataset or --object");
-  let items;
-  let nextCursor = null;
-  if (o.dataset || o.object) {
-    const opts = { limit: o.limit, status: o.status, cursor: o.cursor };
-    try {
-      ({ items, nextCursor } = o.object ? await target2.runLog.recentOfObject(o.object, opts) : await target2.runLog.recent(o.dataset, opts));
-    } catch (e) {
-      if (e instanceof InvalidCursorError) throw new UsageError(`--cursor: ${e.message}`);
-      throw e;
-    }
-  } else {
-    const pages = await Promise.all(
-      [...loadContracts().keys()].map((d) => target2.runLog.recent(d, { limit: o.limit, status: o.status }))
-    );
-    items = pages.flatMap((p) => p.items).sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)).slice(0, o.limit);
-  }
-  const views = items.map(summaryView);
-  if (o.json) console.log(JSON.stringify({ items: views, nextCursor }, null, 2));
-  else {
-    console.log(formatRuns(views));
-    if (nextCursor) console.log(`more: --cursor ${nextCursor}`);
-  }
-  return 0;
-}
-async function datasets(target2, json) {
-  const view = await datasetsView(loadContracts(), target2.datasetLog, /* @__PURE__ */ new Date());
-  console.log(json ? JSON.stringify(view, null, 2) : formatDatasets(view));
-  return 0;
-}
-async function retry(target2, id, json, detach) {
-  const { attempt, executionArn: executionArn2 } = await retryIngestion(id, {
-    runLog: target2.runLog,
-    stateMachineArn: target2.stateMachineArn,
-    now: () => /* @__PURE__ */ new Date(),
-    async start(name, input) {
-      const started = await target2.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: target2.stateMachineArn, name, input: JSON.stringify(input) })
-      );
-      return started.executionArn;
-    }
-  });
-  const print = json ? () => {
-  } : console.log;
-  print(`ingestion ${id}: attempt ${attempt} started (${executionArn2})`);
-  if (detach) {
-    if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn: executionArn2 }));
-    return 0;
-  }
-  const result = await followRun(target2.runLog, id, { attempt, print, deadline: Date.now() + 60 * 6e4 });
-  if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn: executionArn2, ...result }));
-  if (result.status === "SUCCEEDED") {
-    print(`done: attempt ${attempt} of ${id} succeeded`);
-    return 0;
-  }
-  console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ""}: ${result.reason ?? "no reason recorded"}`);
-  return 1;
-}
-var target = (o) => resolveTarget({ stage: o.stage, region: o.region });
 export {
-  datasets,
-  ingest,
-  parseLimit,
-  parseStatus,
-  retry,
-  runs,
-  status,
-  target
+  ContractError,
+  InvalidCursorError,
+  IngestionNotFoundError,
+  RetryRefusedError,
+  INGESTION_STATUSES,
+  runLogFor,
+  clientCredentialsToken,
+  localApiToken,
+  landingUri,
+  dropIntoLanding,
+  followIngestion,
+  followRun,
+  allStageOutputs,
+  resolveTarget
 };

@@ -1,0 +1,489 @@
+#!/usr/bin/env node
+// Built by `npm run build:cli` (scripts/build-cli.mjs) from cli/: edit the sources, then rebuild.
+import {
+  ContractError,
+  INGESTION_STATUSES,
+  IngestionNotFoundError,
+  InvalidCursorError,
+  RetryRefusedError,
+  dropIntoLanding,
+  followIngestion,
+  followRun,
+  landingUri,
+  resolveTarget,
+  runLogFor
+} from "./landing-etl-chunk-MSCER7GN.js";
+import {
+  UsageError,
+  runningStack
+} from "./landing-etl-chunk-7L6MJ6CJ.js";
+
+// cli/commands.ts
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { existsSync, statSync } from "node:fs";
+import { basename, resolve as resolve2 } from "node:path";
+
+// functions/shared/contracts.ts
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as z from "zod/mini";
+var DATASET_NAME_MAX = 40;
+function isTimeZone(name) {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+var scheduleSchema = z.strictObject({
+  every: z._default(z.enum(["day", "weekday"], { error: 'must be "day" or "weekday"' }), "day"),
+  due: z.string({ error: 'must be a time "HH:MM"' }).check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour local time "HH:MM", e.g. "06:00"')),
+  timeZone: z.string({ error: "must be an IANA time zone name" }).check(z.refine(isTimeZone, 'must be an IANA time zone name such as "Europe/London" or "UTC"')),
+  graceMinutes: z._default(
+    z.int({ error: "must be a whole number of minutes" }).check(z.minimum(0, "must be 0\u20131440 minutes"), z.maximum(1440, "must be 0\u20131440 minutes")),
+    0
+  ),
+  businessDate: z._default(z.enum(["previous day", "same day"], { error: 'must be "previous day" or "same day"' }), "previous day")
+}, {
+  error: (issue) => issue.code === "unrecognized_keys" ? `has unknown key(s) ${issue.keys.join(", ")}; known: every, due, timeZone, graceMinutes, businessDate` : 'must be an object such as { "due": "06:00", "timeZone": "Europe/London" }'
+});
+var contractSchema = z.object({
+  name: z.string().check(
+    z.regex(/^[a-z][a-z0-9_]*$/, "must be lowercase letters, digits and _"),
+    z.maxLength(DATASET_NAME_MAX, `must be at most ${DATASET_NAME_MAX} characters`)
+  ),
+  description: z.optional(z.string()),
+  target: z.object({ table: z.string().check(z.minLength(1)) }),
+  quality: z.object({ mode: z.enum(["hard", "soft"]) }),
+  schedule: z.optional(scheduleSchema)
+});
+function loadContracts(dir = process.env.DATASETS_DIR ?? resolve("datasets")) {
+  const contracts = /* @__PURE__ */ new Map();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).sort()) {
+    const path = join(dir, file);
+    let raw;
+    try {
+      raw = JSON.parse(readFileSync(path, "utf8"));
+    } catch (e) {
+      throw new ContractError(`${path}: not valid JSON (${e.message})`);
+    }
+    const parsed = contractSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ContractError(`${path}: field ${issue.path.join(".") || "(root)"} ${issue.message}`);
+    }
+    if (`${parsed.data.name}.json` !== file) {
+      throw new ContractError(`${path}: field name is "${parsed.data.name}" but the file is named ${file}`);
+    }
+    contracts.set(parsed.data.name, parsed.data);
+  }
+  return contracts;
+}
+
+// functions/shared/freshness.ts
+var MINUTE = 6e4;
+var DAY = 864e5;
+function addDays(date, n) {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+}
+var formatters = /* @__PURE__ */ new Map();
+function formatter(timeZone) {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit"
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+function wallClock(instant, timeZone) {
+  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(instant)).map((p) => [p.type, Number(p.value)]));
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+}
+var offsetAt = (instant, timeZone) => wallClock(instant, timeZone) - (instant - instant % 1e3);
+function localDate(instant, timeZone) {
+  return new Date(wallClock(instant.getTime(), timeZone)).toISOString().slice(0, 10);
+}
+function zonedInstant(date, time2, timeZone) {
+  const wall = Date.parse(`${date}T${time2}:00Z`);
+  const before = offsetAt(wall - DAY, timeZone);
+  const after = offsetAt(wall + DAY, timeZone);
+  const fits = [.../* @__PURE__ */ new Set([before, after])].map((o) => wall - o).filter((t) => offsetAt(t, timeZone) === wall - t);
+  return new Date(fits.length ? Math.min(...fits) : wall - before);
+}
+var isWeekday = (date) => {
+  const day = (/* @__PURE__ */ new Date(`${date}T00:00:00Z`)).getUTCDay();
+  return day >= 1 && day <= 5;
+};
+var expects = (schedule, businessDate) => schedule.every === "day" || isWeekday(businessDate);
+function dueAt(schedule, businessDate) {
+  const dueDay = schedule.businessDate === "previous day" ? addDays(businessDate, 1) : businessDate;
+  return zonedInstant(dueDay, schedule.due, schedule.timeZone);
+}
+var deadline = (schedule, businessDate) => new Date(dueAt(schedule, businessDate).getTime() + schedule.graceMinutes * MINUTE);
+function latestDueBusinessDate(schedule, now) {
+  const today = localDate(now, schedule.timeZone);
+  let date = schedule.businessDate === "previous day" ? addDays(today, -1) : today;
+  while (!expects(schedule, date) || dueAt(schedule, date) > now) date = addDays(date, -1);
+  return date;
+}
+var minutesLate = (schedule, businessDate, arrivedAt) => Math.floor((arrivedAt.getTime() - dueAt(schedule, businessDate).getTime()) / MINUTE);
+function freshness(schedule, now, arrivals) {
+  if (!schedule) return { status: "unscheduled", businessDate: null, dueAt: null };
+  const businessDate = latestDueBusinessDate(schedule, now);
+  const due = dueAt(schedule, businessDate);
+  const limit = deadline(schedule, businessDate);
+  const first = arrivals.filter((a) => a.businessDate === businessDate).map((a) => new Date(a.receivedAt)).sort((a, b) => a.getTime() - b.getTime())[0];
+  const about = { businessDate, dueAt: due.toISOString() };
+  if (!first) return { status: now > limit ? "missing" : "awaiting", ...about };
+  if (first > limit) return { status: "late", ...about, lateByMinutes: minutesLate(schedule, businessDate, first) };
+  return { status: "fresh", ...about };
+}
+
+// functions/shared/datasets-view.ts
+var DAYS = 30;
+var FIGURE_READS = 8;
+var windowStart = (now) => addDays(now.toISOString().slice(0, 10), -(DAYS - 1));
+var latest = (runs2, key) => runs2.filter(key).sort((a, b) => key(b).localeCompare(key(a)))[0];
+async function datasetState(contract, log, now) {
+  const since = windowStart(now);
+  const runs2 = await log.received(contract.name, since, now);
+  const lastSuccess = latest(
+    runs2.filter((r) => r.status === "SUCCEEDED"),
+    (r) => r.endedAt
+  ) ?? await log.lastSuccessBefore(contract.name, since);
+  return {
+    runs: runs2,
+    // A rejected object is not the dataset's file; one that failed later still arrived.
+    freshness: freshness(contract.schedule, now, runs2.filter((r) => r.status !== "REJECTED")),
+    lastSuccess,
+    minutesSinceSuccess: lastSuccess ? Math.max(0, Math.floor((now.getTime() - Date.parse(lastSuccess.endedAt)) / 6e4)) : null
+  };
+}
+async function figuresOf(runs2, log) {
+  const ended = runs2.filter((r) => r.status === "SUCCEEDED" || r.status === "FAILED");
+  const figures = /* @__PURE__ */ new Map();
+  const unsummarised = [];
+  for (const r of ended) {
+    if (r.rowsIn === void 0) unsummarised.push(r);
+    else figures.set(r.ingestionId, { rowsTested: r.rejected === void 0 ? 0 : r.rowsIn, rowsRejected: r.rejected ?? 0, rowsLoaded: r.rowsLoaded ?? 0, costUsd: r.costUsd ?? 0 });
+  }
+  for (let i = 0; i < unsummarised.length; i += FIGURE_READS) {
+    const batch = unsummarised.slice(i, i + FIGURE_READS);
+    const read = await Promise.all(batch.map((r) => log.figures(r.ingestionId)));
+    batch.forEach((r, j) => figures.set(r.ingestionId, read[j]));
+  }
+  return figures;
+}
+function dailyFigures(runs2, figures, now) {
+  const first = windowStart(now);
+  const days = Array.from({ length: DAYS }, (_, i) => ({ date: addDays(first, i), runs: 0, rowsLoaded: 0, rowsRejected: 0, rowsTested: 0, costUsd: 0 }));
+  const byDate = new Map(days.map((d) => [d.date, d]));
+  for (const run of runs2) {
+    const day = byDate.get(run.receivedAt.slice(0, 10));
+    if (!day) continue;
+    const f = figures.get(run.ingestionId);
+    day.runs += 1;
+    day.rowsLoaded += run.status === "SUCCEEDED" ? f?.rowsLoaded ?? 0 : 0;
+    day.rowsRejected += f?.rowsRejected ?? 0;
+    day.rowsTested += f?.rowsTested ?? 0;
+    day.costUsd += run.costUsd ?? f?.costUsd ?? 0;
+  }
+  return days.map(({ rowsTested, ...d }) => ({
+    ...d,
+    rejectRate: rowsTested > 0 ? d.rowsRejected / rowsTested : 0,
+    costUsd: Math.round(d.costUsd * 1e6) / 1e6
+  }));
+}
+async function datasetView(contract, log, now) {
+  const state = await datasetState(contract, log, now);
+  const lastRun = latest(state.runs, (r) => r.receivedAt);
+  const { lastSuccess } = state;
+  return {
+    name: contract.name,
+    description: contract.description ?? null,
+    schedule: contract.schedule ?? null,
+    freshness: { ...state.freshness, minutesSinceSuccess: state.minutesSinceSuccess },
+    lastSuccess: lastSuccess ? { ingestionId: lastSuccess.ingestionId, businessDate: lastSuccess.businessDate, endedAt: lastSuccess.endedAt } : null,
+    lastRun: lastRun ? { ingestionId: lastRun.ingestionId, status: lastRun.status, stage: lastRun.stage ?? null, error: lastRun.error ?? null, endedAt: lastRun.endedAt ?? null } : null,
+    days: dailyFigures(state.runs, await figuresOf(state.runs, log), now)
+  };
+}
+async function datasetsView(contracts, log, now) {
+  const names = [...contracts.keys()].sort();
+  return {
+    generatedAt: now.toISOString(),
+    datasets: await Promise.all(names.map((n) => datasetView(contracts.get(n), log, now)))
+  };
+}
+
+// functions/shared/ingestion-view.ts
+function durationSeconds(startedAt, endedAt) {
+  if (!startedAt || !endedAt) return null;
+  return Math.round(Date.parse(endedAt) - Date.parse(startedAt)) / 1e3;
+}
+var stageView = (s) => ({ ...s, durationSeconds: durationSeconds(s.startedAt, s.endedAt) });
+function summaryView({ executionInput: _, ...summary }) {
+  return { ...summary, durationSeconds: durationSeconds(summary.startedAt, summary.endedAt) };
+}
+function ingestionView(record) {
+  return {
+    summary: summaryView(record.summary),
+    stages: record.stages.map(stageView),
+    attempts: record.attempts.map((a) => ({ ...a, durationSeconds: durationSeconds(a.startedAt, a.endedAt), stages: a.stages.map(stageView) }))
+  };
+}
+
+// functions/shared/execution.ts
+import * as z2 from "zod/mini";
+var nonEmpty = () => z2.string().check(z2.minLength(1));
+var executionInputSchema = z2.object({
+  ingestionId: nonEmpty(),
+  dataset: nonEmpty(),
+  businessDate: z2.string().check(z2.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  attempt: z2.int().check(z2.positive()),
+  source: z2.object({
+    bucket: nonEmpty(),
+    key: nonEmpty(),
+    versionId: z2.nullable(z2.string()),
+    /** S3's sequencer of the event that landed this version (upper-case hex): the load orders two versions of one
+     *  key uploaded within the same second by it. Null for inputs recorded before it was carried (a retry of one). */
+    sequencer: z2._default(z2.nullable(z2.string()), null),
+    uri: nonEmpty(),
+    size: z2.int().check(z2.nonnegative())
+  }),
+  stagingUri: nonEmpty(),
+  qualityMode: z2.enum(["hard", "soft"])
+});
+var executionName = (ingestionId, attempt) => attempt === 1 ? ingestionId : `${ingestionId}-a${attempt}`;
+var executionArn = (stateMachineArn, name) => `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+
+// functions/shared/retry.ts
+async function retryIngestion(id, ports) {
+  const record = await ports.runLog.get(id);
+  if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in the run log`);
+  const { summary } = record;
+  if (summary.status !== "FAILED") {
+    throw new RetryRefusedError(`ingestion ${id} is ${summary.status} (attempt ${summary.attempt}); only a FAILED ingestion can be retried`);
+  }
+  if (!summary.executionInput) throw new RetryRefusedError(`ingestion ${id} has no recorded execution input to run again`);
+  const attempt = summary.attempt + 1;
+  const input = { ...executionInputSchema.parse(JSON.parse(summary.executionInput)), attempt };
+  const name = executionName(id, attempt);
+  const arn = executionArn(ports.stateMachineArn, name);
+  await ports.runLog.claimRetry(record, arn, ports.now().toISOString());
+  try {
+    return { attempt, executionArn: await ports.start(name, input) };
+  } catch (e) {
+    await ports.runLog.releaseRetry(record, ports.now().toISOString());
+    throw e;
+  }
+}
+
+// functions/shared/commands.ts
+var retryCommand = (ingestionId, target2) => `npx landing-etl retry ${ingestionId}${target2 ? ` ${target2}` : ""}`;
+
+// cli/format.ts
+function table(headers, rows) {
+  const cells = [headers, ...rows.map((r) => r.map((c) => c || "-"))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  return cells.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join("  ")).join("\n");
+}
+var seconds = (s) => s === null ? "" : `${s.toFixed(1)}s`;
+var usd = (n) => n === void 0 ? "" : `$${n.toFixed(4)}`;
+var time = (iso) => iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
+var metric = (s, ...keys) => {
+  for (const k of keys) if (typeof s.metrics?.[k] === "number") return String(s.metrics[k]);
+  return "";
+};
+function stagesTable(stages) {
+  return table(
+    ["STAGE", "STATUS", "STARTED", "DURATION", "ROWS IN", "ROWS OUT", "REJECTED", "DPU-S", "COST", "ERROR"],
+    stages.map((s) => [
+      s.stage,
+      s.status,
+      time(s.startedAt),
+      seconds(s.durationSeconds),
+      metric(s, "rowsIn"),
+      metric(s, "rowsOut", "accepted"),
+      metric(s, "rejected"),
+      s.dpuSeconds === void 0 ? "" : String(s.dpuSeconds),
+      usd(s.costUsd),
+      s.status === "FAILED" ? `${s.error ?? ""}: ${s.cause ?? ""}` : ""
+    ])
+  );
+}
+function formatIngestion({ summary: s, stages, attempts }, target2) {
+  const lines = [
+    `ingestion  ${s.ingestionId}`,
+    `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` \u2192 ${s.ingestedTable}` : ""}`,
+    `source     ${s.sourceUri}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ""}`,
+    `status     ${s.status} at ${s.state}, attempt ${s.attempt}${s.durationSeconds === null ? "" : ` (${seconds(s.durationSeconds)})`}`,
+    `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ""}`
+  ];
+  if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
+  if (s.status === "FAILED") lines.push(`retry      ${retryCommand(s.ingestionId, target2)}`);
+  if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
+  const logged = stages.filter((st) => st.logs);
+  if (logged.length > 0) lines.push("logs", ...logged.map((st) => `  ${st.stage.padEnd(9)}  ${st.glueRunId ?? ""}  ${st.logs.output}${st.logs.error !== st.logs.output ? `  ${st.logs.error}` : ""}`));
+  if (stages.length > 0) lines.push("", stagesTable(stages));
+  for (const a of [...attempts].reverse()) {
+    lines.push("", `attempt ${a.attempt}: ${a.status} at ${a.state}${a.cause ? ` \u2014 ${a.error}: ${a.cause}` : ""}`);
+    if (a.stages.length > 0) lines.push(stagesTable(a.stages).replace(/^/gm, "  "));
+  }
+  return lines.join("\n");
+}
+function formatRuns(items) {
+  if (items.length === 0) return "no ingestions";
+  return table(
+    ["RECEIVED", "STATUS", "STATE", "ATTEMPT", "DURATION", "INGESTION", "SOURCE"],
+    items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri])
+  );
+}
+var age = (minutes) => minutes === null ? "" : minutes < 120 ? `${minutes} min ago` : minutes < 2880 ? `${Math.floor(minutes / 60)} h ago` : `${Math.floor(minutes / 1440)} days ago`;
+function freshnessText({ freshness: f, schedule }) {
+  if (f.status === "late") return `${f.lateByMinutes} min late`;
+  if (f.status === "missing") return `not by ${schedule.due} + ${schedule.graceMinutes} min`;
+  if (f.status === "awaiting") return `grace until ${schedule.due} + ${schedule.graceMinutes} min`;
+  return "";
+}
+function formatDatasets({ datasets: datasets2 }) {
+  if (datasets2.length === 0) return "no datasets";
+  const summary = table(
+    ["DATASET", "FRESHNESS", "BUSINESS DATE", "DUE", "NOTE", "LAST SUCCESS", "LAST RUN"],
+    datasets2.map((d) => [
+      d.name,
+      d.freshness.status,
+      d.freshness.businessDate ?? "",
+      time(d.freshness.dueAt ?? void 0),
+      freshnessText(d),
+      d.lastSuccess ? `${d.lastSuccess.businessDate} (${age(d.freshness.minutesSinceSuccess)})` : "",
+      d.lastRun ? `${d.lastRun.status}${d.lastRun.stage && d.lastRun.status === "FAILED" ? ` at ${d.lastRun.stage}` : ""}` : ""
+    ])
+  );
+  const days = datasets2.map(
+    (d) => `${d.name}, last 7 days (UTC, by arrival):
+` + table(
+      ["DAY", "RUNS", "ROWS LOADED", "REJECTED", "REJECT RATE", "COST USD"],
+      d.days.slice(-7).map((x) => [x.date, String(x.runs), String(x.rowsLoaded), String(x.rowsRejected), `${(x.rejectRate * 100).toFixed(1)}%`, x.costUsd.toFixed(4)])
+    ).replace(/^/gm, "  ")
+  );
+  return [summary, ...days].join("\n\n");
+}
+
+// cli/commands.ts
+function parseLimit(raw) {
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError(`--limit must be a whole number 1\u2013100, got "${raw}"`);
+  return limit;
+}
+function parseStatus(raw) {
+  if (raw === void 0) return void 0;
+  const status2 = raw.toUpperCase();
+  if (!INGESTION_STATUSES.includes(status2)) throw new UsageError(`--status must be one of ${INGESTION_STATUSES.join(", ")}, got "${raw}"`);
+  return status2;
+}
+async function ingest(file, dataset, date) {
+  if (!file) throw new UsageError("ingest needs a FILE");
+  if (!dataset) throw new UsageError("ingest needs --dataset NAME");
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  if (date && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UsageError(`--date must be YYYY-MM-DD, got "${date}"`);
+  const stack = runningStack();
+  const key = [dataset, date, basename(file)].filter(Boolean).join("/");
+  const since = (/* @__PURE__ */ new Date()).toISOString();
+  await dropIntoLanding(stack, resolve2(file), key);
+  console.log(`landed ${file} as ${landingUri(stack, key)}`);
+  const result = await followIngestion(runLogFor(stack), { sourceUri: landingUri(stack, key), since, print: console.log });
+  if (result.status === "SUCCEEDED") {
+    console.log(`done: ${result.ingestionId} loaded`);
+    return 0;
+  }
+  console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ""}: ${result.reason ?? "no reason recorded"}`);
+  return 1;
+}
+async function status(target2, id, json) {
+  const record = await target2.runLog.get(id);
+  if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target2.label}`);
+  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record), target2.flags));
+  return 0;
+}
+async function runs(target2, o) {
+  if (o.dataset && o.object) throw new UsageError("give --dataset or --object, not both");
+  if (o.cursor && !o.dataset && !o.object) throw new UsageError("--cursor pages through one --dataset or --object");
+  let items;
+  let nextCursor = null;
+  if (o.dataset || o.object) {
+    const opts = { limit: o.limit, status: o.status, cursor: o.cursor };
+    try {
+      ({ items, nextCursor } = o.object ? await target2.runLog.recentOfObject(o.object, opts) : await target2.runLog.recent(o.dataset, opts));
+    } catch (e) {
+      if (e instanceof InvalidCursorError) throw new UsageError(`--cursor: ${e.message}`);
+      throw e;
+    }
+  } else {
+    const pages = await Promise.all(
+      [...loadContracts().keys()].map((d) => target2.runLog.recent(d, { limit: o.limit, status: o.status }))
+    );
+    items = pages.flatMap((p) => p.items).sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)).slice(0, o.limit);
+  }
+  const views = items.map(summaryView);
+  if (o.json) console.log(JSON.stringify({ items: views, nextCursor }, null, 2));
+  else {
+    console.log(formatRuns(views));
+    if (nextCursor) console.log(`more: --cursor ${nextCursor}`);
+  }
+  return 0;
+}
+async function datasets(target2, json) {
+  const view = await datasetsView(loadContracts(), target2.datasetLog, /* @__PURE__ */ new Date());
+  console.log(json ? JSON.stringify(view, null, 2) : formatDatasets(view));
+  return 0;
+}
+async function retry(target2, id, json, detach) {
+  const { attempt, executionArn: executionArn2 } = await retryIngestion(id, {
+    runLog: target2.runLog,
+    stateMachineArn: target2.stateMachineArn,
+    now: () => /* @__PURE__ */ new Date(),
+    async start(name, input) {
+      const started = await target2.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: target2.stateMachineArn, name, input: JSON.stringify(input) })
+      );
+      return started.executionArn;
+    }
+  });
+  const print = json ? () => {
+  } : console.log;
+  print(`ingestion ${id}: attempt ${attempt} started (${executionArn2})`);
+  if (detach) {
+    if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn: executionArn2 }));
+    return 0;
+  }
+  const result = await followRun(target2.runLog, id, { attempt, print, deadline: Date.now() + 60 * 6e4 });
+  if (json) console.log(JSON.stringify({ ingestionId: id, attempt, executionArn: executionArn2, ...result }));
+  if (result.status === "SUCCEEDED") {
+    print(`done: attempt ${attempt} of ${id} succeeded`);
+    return 0;
+  }
+  console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ""}: ${result.reason ?? "no reason recorded"}`);
+  return 1;
+}
+var target = (o) => resolveTarget({ stage: o.stage, region: o.region });
+export {
+  datasets,
+  ingest,
+  parseLimit,
+  parseStatus,
+  retry,
+  runs,
+  status,
+  target
+};
