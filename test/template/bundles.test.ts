@@ -92,12 +92,13 @@ const httpEvent = (routeKey: string, rawPath: string, query: Record<string, stri
 const httpResult = z.object({ statusCode: z.number(), headers: z.record(z.string(), z.unknown()), body: z.string() });
 
 describe.each(STAGES)('the %s package', (stage) => {
-  test('ships exactly the executor, query, stage-cost, console, ingestions and freshness functions, each as an ES module on nodejs22.x', () => {
+  test('ships exactly the executor, query, stage-cost, finish, console, ingestions and freshness functions, each as an ES module on nodejs22.x', () => {
     const t = deployments[stage]!.template;
     expect(deployments[stage]!.functions().map((f) => [f.logicalId, f.handlerModule, t.property(f.logicalId, 'Runtime')])).toEqual([
       ['ExecutorLambdaFunction', 'functions/executor/handler.mjs', 'nodejs22.x'],
       ['QueryLambdaFunction', 'functions/query/handler.mjs', 'nodejs22.x'],
       ['StagecostLambdaFunction', 'functions/stagecost/handler.mjs', 'nodejs22.x'],
+      ['FinishLambdaFunction', 'functions/finish/handler.mjs', 'nodejs22.x'],
       ['ConsoleLambdaFunction', 'functions/console/handler.mjs', 'nodejs22.x'],
       ['IngestionsLambdaFunction', 'functions/ingestions/handler.mjs', 'nodejs22.x'],
       ['FreshnessLambdaFunction', 'functions/freshness/handler.mjs', 'nodejs22.x'],

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { executionTimeoutSeconds, ingestionDefinition } from '../../statemachine/definition.js';
 import { parsedArgs } from './glue-args';
 import { at, list, loadTemplate, record, references, resource, resourcesOfType, STAGES, statements, text, type Template } from './template';
 
-const asl = readFileSync('statemachine/ingestion.asl.json', 'utf8');
+const GLUE_TIMEOUT_MINUTES = 60; // serverless.yml's params.default.glueTimeoutMinutes, which both stages keep
+const asl = JSON.stringify(ingestionDefinition({ timeoutSeconds: executionTimeoutSeconds(GLUE_TIMEOUT_MINUTES) }), null, 2);
 const placeholders = [...new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
 
 // Actions that accept no resource narrower than `*` (IAM service authorization reference).
@@ -197,6 +199,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
     expect(functions.map(([id]) => id).sort()).toEqual([
       'ConsoleLambdaFunction',
       'ExecutorLambdaFunction',
+      'FinishLambdaFunction',
       'FreshnessLambdaFunction',
       'IngestionsLambdaFunction',
       'QueryLambdaFunction',
