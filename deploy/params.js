@@ -33,6 +33,7 @@ const POSITIVE_INTEGERS = [
   'loadConnections',
   'glueTimeoutMinutes',
   'glueMaxConcurrentRuns',
+  'maxConcurrentIngestions',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
   'freshnessCheckMinutes',
@@ -49,6 +50,11 @@ const POSITIVE_DECIMALS = ['glueDpuHourPrice'];
 const OPTIONAL_NON_NEGATIVE_INTEGERS = ['executorReservedConcurrency', 'queryReservedConcurrency'];
 
 /** Every parameter the checks read. */
+/** Whole numbers in a range, with why. */
+const RANGES = {
+  admissionRetrySeconds: [0, 900, 'it is the DelaySeconds of an SQS message'],
+};
+
 export const CHECKED_PARAMS = [
   ...new Set([
     ...REQUIRED.flatMap((r) => r.names),
@@ -56,6 +62,7 @@ export const CHECKED_PARAMS = [
     ...POSITIVE_INTEGERS,
     ...POSITIVE_DECIMALS,
     ...OPTIONAL_NON_NEGATIVE_INTEGERS,
+    ...Object.keys(RANGES),
     ...Object.keys(POOL_SCOPES),
     'jwtIssuerUrl',
     'rowsUserClaim',
@@ -87,6 +94,10 @@ export function paramProblems(params, stage) {
   for (const name of POSITIVE_INTEGERS) {
     if (!/^[1-9][0-9]*$/.test(String(params[name] ?? ''))) problems.push(`parameter ${name} must be a positive integer (got "${params[name] ?? ''}")`);
     else if (MAXIMA[name] && Number(params[name]) > MAXIMA[name][0]) problems.push(`parameter ${name} must be at most ${MAXIMA[name][0]}: ${MAXIMA[name][1]} (got "${params[name]}")`);
+  }
+  for (const [name, [min, max, why]] of Object.entries(RANGES)) {
+    const value = String(params[name] ?? '');
+    if (!/^(0|[1-9][0-9]*)$/.test(value) || Number(value) < min || Number(value) > max) problems.push(`parameter ${name} must be a whole number from ${min} to ${max}: ${why} (got "${value}")`);
   }
   for (const name of POSITIVE_DECIMALS) {
     const value = String(params[name] ?? '');

@@ -126,6 +126,14 @@ function jsonPermissions(service: string, op: string, body: Json, scope: Scope, 
       if (Array.isArray(body.JobNames)) return (body.JobNames as unknown[]).map((name) => ({ action: `glue:${op}`, resource: arnOrName(name, job) }));
       return one(arnOrName(body.JobName ?? (op === 'CreateJob' ? body.Name : undefined), job));
     }
+    case 'sqs': {
+      // Authorized on the queue: https://sqs.REGION.amazonaws.com/ACCOUNT/NAME → arn:aws:sqs:REGION:ACCOUNT:NAME. A batch
+      // operation is its single-message action (DeleteMessageBatch needs sqs:DeleteMessage).
+      const url = str(body.QueueUrl);
+      const [, queueAccount, name] = url ? new URL(url).pathname.split('/') : [];
+      const action = `sqs:${op.replace(/Batch$/, '')}`;
+      return [{ action, resource: name ? `arn:aws:sqs:${region}:${queueAccount}:${name}` : '*' }];
+    }
     case 'cognito-idp': {
       // User pool operations are authorized on the pool (userpool/<id>), app clients included.
       const pool = str(body.UserPoolId);

@@ -49,6 +49,16 @@ export interface Schedule {
   input: string;
 }
 
+/** An event source mapping: a function that reads a queue of the template. */
+export interface QueueMapping {
+  logicalId: string;
+  queueUrl: string;
+  functionLogicalId: string;
+  batchSize: number;
+  maximumConcurrency: number;
+  reportsItemFailures: boolean;
+}
+
 /** An EventBridge rule of the default bus that invokes functions of the template. */
 export interface EventRule {
   logicalId: string;
@@ -270,20 +280,58 @@ export class Deployment {
     }) as CreateTableCommandInput);
   }
 
-  /** The functions the landing bucket notifies of a new object, each with the key filter of its notification. */
-  landingNotifications(): Array<{ functionLogicalId: string; matches(key: string): boolean }> {
+  /** The queues the landing bucket notifies of a new object, each with the key filter of its notification. */
+  landingNotifications(): Array<{ queueLogicalId: string; matches(key: string): boolean }> {
     type Rule = { Name: string; Value: string };
     const raw = this.template.resource('LandingBucket').Properties?.NotificationConfiguration as
-      | { LambdaConfigurations?: Array<{ Function: Json; Filter?: { S3Key?: { Rules?: Rule[] } } }> }
+      | { QueueConfigurations?: Array<{ Queue: Json; Filter?: { S3Key?: { Rules?: Rule[] } } }> }
       | undefined;
-    return (raw?.LambdaConfigurations ?? []).map((c) => {
-      const functionLogicalId = logicalIdOfGetAtt(c.Function);
-      if (!functionLogicalId) throw new Error('LandingBucket: a notification does not name a function of the template');
+    return (raw?.QueueConfigurations ?? []).map((c) => {
+      const queueLogicalId = logicalIdOfGetAtt(c.Queue);
+      if (!queueLogicalId) throw new Error('LandingBucket: a notification does not name a queue of the template');
       const rules = c.Filter?.S3Key?.Rules ?? [];
       return {
-        functionLogicalId,
+        queueLogicalId,
         matches: (key: string) =>
           rules.every((r) => (r.Name.toLowerCase() === 'prefix' ? key.startsWith(r.Value) : key.endsWith(r.Value))),
+      };
+    });
+  }
+
+  /** The template's SQS queues, with the attributes CreateQueue takes (the redrive policy's target resolved). */
+  queues(): Array<{ logicalId: string; name: string; url: string; attributes: Record<string, string> }> {
+    const t = this.template;
+    return t.ofType('AWS::SQS::Queue').map((logicalId) => {
+      const redrive = t.property<Record<string, Json> | null>(logicalId, 'RedrivePolicy');
+      const attributes: Record<string, string> = {
+        ...Object.fromEntries(
+          ['VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds']
+            .map((k) => [k, t.property<Json>(logicalId, k)] as const)
+            .filter(([, v]) => v !== null)
+            .map(([k, v]) => [k, String(v)]),
+        ),
+        ...(redrive ? { RedrivePolicy: JSON.stringify(redrive) } : {}),
+      };
+      return { logicalId, name: t.getAtt(logicalId, 'QueueName'), url: t.ref(logicalId), attributes };
+    });
+  }
+
+  /** The template's event source mappings from SQS queues to its functions. */
+  queueMappings(): QueueMapping[] {
+    const t = this.template;
+    return t.ofType('AWS::Lambda::EventSourceMapping').map((logicalId) => {
+      const props = t.resource(logicalId).Properties ?? {};
+      const queueLogicalId = logicalIdOfGetAtt(props.EventSourceArn);
+      const functionLogicalId = logicalIdOfGetAtt(props.FunctionName);
+      if (!queueLogicalId || !functionLogicalId) throw new Error(`${logicalId}: its source and function are not a Fn::GetAtt of a queue and a function in the template`);
+      return {
+        logicalId,
+        queueUrl: t.ref(queueLogicalId),
+        functionLogicalId,
+        batchSize: Number(t.property<number>(logicalId, 'BatchSize') ?? 10),
+        // Without ScalingConfig, Lambda scales its pollers up to 1,000; 2 is its minimum, and what the template sets.
+        maximumConcurrency: Number(t.property<number>(logicalId, 'ScalingConfig', 'MaximumConcurrency') ?? 2),
+        reportsItemFailures: (t.property<string[] | null>(logicalId, 'FunctionResponseTypes') ?? []).includes('ReportBatchItemFailures'),
       };
     });
   }

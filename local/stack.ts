@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { BatchStopJobRunCommand, GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { execFile } from 'node:child_process';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { invokeAsync } from './async-invoke';
 import { startAwsApi, type Notification } from './aws-api';
 import { startAwsGateway } from './aws-gateway';
 import { CallRecorder } from './calls';
@@ -26,6 +26,7 @@ import { startPostgres } from './postgres';
 import { LocalS3, localArtifactPath } from './s3';
 import { LocalScheduler } from './scheduler';
 import { createSecrets } from './secrets';
+import { createQueues, notifier, QueueReader } from './sqs';
 import { LocalEventBridge } from './eventbridge';
 import { LocalStepFunctions } from './stepfunctions';
 import { statusChangeEvent, type Execution } from './stepfunctions-executions';
@@ -89,6 +90,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const artifacts = deployment.glueArtifactsDir(repoRoot);
     const s3 = new LocalS3(s3Mode, moto.endpoint);
     await s3.createBuckets([names.landingBucket, names.dataBucket, names.deploymentBucket]);
+    await createQueues(moto.endpoint, LOCAL_REGION, deployment.queues());
     await s3.publishArtifacts(names.deploymentBucket, artifacts);
 
     // Every principal's AWS calls go through one gateway, which records them for the IAM check.
@@ -100,6 +102,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       backends: {
         s3: moto.endpoint,
         secretsmanager: moto.endpoint,
+        sqs: moto.endpoint,
         dynamodb: dynamo.endpoint,
         states: awsApi,
         sns: awsApi,
@@ -156,11 +159,9 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     });
 
     // The state machine calls DynamoDB, Glue and SNS as its role, through the gateway.
-    const asStateMachine = {
-      endpoint: gateway.endpoint,
-      region: LOCAL_REGION,
-      credentials: { accessKeyId: 'StateMachineRole', secretAccessKey: 'local' },
-    };
+    // One attempt per call: Step Functions' integrations surface an error to the definition's Retry and Catch, where
+    // the SDK would retry a throttled call by itself.
+    const asStateMachine = { ...principalEnvClient('StateMachineRole', gateway.endpoint), maxAttempts: 1 };
     const glueClient = new GlueClient(asStateMachine);
     // Lambda is invoked over IPC, not through the gateway: the call is recorded here, as the state machine's role.
     let invokeFunction: (arn: string, payload: unknown) => Promise<unknown> = () => Promise.reject(new Error('Lambda is not started yet'));
@@ -205,6 +206,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       ...('GLUE_LOG_LINK' in fn.environment ? { GLUE_LOG_LINK: `file://${join(paths.glueLogs, '{jobName}-{runId}.log')}` } : {}),
       // The CLI reaches the local stack without --stage.
       ...('CLI_TARGET' in fn.environment ? { CLI_TARGET: '' } : {}),
+      // A landed object that waits for a slot asks again after seconds here, not the template's half minute.
+      ...('ADMISSION_RETRY_SECONDS' in fn.environment ? { ADMISSION_RETRY_SECONDS: process.env.LOCAL_ADMISSION_RETRY_SECONDS ?? '1' } : {}),
       // Folder mode: the staging zone is a folder, read as files (as the Glue jobs' storage.py does).
       ...(s3Mode === 'folder' && 'DATA_BUCKET' in fn.environment ? { LANDING_ETL_LOCAL_S3: paths.s3 } : {}),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -249,13 +252,22 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(http.stop);
     if (issuer) await writeFile(paths.apiClients, `${JSON.stringify(apiClients(issuer), null, 2)}\n`, { mode: 0o600 });
 
-    // S3 notifies the functions the landing bucket's NotificationConfiguration names, for the keys it filters.
+    // S3 notifies the queues the landing bucket's NotificationConfiguration names, for the keys it filters; the
+    // event source mappings read them with their functions' roles.
+    const queues = new Map(deployment.queues().map((q) => [q.logicalId, q.url]));
+    const s3Notifier = notifier(moto.endpoint, LOCAL_REGION);
+    stops.push(async () => s3Notifier.stop());
     const notifications = deployment.landingNotifications();
     onLanded = async (object) => {
-      for (const n of notifications.filter((n) => n.matches(object.key))) {
-        await invokeNotified(lambdas.handler(n.functionLogicalId), s3EventRecord(object, LOCAL_REGION), object.key, log);
-      }
+      for (const n of notifications.filter((n) => n.matches(object.key))) await s3Notifier.send(queues.get(n.queueLogicalId)!, { Records: [s3EventRecord(object, LOCAL_REGION)] });
     };
+    for (const mapping of deployment.queueMappings()) {
+      const fn = deployment.functions().find((f) => f.logicalId === mapping.functionLogicalId)!;
+      const sqs = new SQSClient({ ...principalEnvClient(fn.role, gateway.endpoint), maxAttempts: 1 });
+      const reader = new QueueReader(mapping, sqs, lambdas.handler(fn.logicalId), queueArn(mapping.queueUrl), log);
+      reader.start();
+      stops.push(() => reader.stop().finally(() => sqs.destroy()));
+    }
     const landingFolder = s3Mode === 'api' ? paths.dropFolder : join(paths.s3, names.landingBucket);
     await mkdir(landingFolder, { recursive: true });
     const watcher = new LandingWatcher(
@@ -327,6 +339,17 @@ function lambdaOptions(env: NodeJS.ProcessEnv): { responseLimitBytes?: number } 
   return { responseLimitBytes: Number(limit) };
 }
 
+/** The SDK settings of a principal of the deployment (as principalEnv gives its processes). */
+function principalEnvClient(role: string, endpoint: string) {
+  return { endpoint, region: LOCAL_REGION, credentials: { accessKeyId: role, secretAccessKey: 'local' } };
+}
+
+/** A queue's ARN from its URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME). */
+function queueArn(url: string): string {
+  const [, account, name] = new URL(url).pathname.split('/');
+  return `arn:aws:sqs:${LOCAL_REGION}:${account}:${name}`;
+}
+
 /** LOCAL_SCHEDULE_EVERY_MS and LOCAL_SCHEDULE_TIME (local/scheduler.ts), checked: a typo must not silently leave the
  *  template's period or the machine's clock in place. */
 function scheduleOptions(env: NodeJS.ProcessEnv): { everyMs?: number; firstTickAt?: Date } {
@@ -367,16 +390,5 @@ async function migrate(databaseUrl: string): Promise<void> {
     cwd: paths.glueScripts,
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
-}
-
-/** An S3 notification: Lambda's asynchronous invocation, retried, then the on-failure destination. */
-async function invokeNotified(handler: (event: unknown) => Promise<unknown>, record: ReturnType<typeof s3EventRecord>, key: string, log: (line: string) => void) {
-  const outcomes = (await invokeAsync(handler as never, { Records: [record] }, {
-    async onFailure(event, error) {
-      log(`executor failed for ${key} after its retries: ${error.message}; the event is in ${paths.executorFailures}`);
-      await appendFile(paths.executorFailures, `${JSON.stringify({ time: new Date().toISOString(), key, error: error.message, event })}\n`);
-    },
-  })) as Array<Record<string, string>> | undefined;
-  for (const o of outcomes ?? []) log(`landed ${key}: ${o.outcome} ${o.ingestionId ?? ''} ${o.reason ?? ''}`.trim());
 }
 

@@ -14,6 +14,10 @@ export interface IngestionPorts {
   /** Records the execution on the summary; false when one was recorded already. */
   recordExecution(ingestionId: string, executionArn: string): Promise<boolean>;
   countDuplicate(ingestionId: string): Promise<void>;
+  /** Takes an admission slot for the ingestion: false when as many ingestions as allowed are running. */
+  admit(ingestionId: string): Promise<boolean>;
+  /** Records that the ingestion waits for a slot (QUEUED), once. */
+  markQueued(ingestionId: string, dataset: string): Promise<void>;
   /** Closes the dataset's open MISSING entry for the business date as LATE; false when none is open. */
   closeMissing(dataset: string, businessDate: string, arrival: { ingestionId: string; arrivedAt: string; lateByMinutes: number }): Promise<boolean>;
   alert(subject: string, message: Record<string, unknown>): Promise<void>;
@@ -24,6 +28,7 @@ export interface IngestionPorts {
 
 export type Outcome =
   | { outcome: 'started'; ingestionId: string; executionArn: string }
+  | { outcome: 'queued'; ingestionId: string }
   | { outcome: 'duplicate'; ingestionId: string; reason: string }
   | { outcome: 'rejected'; ingestionId: string; reason: string }
   | { outcome: 'ignored'; key: string; reason: string };
@@ -39,8 +44,9 @@ export function identify(obj: LandedObject): { ingestionId: string; dataset: str
   return { ingestionId: ingestionId(dataset || 'unknown', date, obj), dataset, businessDate: date };
 }
 
-/** Turns one landed object into exactly one ingestion: started, recognised as a duplicate delivery, or rejected.
- *  Infrastructure errors propagate so Lambda retries the event; a retried event only repeats what is missing. */
+/** Turns one landed object into exactly one ingestion: started, queued for a slot (its message comes back later),
+ *  recognised as a duplicate delivery, or rejected. Infrastructure errors propagate so the message is delivered
+ *  again; a repeated delivery only repeats what is missing. */
 export async function ingestLandedObject(obj: LandedObject, ports: IngestionPorts): Promise<Outcome> {
   const identity = identify(obj);
   if (!identity) return { outcome: 'ignored', key: obj.key, reason: 'folder marker' };
@@ -94,6 +100,11 @@ export async function ingestLandedObject(obj: LandedObject, ports: IngestionPort
     executionInput: JSON.stringify(input),
   });
   await closeMissingFile(contract, base, ports);
+  // At most the allowed number of ingestions run at once: this one waits in the landing queue for a slot.
+  if (!(await ports.admit(id))) {
+    await ports.markQueued(id, dataset);
+    return { outcome: 'queued', ingestionId: id };
+  }
   const started = await ports.start(executionName(id, 1), input);
   if (started === 'exists') return duplicate('its execution already exists');
   // Step Functions answers a StartExecution with the name and input of a running execution with that execution:

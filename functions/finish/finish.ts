@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
-import { ingestionEnded, type Alert } from '../shared/alerts';
+import { backlogEnded, ingestionEnded, type Alert } from '../shared/alerts';
+import type { Backlog } from '../shared/backlog';
 import { IngestionNotFoundError } from '../shared/errors';
 import { executionInputSchema } from '../shared/execution';
-import type { IngestionRecord, StageRecord } from '../shared/run-log';
+import { IN_FLIGHT_STATUSES, type IngestionRecord, type StageRecord } from '../shared/run-log';
 
 /** What the state machine passes as an execution ends: the ingestion, its attempt, how it ended and, for a
  *  failure, what the state machine recorded. */
@@ -39,6 +40,9 @@ export interface FinishPorts {
   markFailed(ingestionId: string, attempt: number, error: string, cause: string, now: string): Promise<void>;
   /** BatchStopJobRun of one Glue run. */
   stopJobRun(jobName: string, runId: string): Promise<void>;
+  /** Gives the ingestion's admission slot back. */
+  release(ingestionId: string): Promise<void>;
+  backlog: Pick<Backlog, 'ended'>;
   /** What reaches this stage from the CLI (`--stage … --region …`; empty locally). */
   cliTarget: string;
 }
@@ -50,9 +54,21 @@ export async function finishIngestion(input: FinishInput, ports: FinishPorts): P
   if (!record) throw new IngestionNotFoundError(`no ingestion ${input.ingestionId} in the run log`);
   if (record.summary.attempt !== input.attempt) return null;
   const failure = input.failure && { stage: input.failure.stage, error: input.failure.Error, cause: input.failure.Cause };
-  const alert = ingestionEnded(record, { outcome: input.outcome, failure }, ports.cliTarget);
-  await ports.publish(alert);
-  return alert;
+  return announce(record, ingestionEnded(record, { outcome: input.outcome, failure }, ports.cliTarget), ports);
+}
+
+/** Frees the ended ingestion's slot and announces its end: on its own, or as part of its backlog when it waited. */
+async function announce(record: IngestionRecord, alert: Alert, ports: FinishPorts): Promise<Alert | null> {
+  await ports.release(record.summary.ingestionId);
+  if (!record.summary.queuedAt) {
+    await ports.publish(alert);
+    return alert;
+  }
+  const failed = alert.message.event === 'INGESTION_FAILED';
+  const { announce: alone, summary } = await ports.backlog.ended({ failed, kind: `${String(alert.message.stage)}: ${String(alert.message.error)}` });
+  if (alone) await ports.publish(alert);
+  if (summary) await ports.publish(backlogEnded(summary));
+  return alone ? alert : null;
 }
 
 const WHY: Record<ExecutionEndedEvent['detail']['status'], { error: string; how: string }> = {
@@ -77,17 +93,15 @@ export async function finishEndedExecution(event: ExecutionEndedEvent, ports: Fi
   const { detail } = event;
   const { ingestionId, attempt } = runOf(detail);
   const record = await ports.read(ingestionId);
-  if (!record || record.summary.attempt !== attempt || !['RECEIVED', 'RUNNING'].includes(record.summary.status)) return null;
+  if (!record || record.summary.attempt !== attempt || !IN_FLIGHT_STATUSES.includes(record.summary.status)) return null;
   const why = WHY[detail.status];
   const cause = `execution ${detail.name} ${why.how}${detail.cause ? `: ${detail.cause}` : detail.error ? ` (${detail.error})` : ''}`;
   const running = record.stages.filter((s): s is StageRecord & { glueRunId: string; glueJobName: string } => s.status === 'RUNNING' && !!s.glueRunId && !!s.glueJobName);
   for (const stage of running) await ports.stopJobRun(stage.glueJobName, stage.glueRunId);
   const now = new Date(detail.stopDate ?? Date.now()).toISOString();
   await ports.markFailed(ingestionId, attempt, why.error, cause.slice(0, 1024), now);
-  const failed = await ports.read(ingestionId);
-  const alert = ingestionEnded(failed!, { outcome: 'FAILED' }, ports.cliTarget);
-  await ports.publish(alert);
-  return alert;
+  const failed = (await ports.read(ingestionId))!;
+  return announce(failed, ingestionEnded(failed, { outcome: 'FAILED' }, ports.cliTarget), ports);
 }
 
 /** The finish function's work for either event it gets: the state machine's end of an execution, or EventBridge's

@@ -3,7 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchStopJobRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
+import { Admission } from '../shared/admission';
 import { dynamodb, sns } from '../shared/aws-clients';
+import { Backlog } from '../shared/backlog';
 import { readConfig, required } from '../shared/config';
 import { logger } from '../shared/logger';
 import { RunLog } from '../shared/run-log';
@@ -16,6 +18,7 @@ const config = readConfig({
   CLI_TARGET: z._default(z.string(), ''),
 });
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
+const admission = new Admission(dynamodb, config.RUN_LOG_TABLE);
 const glue = new GlueClient({});
 
 const ports: FinishPorts = {
@@ -29,6 +32,8 @@ const ports: FinishPorts = {
     // A run that has ended meanwhile is no error here.
     for (const e of Errors) logger.info('job run not stopped', { jobName, runId, reason: e.ErrorDetail?.ErrorMessage });
   },
+  release: (id) => admission.release(id),
+  backlog: new Backlog(dynamodb, config.RUN_LOG_TABLE),
   cliTarget: config.CLI_TARGET,
 };
 

@@ -12,17 +12,16 @@ export class Admission {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-    readonly slots: number,
   ) {}
 
-  /** Takes a slot for the ingestion: true when it holds one (already or now). When all are taken, the holders whose
-   *  ingestion has ended (a release that was lost) give theirs back first. */
-  async acquire(ingestionId: string): Promise<boolean> {
-    if (await this.tryAdd(ingestionId)) return true;
+  /** Takes one of `slots` slots for the ingestion: true when it holds one (already or now). When all are taken, the
+   *  holders whose ingestion has ended (a release that was lost) give theirs back first. */
+  async acquire(ingestionId: string, slots: number): Promise<boolean> {
+    if (await this.tryAdd(ingestionId, slots)) return true;
     const stale = await this.endedHolders();
     if (stale.length === 0) return false;
     await this.release(...stale);
-    return this.tryAdd(ingestionId);
+    return this.tryAdd(ingestionId, slots);
   }
 
   /** Gives the ingestions' slots back (nothing for one that holds none). */
@@ -38,7 +37,7 @@ export class Admission {
     return [...((Item?.holders as Set<string> | undefined) ?? [])].sort();
   }
 
-  private tryAdd(ingestionId: string): Promise<boolean> {
+  private tryAdd(ingestionId: string, slots: number): Promise<boolean> {
     return writtenIf(
       this.doc.send(
         new UpdateCommand({
@@ -46,7 +45,7 @@ export class Admission {
           Key: SLOTS_KEY,
           UpdateExpression: 'ADD holders :id',
           ConditionExpression: 'attribute_not_exists(holders) OR contains(holders, :one) OR size(holders) < :slots',
-          ExpressionAttributeValues: { ':id': new Set([ingestionId]), ':one': ingestionId, ':slots': this.slots },
+          ExpressionAttributeValues: { ':id': new Set([ingestionId]), ':one': ingestionId, ':slots': slots },
         }),
       ),
     );

@@ -1,3 +1,4 @@
+import type { BacklogSummary } from './backlog';
 import { retryCommand } from './commands';
 import { executionInputSchema } from './execution';
 import type { IngestionRecord, Stage, StageRecord } from './run-log';
@@ -78,5 +79,14 @@ export function ingestionEnded(record: IngestionRecord, end: RunEnd, cliTarget: 
       ...where,
       retry: retryCommand(s.ingestionId, cliTarget),
     },
+  };
+}
+
+/** The one alert for a backlog's runs (functions/shared/backlog.ts), sent when the last of them ends. */
+export function backlogEnded(summary: BacklogSummary): Alert {
+  const outcome = summary.failed ? `${summary.failed} of ${summary.ingestions} failed` : `all ${summary.ingestions} succeeded`;
+  return {
+    subject: snsSubject(`landing-etl: backlog of ${summary.ingestions} ingestions done, ${outcome}`),
+    message: { event: 'BACKLOG_ENDED', ...summary },
   };
 }

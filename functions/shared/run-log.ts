@@ -17,7 +17,9 @@ import { InvalidCursorError, RetryConflictError } from './errors';
  *  "recent ingestions of a dataset" and "ingestions of a source object"; only SUMMARY items carry their keys. */
 export const STAGES = ['transform', 'test', 'load'] as const;
 export type Stage = (typeof STAGES)[number];
-export const INGESTION_STATUSES = ['RECEIVED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED'] as const;
+export const INGESTION_STATUSES = ['RECEIVED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED'] as const;
+/** The statuses of an ingestion not yet ended. */
+export const IN_FLIGHT_STATUSES: readonly IngestionStatus[] = ['RECEIVED', 'QUEUED', 'RUNNING'];
 export type IngestionStatus = (typeof INGESTION_STATUSES)[number];
 
 export const RUN_LOG_INDEXES = { byDataset: 'byDataset', byObject: 'byObject' } as const;
@@ -65,6 +67,8 @@ export const summarySchema = z.object({
   updatedAt: z.string(),
   startedAt: text(),
   endedAt: text(),
+  /** When it first had to wait for a slot (admission control): it is part of a backlog. */
+  queuedAt: text(),
   executionArn: text(),
   /** The state machine input, kept so a retry runs exactly the same ingestion again. */
   executionInput: text(),
@@ -128,7 +132,7 @@ const CONDITION = {
   /** Releasing a claim undoes only that claim, not a retry that started meanwhile. */
   retryClaimedAndNotStarted: '#status = :received AND attempt = :next',
   /** An aborted attempt is marked only if the run did not end or move on meanwhile. */
-  attemptStillInFlight: 'attempt = :attempt AND #status IN (:received, :running)',
+  attemptStillInFlight: 'attempt = :attempt AND #status IN (:received, :queued, :running)',
 } as const;
 
 /** Sends a conditional write: true when it was written, false when its condition did not hold. */
@@ -210,6 +214,22 @@ export class RunLog {
             objectKey: ingestion.sourceUri,
           },
           ConditionExpression: CONDITION.newIngestion,
+        }),
+      ),
+    );
+  }
+
+  /** The ingestion waits for a slot: QUEUED. True when it has just started to wait (it was RECEIVED). */
+  async markQueued(id: string, now: string): Promise<boolean> {
+    return writtenIf(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: summaryKey(id),
+          UpdateExpression: 'SET #status = :queued, #state = :queued, updatedAt = :now, queuedAt = :now',
+          ConditionExpression: '#status = :received',
+          ExpressionAttributeNames: { '#status': 'status', '#state': 'state' },
+          ExpressionAttributeValues: { ':queued': 'QUEUED', ':received': 'RECEIVED', ':now': now },
         }),
       ),
     );
@@ -435,7 +455,7 @@ export class RunLog {
    *  attempt or the run itself moved on. */
   async markAborted(id: string, attempt: number, error: string, cause: string, now: string): Promise<void> {
     const record = await this.get(id);
-    if (!record || record.summary.attempt !== attempt || !['RECEIVED', 'RUNNING'].includes(record.summary.status)) return;
+    if (!record || record.summary.attempt !== attempt || !IN_FLIGHT_STATUSES.includes(record.summary.status)) return;
     for (const s of record.stages.filter((st) => st.status === 'RUNNING')) {
       await this.doc.send(
         new UpdateCommand({
@@ -462,6 +482,7 @@ export class RunLog {
             ':cause': cause,
             ':attempt': attempt,
             ':received': 'RECEIVED',
+            ':queued': 'QUEUED',
             ':running': 'RUNNING',
           },
         }),

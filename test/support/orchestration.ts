@@ -14,6 +14,8 @@ import { packagedStage } from '../../local/packaged';
 import { LocalStepFunctions } from '../../local/stepfunctions';
 import { statusChangeEvent, type Execution } from '../../local/stepfunctions-executions';
 import { finish } from '../../functions/finish/finish';
+import { Admission } from '../../functions/shared/admission';
+import { Backlog } from '../../functions/shared/backlog';
 import { recordStageCost, stageCostInput } from '../../functions/stagecost/record';
 import { AWS_GLUE_LIMITS, type GlueLimits } from '../../local/glue/model';
 import { ScriptedGlue, type ScriptedJob } from './scripted-glue';
@@ -32,6 +34,8 @@ export async function startOrchestration(opts: { executionsDir?: string; glueLim
   const dynamo = await startDynamo(null, deployment.tables());
   const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint, ...localAws });
   const runLog = new RunLog(documentClient(dynamodb), names.runLogTable);
+  const admission = new Admission(documentClient(dynamodb), names.runLogTable);
+  const backlog = new Backlog(documentClient(dynamodb), names.runLogTable);
   const jobs = deployment.glueJobs().map((j) => ({ name: j.name, defaultArguments: {}, maxConcurrentRuns: j.maxConcurrentRuns, timeoutMinutes: j.timeoutMinutes, capacity: j.capacity }));
   const glue = new ScriptedGlue(dynamodb, jobs, { ...AWS_GLUE_LIMITS, ...opts.glueLimits });
   const notifications: Notification[] = [];
@@ -53,6 +57,8 @@ export async function startOrchestration(opts: { executionsDir?: string; glueLim
         publish: async ({ subject, message }) => void (await publish({ TopicArn: names.topicArn, Subject: subject, Message: JSON.stringify(message) })),
         markFailed: (id, attempt, error, cause, now) => runLog.markAborted(id, attempt, error, cause, now),
         stopJobRun: async (jobName, runId) => void (await glue.batchStopJobRun({ JobName: jobName, JobRunIds: [runId] })),
+        release: (id) => admission.release(id),
+        backlog,
         cliTarget: '',
       }),
   };
@@ -92,6 +98,8 @@ export async function startOrchestration(opts: { executionsDir?: string; glueLim
     dynamo,
     dynamodb,
     runLog,
+    admission,
+    backlog,
     glue,
     notifications,
     stepFunctions,

@@ -16,6 +16,8 @@ function ports(contractMode: 'hard' | 'soft', qualityMode: IngestionPorts['quali
     record: async () => true,
     recordExecution: async () => true,
     countDuplicate: async () => {},
+    admit: async () => true,
+    markQueued: async () => {},
     closeMissing: async () => false,
     alert: async () => {},
     start: async (_name, input) => (started.push(input), { executionArn: `arn:${started.length}` }),
@@ -68,4 +70,15 @@ test('a file reported missing closes its entry as late, with how late, and alert
   expect(alerts).toEqual([
     ['landing-etl: dailycheckin file for 2026-11-20 arrived 240 min late', expect.objectContaining({ event: 'FILE_ARRIVED_LATE', businessDate: '2026-11-20', lateByMinutes: 240 })],
   ]);
+});
+
+test('an ingestion with no admission slot is recorded and waits QUEUED: nothing is started', async () => {
+  const { p, started } = ports('soft', undefined);
+  const queued: string[] = [];
+  p.admit = async () => false;
+  p.markQueued = async (id) => void queued.push(id);
+  const outcome = await ingestLandedObject(landed(), p);
+  expect(outcome).toEqual({ outcome: 'queued', ingestionId: expect.stringMatching(/^dailycheckin-20261121-/) });
+  expect(queued).toEqual([(outcome as { ingestionId: string }).ingestionId]);
+  expect(started).toEqual([]);
 });
