@@ -48,6 +48,8 @@ export interface LocalJob {
   /** Its --extra-py-files, as built. */
   pyFiles: string[];
   defaultArguments: Record<string, string>;
+  /** Its NonOverridableArguments: they win over the run's. */
+  nonOverridableArguments?: Record<string, string>;
   /** The job definition's capacity, as GetJobRun reports it. */
   capacity?: { GlueVersion: string; WorkerType: string; NumberOfWorkers: number; Timeout: number };
   /** The process environment of the job's driver: its role's credentials, region, endpoints. */
@@ -118,8 +120,8 @@ export class LocalGlue {
       ...(capacity
         ? { ...capacity, MaxCapacity: capacity.NumberOfWorkers * (DPU_PER_WORKER[capacity.WorkerType] ?? 1), ExecutionClass: 'STANDARD' as const }
         : {}),
-      // Like Glue: the run's arguments override the job's default arguments.
-      Arguments: { ...job.defaultArguments, ...params.Arguments },
+      // Like Glue: the run's arguments override the job's default arguments, never its non-overridable ones.
+      Arguments: { ...job.defaultArguments, ...params.Arguments, ...job.nonOverridableArguments },
       StartedOn: new Date().toISOString(),
       LastModifiedOn: new Date().toISOString(),
       started: Date.now(),

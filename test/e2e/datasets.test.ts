@@ -1,10 +1,11 @@
 import { jest } from '@jest/globals';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetJobRunCommand, GlueClient, StartJobRunCommand, type JobRun } from '@aws-sdk/client-glue';
 import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import type { RunLog } from '../../functions/shared/run-log';
+import type { IngestionSummary, RunLog } from '../../functions/shared/run-log';
 import { runLogFor } from '../../local/client';
 import { localAws } from '../../local/layout';
 import { land, waitForIngestion } from '../support/landing';
@@ -109,6 +110,8 @@ test('a file for a dataset without a contract is rejected naming every known dat
   expect(summary.cause).toMatch(/known datasets: cafe_transactions, dailycheckin$/);
 });
 
+let hostileRun: IngestionSummary | undefined;
+
 /** Every API call of the privacy test, in one place (a token goes here when the API requires one). */
 async function api(path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${stack.info.apiUrl}${path}`);
@@ -133,6 +136,7 @@ test('hostile values of the privacy columns reach no run log, alert, API respons
   const since = new Date().toISOString();
   const run = await waitForIngestion(runLog, land(stack.info, 'cafe_transactions/2021-08-27/hostile.csv', file), since);
   expect(run).toMatchObject({ status: 'SUCCEEDED', dataset: 'cafe_transactions' });
+  hostileRun = run;
 
   // Exactly what the contract says: names as their keyed hash, cards masked to their last four characters.
   const served = await sql`SELECT source_line, customer_hash, card_number FROM cafe_transactions WHERE ingestion_id = ${run.ingestionId} AND customer_hash IS NOT NULL ORDER BY source_line`;
@@ -181,4 +185,44 @@ test('hostile values of the privacy columns reach no run log, alert, API respons
   expect(places.some(([where]) => where.endsWith('notifications.jsonl'))).toBe(true);
   expect(places.some(([where]) => /glue\/.*-driver\.log$/.test(where))).toBe(true);
   expect(found(needles, places)).toEqual([]);
+});
+
+test('the query function reads the serving tables as the read-only role, with no secret but the reader\'s', async () => {
+  expect((await api('/get?user=cafe-owner')).status).toBe(200);
+  // Its pool keeps the connection a minute: the server says who it is.
+  const sessions = await sql`SELECT usename FROM pg_stat_activity WHERE application_name = 'landing-etl-query'`;
+  expect(sessions.length).toBeGreaterThan(0);
+  expect(new Set(sessions.map((s) => s.usename))).toEqual(new Set(['landing_etl_reader']));
+  const calls = process.env.LANDING_ETL_AWS_CALLS ?? join(stack.dir, 'aws-calls.jsonl');
+  const read = readFileSync(calls, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { principal: string; action: string; resource: string; test?: string })
+    .filter((c) => c.test === 'test/e2e/datasets.test.ts' && c.principal === 'QueryRole' && c.action === 'secretsmanager:GetSecretValue');
+  expect(read.length).toBeGreaterThan(0);
+  expect(read.filter((c) => !/:secret:landing-etl\/dev\/database-reader-/.test(c.resource))).toEqual([]);
+});
+
+test('a load job run naming another database host, secret, TLS mode or migrations still connects only where the template says', async () => {
+  // As whoever may call glue:StartJobRun: the state machine's role, through the local Glue API.
+  const glue = new GlueClient({ endpoint: stack.info.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'StateMachineRole', secretAccessKey: 'local' } });
+  const jobName = 'landing-etl-dev-load';
+  const load = (await runLog.get(hostileRun!.ingestionId))!.stages.find((s) => s.stage === 'load')!;
+  const { JobRun: loaded } = await glue.send(new GetJobRunCommand({ JobName: jobName, RunId: load.glueRunId! }));
+  const elsewhere = {
+    '--db_host': '203.0.113.7',
+    '--db_sslmode': 'disable',
+    '--db_secret_arn': 'arn:aws:secretsmanager:us-east-1:123456789012:secret:someone-else-AbCdEf',
+    '--db_sslrootcert': 's3://someone-else/ca.pem',
+    '--migrations_uri': 's3://someone-else/migrations',
+  };
+  const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: jobName, Arguments: { ...loaded!.Arguments, ...elsewhere } }));
+  const deadline = Date.now() + 120_000;
+  let run: JobRun | undefined;
+  while (!['SUCCEEDED', 'FAILED', 'STOPPED'].includes(run?.JobRunState ?? '')) {
+    if (Date.now() > deadline) throw new Error(`load run ${JobRunId} still ${run?.JobRunState} at the deadline`);
+    await new Promise((r) => setTimeout(r, 250));
+    ({ JobRun: run } = await glue.send(new GetJobRunCommand({ JobName: jobName, RunId: JobRunId! })));
+  }
+  // Any of those would have failed it (a refused TLS mode, a secret that does not exist, a host that does not answer).
+  expect({ state: run!.JobRunState, error: run!.ErrorMessage }).toEqual({ state: 'SUCCEEDED', error: undefined });
+  for (const key of Object.keys(elsewhere)) expect({ key, value: run!.Arguments![key] }).toEqual({ key, value: loaded!.Arguments![key] });
+  glue.destroy();
 });
