@@ -212,7 +212,7 @@ def parquet_strings(folder: Path) -> list[str]:
     return found
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=rows_of)
 @example(rows=[tuple(f"{v}{MARK}{i:06x}" for _ in range(4)) for i, v in enumerate(HOSTILE)])
 def test_no_clear_value_of_a_privacy_column_reaches_staging_rejected_rows_reports_or_errors(spark, tmp_path, rows):
