@@ -4,7 +4,7 @@ import { MAX_GLUE_TIMEOUT_MINUTES } from '../statemachine/definition.js';
 
 const REQUIRED = [
   { names: ['subnetIds', 'securityGroupId', 'glueAvailabilityZone'], why: 'the VPC the Glue jobs and the query Lambda run in' },
-  { names: ['dbHost', 'dbSecretArn'], why: 'the existing Aurora PostgreSQL cluster', when: (p) => p.createDatabase !== 'true' },
+  { names: ['dbHost', 'dbSecretArn', 'dbReaderSecretArn'], why: 'the existing Aurora PostgreSQL cluster and its read-only role', when: (p) => p.createDatabase !== 'true' },
   { names: ['vpcId'], why: 'the Aurora cluster this stack creates (createDatabase=true)', when: (p) => p.createDatabase === 'true' },
   { names: ['jwtAudience'], why: 'the audiences the given issuer puts in its tokens (jwtIssuerUrl)', when: (p) => p.apiAuth === 'jwt' && !blank(p.jwtIssuerUrl) },
 ];

@@ -1,9 +1,9 @@
-"""Glue job: load. Applies migrations, creates the dataset's table from its contract when missing (or refuses one
-that does not match it), then swaps the accepted rows of the source object into the serving table in one
-transaction. No SparkSession: with --load_connections 1 (the default) the rows stream from the staged Parquet
-straight into COPY inside the swap's transaction; with more, they are first COPYed into an unlogged staging table
-over that many connections, then moved into the serving table in the swap's transaction (landing_etl/load.py has
-the measurements: here the direct COPY is the faster)."""
+"""Glue job: load. Applies migrations (and keeps the query API's read-only role), creates the dataset's table from
+its contract when missing (or refuses one that does not match it), then swaps the accepted rows of the source object
+into the serving table in one transaction. No SparkSession: with --load_connections 1 (the default) the rows stream
+from the staged Parquet straight into COPY inside the swap's transaction; with more, they are first COPYed into an
+unlogged staging table over that many connections, then moved into the serving table in the swap's transaction
+(landing_etl/load.py has the measurements: here the direct COPY is the faster)."""
 
 import sys
 import time
@@ -33,7 +33,15 @@ def main(argv: list[str]) -> None:
     args = resolve_args(
         argv,
         ARGS,
-        optional=("db_host", "db_sslmode", "db_sslrootcert", "source_sequencer", "load_connections", "attempt"),
+        optional=(
+            "db_host",
+            "db_sslmode",
+            "db_sslrootcert",
+            "db_reader_secret_arn",
+            "source_sequencer",
+            "load_connections",
+            "attempt",
+        ),
     )
     aws.use_region(args["aws_region"])
     started = time.time()
@@ -45,8 +53,13 @@ def main(argv: list[str]) -> None:
     accepted_uri = storage.join(args["staging_uri"], "accepted")
     columns = [c.key for c in spec.loaded_columns]
     dsn = db.dsn(args["db_secret_arn"], args["db_host"], args["db_sslmode"], args["db_sslrootcert"])
+    # The query API's read-only role, when the stack created the database (an existing one's is the owner's to make).
+    reader = None
+    if args["db_reader_secret_arn"]:
+        credentials = db.secret(args["db_reader_secret_arn"])
+        reader = migrations.Reader(credentials["username"], credentials["password"])
     with psycopg.connect(dsn) as conn:
-        migrations.apply(conn, args["migrations_uri"])
+        migrations.apply(conn, args["migrations_uri"], reader)
         # Committed before staging: the staging table is created from the serving table's shape.
         schema.ensure(conn, spec)
     connections = args["load_connections"] or str(DEFAULT_CONNECTIONS)

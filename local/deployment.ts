@@ -30,6 +30,8 @@ export interface GlueJob {
   role: string;
   scriptLocation: string;
   defaultArguments: Record<string, string>;
+  /** The arguments no run's own replace (the load job's database and TLS settings). */
+  nonOverridableArguments: Record<string, string>;
   /** What GetJobRun reports of the job's capacity. */
   capacity: { GlueVersion: string; WorkerType: string; NumberOfWorkers: number };
   /** ExecutionProperty.MaxConcurrentRuns (Glue's default: 1). */
@@ -125,6 +127,11 @@ export class Deployment {
       privacyKeySecret: t.property<string>('PrivacyKeySecret', 'Name'),
       /** The secret of a cluster the stack creates (createDatabase=true); none when the stage names its own. */
       databaseSecret: t.template.Resources.DatabaseSecret ? t.property<string>('DatabaseSecret', 'Name') : undefined,
+      /** Its read-only role's secret, the query function's, and the role's name in it. */
+      databaseReaderSecret: t.template.Resources.DatabaseReaderSecret ? t.property<string>('DatabaseReaderSecret', 'Name') : undefined,
+      databaseReaderUsername: t.template.Resources.DatabaseReaderSecret
+        ? (JSON.parse(t.property<string>('DatabaseReaderSecret', 'GenerateSecretString', 'SecretStringTemplate')) as { username: string }).username
+        : undefined,
     };
   }
 
@@ -213,6 +220,7 @@ export class Deployment {
         role,
         scriptLocation: t.property<string>(logicalId, 'Command', 'ScriptLocation'),
         defaultArguments: stringValues(t.property<Record<string, Json>>(logicalId, 'DefaultArguments')),
+        nonOverridableArguments: stringValues(t.property<Record<string, Json> | null>(logicalId, 'NonOverridableArguments') ?? {}),
         capacity: {
           GlueVersion: t.property<string>(logicalId, 'GlueVersion'),
           WorkerType: t.property<string>(logicalId, 'WorkerType'),

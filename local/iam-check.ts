@@ -169,7 +169,7 @@ export function loadStage(template: Template, options: StageOptions): StageModel
     for (const [key, value] of Object.entries(stringsOf(t, id, path))) handed.set(`${id} ${key}`, value);
   };
   for (const id of t.ofType('AWS::Lambda::Function')) hand(id, ['Environment', 'Variables']);
-  for (const id of t.ofType('AWS::Glue::Job')) hand(id, ['DefaultArguments']);
+  for (const id of t.ofType('AWS::Glue::Job')) for (const args of ['DefaultArguments', 'NonOverridableArguments']) hand(id, [args]);
   for (const id of t.ofType('AWS::StepFunctions::StateMachine')) hand(id, ['DefinitionSubstitutions']);
 
   const labels = new Map<string, string>();
@@ -264,7 +264,8 @@ export class StageTranslator {
   ) {
     const pairs = new Map<string, string>();
     const add = (a: string, b: string, what: string) => {
-      if (a === b || !(BOUNDARY.test(a) || a.length >= 8)) return;
+      // An empty value (an argument the other stage leaves blank) maps nothing.
+      if (a === b || !b || !(BOUNDARY.test(a) || a.length >= 8)) return;
       const known = pairs.get(a);
       if (known === undefined) pairs.set(a, b);
       else if (known !== b) this.warnings.push(`${what}: ${a} is ${known} in ${to.stage} by an earlier mapping, not ${b}`);

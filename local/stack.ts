@@ -64,11 +64,12 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     const s3Mode = process.env.LOCAL_S3 === 'api' ? 'api' : 'folder';
     let deployment = Deployment.load(await packagedStage(LOCAL_STAGE, log));
     const { names } = deployment;
-    if (!names.databaseSecret) throw new Error(`the ${LOCAL_STAGE} package creates no database secret: the local stack runs a stage with createDatabase=true`);
+    if (!names.databaseSecret || !names.databaseReaderSecret || !names.databaseReaderUsername) {
+      throw new Error(`the ${LOCAL_STAGE} package creates no database secrets: the local stack runs a stage with createDatabase=true`);
+    }
 
     const db = await startPostgres(log);
     stops.push(db.stop);
-    await migrate(db.url);
 
     const dynamo = await startDynamo(paths.dynamodb, deployment.tables());
     stops.push(dynamo.stop);
@@ -80,10 +81,18 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     if (issuer) stops.push(issuer.stop);
     // What CloudFormation creates on AWS: the secrets (their ARNs end in a random suffix, so they are created first
     // and then resolved into the template) and, in API mode, the buckets and the uploaded Glue artifacts.
-    const secrets = await createSecrets(moto.endpoint, { database: names.databaseSecret, privacyKey: names.privacyKeySecret }, db.url);
+    const secrets = await createSecrets(
+      moto.endpoint,
+      { database: names.databaseSecret, databaseReader: names.databaseReaderSecret, privacyKey: names.privacyKeySecret },
+      db.url,
+      names.databaseReaderUsername,
+    );
+    // The tables and the reader's role (with the password its new secret holds), before anything connects.
+    await migrate(db.url, secrets.reader);
     const database = new URL(db.url);
     deployment = deployment.withOverrides({
       DatabaseSecret: { ref: secrets.database },
+      DatabaseReaderSecret: { ref: secrets.databaseReader },
       PrivacyKeySecret: { ref: secrets.privacyKey },
       DatabaseCluster: { attributes: { 'Endpoint.Address': database.hostname, 'Endpoint.Port': database.port } },
     });
@@ -126,6 +135,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
             script: localArtifactPath(job.scriptLocation, names.deploymentBucket, artifacts),
             pyFiles: (job.defaultArguments['--extra-py-files'] ?? '').split(',').filter(Boolean).map((f) => localArtifactPath(f, names.deploymentBucket, artifacts)),
             env: {
+              // Lets the load job connect with the TLS the local PostgreSQL allows (landing_etl/db.py).
+              LANDING_ETL_LOCAL_STACK: '1',
               PATH: process.env.PATH,
               HOME: process.env.HOME,
               JAVA_HOME: process.env.JAVA_HOME,
@@ -145,7 +156,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       Object.fromEntries(
         deployment.glueJobs().map((job) => [
           job.name,
-          { name: job.name, defaultArguments: localTls(job.defaultArguments), maxConcurrentRuns: job.maxConcurrentRuns, timeoutMinutes: job.timeoutMinutes, capacity: job.capacity },
+          { name: job.name, defaultArguments: job.defaultArguments, nonOverridableArguments: localTls(job.nonOverridableArguments), maxConcurrentRuns: job.maxConcurrentRuns, timeoutMinutes: job.timeoutMinutes, capacity: job.capacity },
         ]),
       ),
       drivers,
@@ -197,7 +208,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
     stops.push(api.stop);
 
     // The CA bundle the template ships to the load job (--db_sslrootcert), as a file of the built artifacts.
-    const caBundleUri = deployment.glueJobs().map((job) => job.defaultArguments['--db_sslrootcert']).find(Boolean);
+    const caBundleUri = deployment.glueJobs().map((job) => job.nonOverridableArguments['--db_sslrootcert']).find(Boolean);
     const caBundle = caBundleUri ? localArtifactPath(caBundleUri, names.deploymentBucket, artifacts) : '';
     const lambdas = new LocalLambdas(deployment.functions(), paths.lambdas, (fn) => ({
       ...principalEnv(fn.role, gateway.endpoint),
@@ -364,7 +375,8 @@ function scheduleOptions(env: NodeJS.ProcessEnv): { everyMs?: number; firstTickA
 // local PostgreSQL's self-signed certificate (local/postgres.ts) cannot pass; the local stack therefore requires TLS
 // without verifying it, by overriding only the resolved settings below, so the package it runs is the one that ships.
 
-/** The load job's arguments with TLS required but not verified (the template's --db_sslmode is verify-full). */
+/** The load job's non-overridable arguments with TLS required but not verified (the template's --db_sslmode is
+ *  verify-full; the driver's LANDING_ETL_LOCAL_STACK lets it connect so). */
 function localTls(args: Record<string, string>): Record<string, string> {
   return '--db_sslmode' in args ? { ...args, '--db_sslmode': 'require' } : args;
 }
@@ -384,11 +396,11 @@ function withDatasetsUri(deployment: Deployment, definition: string, uri: string
   return definition.replaceAll(JSON.stringify(shipped).slice(1, -1), uri);
 }
 
-/** Applies migrations/ with the same runner the load job uses. */
-async function migrate(databaseUrl: string): Promise<void> {
+/** Applies migrations/ and keeps the reader's role with the same runner the load job uses. */
+async function migrate(databaseUrl: string, reader: { username: string; password: string }): Promise<void> {
   await promisify(execFile)(paths.python, ['-m', 'landing_etl.migrations', paths.migrations], {
     cwd: paths.glueScripts,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    env: { ...process.env, DATABASE_URL: databaseUrl, DB_READER_USERNAME: reader.username, DB_READER_PASSWORD: reader.password },
   });
 }
 

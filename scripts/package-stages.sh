@@ -14,6 +14,7 @@ dev=(--param="vpcId=vpc-0123456789abcdef0")
 prod=(
   --param="dbHost=landing-etl.cluster-c0ffee.us-east-1.rds.amazonaws.com"
   --param="dbSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:landing-etl-db-AbCdEf"
+  --param="dbReaderSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:landing-etl-db-reader-GhIjKl"
   --param="corsOrigins=https://app.example.com"
   --param="alertEmail=data-alerts@example.com"
 )

@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame, Observation, Window
 from pyspark.sql import functions as F
 
 from .contract import MODES, Column, Contract, Rule
-from .privacy import protect
+from .privacy import protected
 
 LINEAGE = ["ingestion_id", "source_object", "source_version", "source_line"]
 REJECTING = ("quarantine", "fail")
@@ -97,11 +97,7 @@ def shield(df: DataFrame, contract: Contract, secret: bytes | None) -> DataFrame
     then its value as written and its typed value hashed, masked or dropped (NULL)."""
     private = [c for c in contract.columns if c.privacy]
     flags = [_failed_in_clear(rule, c).alias(_flag(rule, c)) for c in private for rule in c.rules]
-    df = df.select("*", *flags)
-    for c in private:
-        for name in (f"{c.key}_raw", c.key):
-            df = df.withColumn(name, protect(c, F.col(name), secret))
-    return df
+    return protected(df.select("*", *flags), {n: c for c in private for n in (f"{c.key}_raw", c.key)}, secret)
 
 
 def _checks(contract: Contract) -> list[tuple[Column, Rule, SparkColumn]]:

@@ -69,4 +69,7 @@ def typed_value(c: Column, value: SparkColumn) -> tuple[SparkColumn, SparkColumn
     else:
         return value, None
     why = F.lit(f"not {expected}")
-    return parsed, F.when(present & parsed.isNull(), F.coalesce(problem, why) if problem is not None else why)
+    # A timestamp's problem quotes the local time it read: never for a privacy column.
+    if problem is not None and not c.privacy:
+        why = F.coalesce(problem, why)
+    return parsed, F.when(present & parsed.isNull(), why)

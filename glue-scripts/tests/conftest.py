@@ -20,9 +20,16 @@ PASSWORD_CHECKED_GROUP = "+password_checked"  # pg_hba.conf: members of the role
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory):
     from landing_etl.spark import session
 
+    # An event log, as Glue keeps for its Spark UI: tests read what it records (test_privacy.py). Spark reads the
+    # settings when the JVM starts, which the session below does.
+    events = tmp_path_factory.mktemp("spark-events").as_uri()
+    submit = os.environ.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+    os.environ["PYSPARK_SUBMIT_ARGS"] = (
+        f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir={events} {submit}"
+    )
     spark = session("landing-etl-tests")
     yield spark
     spark.stop()

@@ -178,7 +178,8 @@ def password_role(database_url):
         admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
-def test_the_database_secret_connects_whatever_its_password_holds(aws_apis, database_url, password_role):
+def test_the_database_secret_connects_whatever_its_password_holds(aws_apis, database_url, password_role, monkeypatch):
+    monkeypatch.setenv("LANDING_ETL_LOCAL_STACK", "1")  # the test server has no certificate to verify
     server = conninfo_to_dict(database_url)
     secret = {"username": password_role, "password": PASSWORD, "port": int(server["port"]), "dbname": server["dbname"]}
     arn = aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=json.dumps(secret))["ARN"]
@@ -246,3 +247,17 @@ def test_the_load_job_verifies_the_database_server_against_the_shipped_ca_bundle
         db.dsn(arn, "", "verify-full", "")
     with pytest.raises(db.DatabaseConfigError, match="--db_sslmode must be one of verify-full, require, got 'prefer'"):
         db.dsn(arn, "", "prefer", "")
+
+
+def test_an_unverified_database_connection_is_refused_outside_the_local_stack(aws_apis, monkeypatch):
+    secret = {"username": "loader", "password": PASSWORD, "host": "db.cluster.invalid"}
+    arn = aws_apis.secrets.create_secret(Name=f"db-{uuid.uuid4().hex}", SecretString=json.dumps(secret))["ARN"]
+    monkeypatch.delenv("LANDING_ETL_LOCAL_STACK", raising=False)
+    with pytest.raises(db.DatabaseConfigError, match="--db_sslmode require is refused outside the local stack"):
+        db.dsn(arn, "attacker.example.com", "require")
+    for set_by_other_means in ("true", "0", ""):
+        monkeypatch.setenv("LANDING_ETL_LOCAL_STACK", set_by_other_means)
+        with pytest.raises(db.DatabaseConfigError, match="refused outside the local stack"):
+            db.dsn(arn, "", "require")
+    monkeypatch.setenv("LANDING_ETL_LOCAL_STACK", "1")
+    assert conninfo_to_dict(db.dsn(arn, "", "require"))["sslmode"] == "require"

@@ -1,11 +1,15 @@
 import { jest } from '@jest/globals';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetJobRunCommand, GlueClient, StartJobRunCommand, type JobRun } from '@aws-sdk/client-glue';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import type { RunLog } from '../../functions/shared/run-log';
+import type { IngestionSummary, RunLog } from '../../functions/shared/run-log';
 import { runLogFor } from '../../local/client';
+import { localAws } from '../../local/layout';
 import { land, waitForIngestion } from '../support/landing';
+import { filesUnder, found, parquetFiles, spellings, stringsIn } from '../support/leaks';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { apiJson } from '../support/api';
 
@@ -105,4 +109,121 @@ test('a file for a dataset without a contract is rejected naming every known dat
   const summary = await waitForIngestion(runLog, land(stack.info, 'council_complaints/2021-08-26/complaints.csv', 'a,b\n1,2\n'), since);
   expect(summary.status).toBe('REJECTED');
   expect(summary.cause).toMatch(/known datasets: cafe_transactions, dailycheckin$/);
+});
+
+let hostileRun: IngestionSummary | undefined;
+
+/** Every API call of the privacy test, in one place (a token goes here when the API requires one). */
+async function api(path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${stack.info.apiUrl}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+test('hostile values of the privacy columns reach no run log, alert, API response, log, table or staged file in clear', async () => {
+  // Customer names (hashed) with combining marks, line and paragraph separators, NEL, astral characters and a byte
+  // that is not UTF-8, each with a marker; card numbers (masked) split by line breaks inside quotes and by U+2028.
+  const names = ['Zoe\u0308 Q\u0301uinn Xq7n1', 'Ann\u2028Lines Xq7n2', 'Bo\u2029Para\u0085Nel Xq7n3', '\u{1F98A} Fox \u{1D518}nicode Xq7n4'];
+  const invalidName = 'Jos\ufffd Xq7n5'; // as the jobs read Jos, the byte E9, " Xq7n5"
+  const cards = ['5105\n1051\n0510\n5100', '5105\u20281051\u20290510\u00855100'];
+  const row = (n: number, name: string, card: string) => `TX-0002${String(n).padStart(2, '0')},27/08/2021 09:${String(n).padStart(2, '0')},Camden,${name},Tea,1,card,2.00,${card},Y\n`;
+  const [beforeByte, afterByte] = row(11, '\u0000', '5105105105105100').split('\u0000');
+  const file = Buffer.concat([
+    Buffer.from('Transaction ID,Date,Branch,Customer Name,Items,Item Count,Payment Type,Total,Card Number,Loyalty Member\n'),
+    Buffer.from(names.map((name, i) => row(i + 1, name, '5105105105105100')).join('')), // lines 2-5
+    Buffer.from([5, 6, 7, 8, 9, 10].map((n) => row(n, '', '')).join('')), // 6-11
+    Buffer.concat([Buffer.from(`${beforeByte}Jos`), Buffer.from([0xe9]), Buffer.from(` Xq7n5${afterByte}`)]), // 12
+    Buffer.from(row(12, '', `"${cards[0]}"`) + row(13, '', cards[1]!)), // 13-16, 17
+  ]);
+  const since = new Date().toISOString();
+  const run = await waitForIngestion(runLog, land(stack.info, 'cafe_transactions/2021-08-27/hostile.csv', file), since);
+  expect(run).toMatchObject({ status: 'SUCCEEDED', dataset: 'cafe_transactions' });
+  hostileRun = run;
+
+  // Exactly what the contract says: names as their keyed hash, cards masked to their last four characters.
+  const served = await sql`SELECT source_line, customer_hash, card_number FROM cafe_transactions WHERE ingestion_id = ${run.ingestionId} AND customer_hash IS NOT NULL ORDER BY source_line`;
+  expect(served.map((r) => [r.source_line, r.customer_hash, r.card_number])).toEqual(names.map((name, i) => [i + 2, pseudonym(name), '************5100']));
+  const report = await api(`/ingestions/${run.ingestionId}/report`);
+  expect(report.status).toBe(200);
+  const rules = (JSON.parse(report.body) as { rules: Array<{ rule: string; examples: Array<{ line: number; value: string }> }> }).rules;
+  const examples = Object.fromEntries(rules.map((r) => [r.rule, r.examples.map((e) => [e.line, e.value])]));
+  expect(examples['Card Number.pattern']).toEqual([[13, `${'*'.repeat(15)}5100`], [17, `${'*'.repeat(15)}5100`]]);
+  expect(examples['Customer Name.encoding']).toEqual([[12, pseudonym(invalidName)]]);
+
+  const staging = join(stack.info.dataFolder!, 'staging', 'cafe_transactions', run.ingestionId);
+  const staged = parquetFiles(staging);
+  expect(new Set(staged.map((f) => f.file.slice(staging.length + 1).split('/')[0]))).toEqual(new Set(['transformed', 'accepted', 'rejected']));
+  const rejected = staged.filter((f) => f.file.includes('/rejected/')).flatMap((f) => f.rows);
+  expect(rejected.map((r) => [r.source_line, r['Customer Name'], r['Card Number']]).sort()).toEqual([
+    [12, pseudonym(invalidName), '************5100'],
+    [13, null, `${'*'.repeat(15)}5100`],
+    [17, null, `${'*'.repeat(15)}5100`],
+  ]);
+
+  // Nowhere in clear: each value, its marker, and the card's digits without their breaks.
+  const clear = [...names, invalidName, ...cards];
+  const needles = [...clear.flatMap(spellings), 'Xq7n1', 'Xq7n2', 'Xq7n3', 'Xq7n4', 'Xq7n5', '510510510510'];
+  const runLogItems = (await new DynamoDBClient({ endpoint: stack.info.dynamodbEndpoint, ...localAws }).send(new ScanCommand({ TableName: stack.info.runLogTable }))).Items;
+  const responses = await Promise.all(
+    [`/ingestions/${run.ingestionId}`, `/ingestions/${run.ingestionId}/report`, '/ingestions?dataset=cafe_transactions&limit=50', '/datasets', '/'].map(async (path) => [path, await api(path)] as const),
+  );
+  const tables = await sql<{ t: string }[]>`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'`;
+  const rows = await Promise.all(tables.map(async ({ t }) => [t, await sql`SELECT row_to_json(x)::text AS j FROM ${sql(t)} x`] as const));
+  const status = await cli(stack.dir, ['status', run.ingestionId]);
+  const landed = join(stack.info.dataFolder!, '..', stack.info.landingBucket);
+  const calls = process.env.LANDING_ETL_AWS_CALLS;
+  const places: Array<[string, string]> = [
+    ...(runLogItems ?? []).flatMap((item) => stringsIn(item).map((s): [string, string] => ['a run-log item', s])),
+    ...responses.flatMap(([path, r]) => [[`GET ${path}`, r.body] as [string, string], ...(path === '/' ? [] : stringsIn(JSON.parse(r.body)).map((s): [string, string] => [`GET ${path}`, s]))]),
+    ...rows.flatMap(([t, rs]) => rs.flatMap((r) => stringsIn(JSON.parse(r.j as string)).map((s): [string, string] => [`table ${t}`, s]))),
+    ...staged.flatMap((f) => stringsIn([f.rows, f.stats]).map((s): [string, string] => [f.file, s])),
+    // Every file of the stack: Glue job and driver logs, Lambda logs, executions, notifications, the report… but
+    // the landed file itself (the landing zone holds the clear values), the binary stores read above, the Parquet.
+    ...filesUnder(stack.dir, (p) => p === landed || ['postgres', 'dynamodb', 'privacy-key'].some((n) => p === join(stack.dir, n)) || p.endsWith('.parquet')),
+    ['the stack output (the Lambda logs)', stack.output()],
+    ['landing-etl status', status.stdout + status.stderr],
+    ...(calls && existsSync(calls) ? [['the recorded AWS calls', readFileSync(calls, 'utf8')] as [string, string]] : []),
+  ];
+  expect(places.some(([where]) => where.endsWith('notifications.jsonl'))).toBe(true);
+  expect(places.some(([where]) => /glue\/.*-driver\.log$/.test(where))).toBe(true);
+  expect(found(needles, places)).toEqual([]);
+});
+
+test('the query function reads the serving tables as the read-only role, with no secret but the reader\'s', async () => {
+  expect((await api('/get?user=cafe-owner')).status).toBe(200);
+  // Its pool keeps the connection a minute: the server says who it is.
+  const sessions = await sql`SELECT usename FROM pg_stat_activity WHERE application_name = 'landing-etl-query'`;
+  expect(sessions.length).toBeGreaterThan(0);
+  expect(new Set(sessions.map((s) => s.usename))).toEqual(new Set(['landing_etl_reader']));
+  const calls = process.env.LANDING_ETL_AWS_CALLS ?? join(stack.dir, 'aws-calls.jsonl');
+  const read = readFileSync(calls, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { principal: string; action: string; resource: string; test?: string })
+    .filter((c) => c.test === 'test/e2e/datasets.test.ts' && c.principal === 'QueryRole' && c.action === 'secretsmanager:GetSecretValue');
+  expect(read.length).toBeGreaterThan(0);
+  expect(read.filter((c) => !/:secret:landing-etl\/dev\/database-reader-/.test(c.resource))).toEqual([]);
+});
+
+test('a load job run naming another database host, secret, TLS mode or migrations still connects only where the template says', async () => {
+  // As whoever may call glue:StartJobRun: the state machine's role, through the local Glue API.
+  const glue = new GlueClient({ endpoint: stack.info.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'StateMachineRole', secretAccessKey: 'local' } });
+  const jobName = 'landing-etl-dev-load';
+  const load = (await runLog.get(hostileRun!.ingestionId))!.stages.find((s) => s.stage === 'load')!;
+  const { JobRun: loaded } = await glue.send(new GetJobRunCommand({ JobName: jobName, RunId: load.glueRunId! }));
+  const elsewhere = {
+    '--db_host': '203.0.113.7',
+    '--db_sslmode': 'disable',
+    '--db_secret_arn': 'arn:aws:secretsmanager:us-east-1:123456789012:secret:someone-else-AbCdEf',
+    '--db_sslrootcert': 's3://someone-else/ca.pem',
+    '--migrations_uri': 's3://someone-else/migrations',
+  };
+  const { JobRunId } = await glue.send(new StartJobRunCommand({ JobName: jobName, Arguments: { ...loaded!.Arguments, ...elsewhere } }));
+  const deadline = Date.now() + 120_000;
+  let run: JobRun | undefined;
+  while (!['SUCCEEDED', 'FAILED', 'STOPPED'].includes(run?.JobRunState ?? '')) {
+    if (Date.now() > deadline) throw new Error(`load run ${JobRunId} still ${run?.JobRunState} at the deadline`);
+    await new Promise((r) => setTimeout(r, 250));
+    ({ JobRun: run } = await glue.send(new GetJobRunCommand({ JobName: jobName, RunId: JobRunId! })));
+  }
+  // Any of those would have failed it (a refused TLS mode, a secret that does not exist, a host that does not answer).
+  expect({ state: run!.JobRunState, error: run!.ErrorMessage }).toEqual({ state: 'SUCCEEDED', error: undefined });
+  for (const key of Object.keys(elsewhere)) expect({ key, value: run!.Arguments![key] }).toEqual({ key, value: loaded!.Arguments![key] });
+  glue.destroy();
 });

@@ -40,7 +40,7 @@ test('the database is verified on AWS: the query function by the RDS CAs of the 
       DB_SSL_MODE: 'verify-full',
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     });
-    const args = at(t.Resources.LoadJob?.Properties, 'DefaultArguments') as Record<string, unknown>;
+    const args = at(t.Resources.LoadJob?.Properties, 'NonOverridableArguments') as Record<string, unknown>;
     expect(args['--db_sslmode']).toBe('verify-full');
     expect(text(at(args, '--db_sslrootcert.Fn::Sub'))).toBe(`s3://\${ServerlessDeploymentBucket}/glue/${hash}/rds-ca-bundle.pem`);
   }

@@ -17,7 +17,7 @@ test('packaging prod without its network and database parameters fails naming ev
   expect(status).not.toBe(0);
   expect(output).toContain('Stage "prod" cannot be packaged');
   expect(output).toContain('missing required parameters subnetIds, securityGroupId, glueAvailabilityZone');
-  expect(output).toContain('missing required parameters dbHost, dbSecretArn');
+  expect(output).toContain('missing required parameters dbHost, dbSecretArn, dbReaderSecretArn');
   expect(output).not.toContain('Service packaged');
 });
 

@@ -135,13 +135,30 @@ describe.each(STAGES)('the %s stack', (stage) => {
       );
       expect(starts).toHaveLength(1);
       const supplied = new Set(
-        [...Object.keys(record(at(starts[0], 'Parameters.Arguments'))), ...Object.keys(record(job.DefaultArguments))].map((a) =>
+        [
+          ...Object.keys(record(at(starts[0], 'Parameters.Arguments'))),
+          ...Object.keys(record(job.DefaultArguments)),
+          ...Object.keys(record(job.NonOverridableArguments ?? {})),
+        ].map((a) =>
           a.replace(/^--/, '').replace(/\.\$$/, ''),
         ),
       );
       const missing = parsedArgs(script).filter((a) => !supplied.has(a));
       expect({ script, missing }).toEqual({ script, missing: [] });
     }
+  });
+
+  test('gives the load job its database, credentials, TLS and migrations as arguments no job run can replace', () => {
+    const load = props(t, 'LoadJob', 'AWS::Glue::Job');
+    const fixed = ['--db_secret_arn', '--db_reader_secret_arn', '--db_host', '--db_sslmode', '--db_sslrootcert', '--migrations_uri'];
+    expect(Object.keys(record(load.NonOverridableArguments)).sort()).toEqual([...fixed].sort());
+    expect(at(load, 'NonOverridableArguments.--db_sslmode')).toBe('verify-full');
+    for (const id of ['TransformJob', 'TestJob', 'LoadJob']) {
+      const overridable = Object.keys(record(props(t, id, 'AWS::Glue::Job').DefaultArguments));
+      expect({ id, overridable: overridable.filter((a) => a.startsWith('--db_') || fixed.includes(a)) }).toEqual({ id, overridable: [] });
+    }
+    // The reader's secret reaches the load only where the stack created the database and so keeps its role.
+    expect(at(load, 'NonOverridableArguments.--db_reader_secret_arn')).toEqual(stage === 'dev' ? { Ref: 'DatabaseReaderSecret' } : '');
   });
 
   test('has pip install the load job\'s wheels with no package index, and gives every job the stack\'s region', () => {
@@ -161,7 +178,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
     const uris = [
       at(load, 'Command.ScriptLocation.Fn::Sub'),
       at(load, 'DefaultArguments.--extra-py-files.Fn::Sub'),
-      at(load, 'DefaultArguments.--migrations_uri.Fn::Sub'),
+      at(load, 'NonOverridableArguments.--migrations_uri.Fn::Sub'),
       ...text(at(load, 'DefaultArguments.--additional-python-modules.Fn::Sub')).split(','),
       at(props(t, 'IngestionStateMachine', 'AWS::StepFunctions::StateMachine'), 'DefinitionSubstitutions.DatasetsUri.Fn::Sub'),
     ].map(text);
@@ -305,11 +322,27 @@ test('dev creates an Aurora Serverless v2 cluster with a generated secret; prod 
   expect(cluster).toMatchObject({ Engine: 'aurora-postgresql', StorageEncrypted: true, ServerlessV2ScalingConfiguration: { MinCapacity: 0 } });
   expect(text(at(cluster, 'MasterUserPassword.Fn::Sub'))).toMatch(/^\{\{resolve:secretsmanager:\$\{DatabaseSecret\}/);
   expect(props(dev, 'DatabaseSecretAttachment', 'AWS::SecretsManager::SecretTargetAttachment').TargetId).toEqual({ Ref: 'DatabaseCluster' });
-  expect(at(props(dev, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables.DB_SECRET_ARN')).toEqual({ Ref: 'DatabaseSecret' });
+  // The internet-facing query function connects as the read-only role, and can read no other secret.
+  expect(props(dev, 'DatabaseReaderSecretAttachment', 'AWS::SecretsManager::SecretTargetAttachment').TargetId).toEqual({ Ref: 'DatabaseCluster' });
+  expect(JSON.parse(text(at(props(dev, 'DatabaseReaderSecret', 'AWS::SecretsManager::Secret'), 'GenerateSecretString.SecretStringTemplate')))).toEqual({
+    username: 'landing_etl_reader',
+    dbname: 'landing_etl',
+  });
+  expect(at(props(dev, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables.DB_SECRET_ARN')).toEqual({ Ref: 'DatabaseReaderSecret' });
+  expect(secretsReadBy(dev, 'QueryRole')).toEqual([{ Ref: 'DatabaseReaderSecret' }]);
 
   const prod = loadTemplate('prod');
   expect(resourcesOfType(prod, 'AWS::RDS::DBCluster')).toEqual([]);
-  const secretArn = /^arn:aws:secretsmanager:/;
-  expect(at(props(prod, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables.DB_SECRET_ARN')).toMatch(secretArn);
-  expect(at(props(prod, 'LoadJob', 'AWS::Glue::Job'), 'DefaultArguments.--db_secret_arn')).toMatch(secretArn);
+  const master = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:landing-etl-db-AbCdEf';
+  const reader = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:landing-etl-db-reader-GhIjKl';
+  expect(at(props(prod, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'Environment.Variables.DB_SECRET_ARN')).toBe(reader);
+  expect(secretsReadBy(prod, 'QueryRole')).toEqual([reader]);
+  expect(at(props(prod, 'LoadJob', 'AWS::Glue::Job'), 'NonOverridableArguments.--db_secret_arn')).toBe(master);
 });
+
+/** The resources of a role's secretsmanager:GetSecretValue grants. */
+function secretsReadBy(t: Template, role: string): unknown[] {
+  return statements(t)
+    .filter((s) => s.where.startsWith(`${role}/`) && s.Action.includes('secretsmanager:GetSecretValue'))
+    .flatMap((s) => s.Resource);
+}

@@ -59,17 +59,25 @@ test('reports dynamodb:UpdateItem by IngestionsRole on the run log as denied, na
   expect(report).toContain('FAILED: 2 denied call(s)');
 });
 
-test('canonicalizes a dev secret ARN with moto\'s random suffix and translates it to prod\'s dbSecretArn', async () => {
-  const recorded = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:landing-etl/dev/database-Xy12Ab`;
+test('canonicalizes a dev secret ARN with moto\'s random suffix and translates it to prod\'s dbReaderSecretArn', async () => {
+  const recorded = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:landing-etl/dev/database-reader-Xy12Ab`;
   const result = await checkCalls([call('QueryRole', 'secretsmanager:GetSecretValue', recorded, 'query')], [dev, prod]);
   const [inDev] = verdict(result, 'dev', 'QueryRole', 'secretsmanager:GetSecretValue');
   const [inProd] = verdict(result, 'prod', 'QueryRole', 'secretsmanager:GetSecretValue');
-  expect(inDev).toMatchObject({ allowed: true, resource: dev.template.ref('DatabaseSecret') });
-  expect(inDev!.resource).toMatch(/:secret:landing-etl\/dev\/database-AbCdEf$/);
-  // prod has no DatabaseSecret: its query function is handed the dbSecretArn parameter under the same name.
-  expect(prod.template.template.Resources.DatabaseSecret).toBeUndefined();
+  expect(inDev).toMatchObject({ allowed: true, resource: dev.template.ref('DatabaseReaderSecret') });
+  expect(inDev!.resource).toMatch(/:secret:landing-etl\/dev\/database-reader-AbCdEf$/);
+  // prod has no DatabaseReaderSecret: its query function is handed the dbReaderSecretArn parameter under the same name.
+  expect(prod.template.template.Resources.DatabaseReaderSecret).toBeUndefined();
   expect(inProd).toMatchObject({ allowed: true, resource: prod.handed.get('QueryLambdaFunction DB_SECRET_ARN') });
   expect(inProd!.resource).not.toContain('/dev/');
+});
+
+test('the query role may not read the master user\'s secret in any stage', async () => {
+  const master = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:landing-etl/dev/database-Xy12Ab`;
+  const result = await checkCalls([call('QueryRole', 'secretsmanager:GetSecretValue', master, 'query')], [dev, prod]);
+  for (const stage of ['dev', 'prod']) {
+    expect(verdict(result, stage, 'QueryRole', 'secretsmanager:GetSecretValue').map((v) => v.allowed)).toEqual([false]);
+  }
 });
 
 test('an S3 PutObject on the data bucket implies kms:GenerateDataKey on the bucket\'s key, allowed by the role\'s key statement', async () => {
