@@ -3,7 +3,7 @@
 import {
   StackNotRunningError,
   UsageError
-} from "./landing-etl-chunk-7L6MJ6CJ.js";
+} from "./landing-etl-chunk-APTC5DPG.js";
 
 // cli/main.ts
 import { parseArgs } from "node:util";
@@ -57,7 +57,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-HYFS25OV.js");
+  const commands = () => import("./landing-etl-commands-7DWLHKBV.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":
@@ -76,7 +76,7 @@ async function main(argv) {
     case "datasets":
       return (await commands()).datasets(await target(), o.json);
     case "token": {
-      const { token, parseScope } = await import("./landing-etl-token-4LJ7GWHT.js");
+      const { token, parseScope } = await import("./landing-etl-token-7AT4YA3Y.js");
       return token(parseScope(o.scope ?? (o.page ? "operations" : "rows")), o);
     }
     case void 0:

@@ -107,7 +107,7 @@ describe.each(STAGES)('the %s package', (stage) => {
 
   test('the executor rejects a file outside any dataset folder and records it REJECTED in the run log', async () => {
     const key = `unknown-dataset/2026-11-21/${stage}-checkins.csv`;
-    const event = {
+    const notification = {
       Records: [
         {
           eventVersion: '2.1',
@@ -123,10 +123,13 @@ describe.each(STAGES)('the %s package', (stage) => {
         },
       ],
     };
-    const { result } = await invoke(stage, 'ExecutorLambdaFunction', event);
+    // As the event source mapping delivers the landing queue's message.
+    const { result } = await invoke(stage, 'ExecutorLambdaFunction', { Records: [{ messageId: 'm-1', body: JSON.stringify(notification), eventSource: 'aws:sqs' }] });
 
     // The reason lists the contracts the zip carries (datasets/*.json, read from the task root).
-    const outcomes = z.array(z.object({ outcome: z.string(), ingestionId: z.string(), reason: z.string() })).parse(result);
+    const reply = z.object({ batchItemFailures: z.array(z.unknown()), outcomes: z.array(z.object({ outcome: z.string(), ingestionId: z.string(), reason: z.string() })) }).parse(result);
+    expect(reply.batchItemFailures).toEqual([]);
+    const { outcomes } = reply;
     expect(outcomes).toEqual([
       {
         outcome: 'rejected',
@@ -180,8 +183,8 @@ describe.each(STAGES)('the %s package', (stage) => {
   test('the executor loads with the quality mode the template gives it (empty: each contract its own) or hard', async () => {
     expect(deployments[stage]!.functions().find((f) => f.logicalId === 'ExecutorLambdaFunction')!.environment.QUALITY_MODE).toBe('');
     const event = { Records: [] };
-    expect(await invoke(stage, 'ExecutorLambdaFunction', event)).toMatchObject({ result: [] });
-    expect(await invoke(stage, 'ExecutorLambdaFunction', event, { QUALITY_MODE: 'hard' })).toMatchObject({ result: [] });
+    expect(await invoke(stage, 'ExecutorLambdaFunction', event)).toMatchObject({ result: { batchItemFailures: [], outcomes: [] } });
+    expect(await invoke(stage, 'ExecutorLambdaFunction', event, { QUALITY_MODE: 'hard' })).toMatchObject({ result: { batchItemFailures: [], outcomes: [] } });
     await expect(invoke(stage, 'ExecutorLambdaFunction', event, { QUALITY_MODE: 'strict' })).rejects.toMatchObject({
       name: 'Runtime.ImportModuleError',
       message: expect.stringMatching(/QUALITY_MODE: must be hard or soft/),

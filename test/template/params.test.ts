@@ -22,7 +22,12 @@ test('packaging prod without its network and database parameters fails naming ev
 });
 
 const NETWORK = ['--param=subnetIds=subnet-0123456789abcdef0', '--param=securityGroupId=sg-0123456789abcdef0', '--param=glueAvailabilityZone=us-east-1a'];
-const PROD = [...NETWORK, '--param=dbHost=db.example.com', '--param=dbSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'];
+const PROD = [
+  ...NETWORK,
+  '--param=dbHost=db.example.com',
+  '--param=dbSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf',
+  '--param=dbReaderSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-reader-AbCdEf',
+];
 const DEV = [...NETWORK, '--param=vpcId=vpc-0123456789abcdef0'];
 
 type Packaged = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>; Outputs: Record<string, unknown> };

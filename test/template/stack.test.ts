@@ -34,14 +34,26 @@ describe.each(STAGES)('the %s stack', (stage) => {
     );
   });
 
-  test('notifies the executor of every new object in the landing bucket, so what it cannot ingest is rejected aloud', () => {
+  test('queues every new object of the landing bucket for the executor, so what it cannot ingest is rejected aloud', () => {
     const bucket = props(t, 'LandingBucket', 'AWS::S3::Bucket');
-    const rules = list(at(bucket, 'NotificationConfiguration.LambdaConfigurations'));
-    expect(rules).toEqual([{ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': ['ExecutorLambdaFunction', 'Arn'] } }]);
-    const permission = props(t, 'ExecutorLandingBucketPermission', 'AWS::Lambda::Permission');
-    expect(permission).toMatchObject({ Principal: 's3.amazonaws.com', FunctionName: { 'Fn::GetAtt': ['ExecutorLambdaFunction', 'Arn'] } });
-    // The permission names the bucket the template creates, so S3 may invoke the executor for it and no other.
-    expect(text(at(permission, 'SourceArn.Fn::Sub'))).toContain(text(at(bucket, 'BucketName.Fn::Sub')));
+    expect(list(at(bucket, 'NotificationConfiguration.QueueConfigurations'))).toEqual([{ Event: 's3:ObjectCreated:*', Queue: { 'Fn::GetAtt': ['LandingQueue', 'Arn'] } }]);
+    // The queue admits S3's messages for the bucket the template creates, and no other; the bucket waits for it.
+    const policy = list(at(props(t, 'LandingQueuePolicy', 'AWS::SQS::QueuePolicy'), 'PolicyDocument.Statement'))[0];
+    expect(policy).toMatchObject({ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    expect(text(at(policy, 'Condition.ArnEquals.aws:SourceArn.Fn::Sub'))).toContain(text(at(bucket, 'BucketName.Fn::Sub')));
+    expect(resource(t, 'LandingBucket', 'AWS::S3::Bucket').DependsOn).toEqual(['LandingQueuePolicy']);
+    // A message that fails five times goes to the dead-letter queue; the executor reads the queue two at a time.
+    expect(at(props(t, 'LandingQueue', 'AWS::SQS::Queue'), 'RedrivePolicy')).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['LandingDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+    const [[, mapping]] = resourcesOfType(t, 'AWS::Lambda::EventSourceMapping') as [[string, { Properties: unknown }]];
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['LandingQueue', 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': ['ExecutorLambdaFunction', 'Arn'] },
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // Lambda asks for a visibility timeout of at least six times the function's timeout.
+    expect(Number(at(props(t, 'LandingQueue', 'AWS::SQS::Queue'), 'VisibilityTimeout'))).toBeGreaterThanOrEqual(6 * Number(props(t, 'ExecutorLambdaFunction', 'AWS::Lambda::Function').Timeout));
   });
 
   test('expires staging data after the retention parameter', () => {
@@ -199,11 +211,11 @@ describe.each(STAGES)('the %s stack', (stage) => {
     for (const fn of [executor, query]) expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     expect(query.VpcConfig).toBeDefined();
     expect(executor.VpcConfig).toBeUndefined();
-    expect(at(props(t, 'ExecutorLambdaEvConf', 'AWS::Lambda::EventInvokeConfig'), 'DestinationConfig.OnFailure.Destination')).toEqual({
-      'Fn::GetAtt': ['ExecutorDeadLetterQueue', 'Arn'],
-    });
     expect(Object.keys(record(at(executor, 'Environment.Variables'))).sort()).toEqual([
+      'ADMISSION_RETRY_SECONDS',
+      'ADMISSION_SLOTS',
       'DATA_BUCKET',
+      'LANDING_QUEUE_URL',
       'QUALITY_MODE',
       'RUN_LOG_TABLE',
       'STATE_MACHINE_ARN',
@@ -289,7 +301,8 @@ describe.each(STAGES)('the %s stack', (stage) => {
         'HttpApiUrl',
         'LandingBucketName',
         'DataBucketName',
-        'ExecutorDeadLetterQueueUrl',
+        'LandingQueueUrl',
+        'LandingDeadLetterQueueUrl',
       ]),
     );
   });

@@ -4,11 +4,11 @@ import {
   allStageOutputs,
   clientCredentialsToken,
   localApiToken
-} from "./landing-etl-chunk-MSCER7GN.js";
+} from "./landing-etl-chunk-3XZH7OKJ.js";
 import {
   UsageError,
   runningStack
-} from "./landing-etl-chunk-7L6MJ6CJ.js";
+} from "./landing-etl-chunk-APTC5DPG.js";
 
 // cli/cognito.ts
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";

@@ -12,11 +12,11 @@ import {
   landingUri,
   resolveTarget,
   runLogFor
-} from "./landing-etl-chunk-MSCER7GN.js";
+} from "./landing-etl-chunk-3XZH7OKJ.js";
 import {
   UsageError,
   runningStack
-} from "./landing-etl-chunk-7L6MJ6CJ.js";
+} from "./landing-etl-chunk-APTC5DPG.js";
 
 // cli/commands.ts
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";

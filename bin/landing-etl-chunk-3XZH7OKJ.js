@@ -3,7 +3,7 @@
 import {
   localAws,
   runningStack
-} from "./landing-etl-chunk-7L6MJ6CJ.js";
+} from "./landing-etl-chunk-APTC5DPG.js";
 
 // functions/shared/errors.ts
 var ContractError = class extends Error {
@@ -54,7 +54,8 @@ function decodeCursor(cursor, version, schema) {
 
 // functions/shared/run-log.ts
 var STAGES = ["transform", "test", "load"];
-var INGESTION_STATUSES = ["RECEIVED", "RUNNING", "SUCCEEDED", "FAILED", "REJECTED"];
+var INGESTION_STATUSES = ["RECEIVED", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "REJECTED"];
+var IN_FLIGHT_STATUSES = ["RECEIVED", "QUEUED", "RUNNING"];
 var RUN_LOG_INDEXES = { byDataset: "byDataset", byObject: "byObject" };
 var text = () => z.optional(z.string());
 var stageSchema = z.object({
@@ -96,6 +97,8 @@ var summarySchema = z.object({
   updatedAt: z.string(),
   startedAt: text(),
   endedAt: text(),
+  /** When it first had to wait for a slot (admission control): it is part of a backlog. */
+  queuedAt: text(),
   executionArn: text(),
   /** The state machine input, kept so a retry runs exactly the same ingestion again. */
   executionInput: text(),
@@ -131,7 +134,7 @@ var CONDITION = {
   /** Releasing a claim undoes only that claim, not a retry that started meanwhile. */
   retryClaimedAndNotStarted: "#status = :received AND attempt = :next",
   /** An aborted attempt is marked only if the run did not end or move on meanwhile. */
-  attemptStillInFlight: "attempt = :attempt AND #status IN (:received, :running)"
+  attemptStillInFlight: "attempt = :attempt AND #status IN (:received, :queued, :running)"
 };
 async function writtenIf(write) {
   try {
@@ -193,6 +196,21 @@ var RunLog = class {
             objectKey: ingestion.sourceUri
           },
           ConditionExpression: CONDITION.newIngestion
+        })
+      )
+    );
+  }
+  /** The ingestion waits for a slot: QUEUED. True when it has just started to wait (it was RECEIVED). */
+  async markQueued(id, now) {
+    return writtenIf(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: summaryKey(id),
+          UpdateExpression: "SET #status = :queued, #state = :queued, updatedAt = :now, queuedAt = :now",
+          ConditionExpression: "#status = :received",
+          ExpressionAttributeNames: { "#status": "status", "#state": "state" },
+          ExpressionAttributeValues: { ":queued": "QUEUED", ":received": "RECEIVED", ":now": now }
         })
       )
     );
@@ -399,7 +417,7 @@ var RunLog = class {
    *  attempt or the run itself moved on. */
   async markAborted(id, attempt, error, cause, now) {
     const record2 = await this.get(id);
-    if (!record2 || record2.summary.attempt !== attempt || !["RECEIVED", "RUNNING"].includes(record2.summary.status)) return;
+    if (!record2 || record2.summary.attempt !== attempt || !IN_FLIGHT_STATUSES.includes(record2.summary.status)) return;
     for (const s of record2.stages.filter((st) => st.status === "RUNNING")) {
       await this.doc.send(
         new UpdateCommand({
@@ -426,6 +444,7 @@ var RunLog = class {
             ":cause": cause,
             ":attempt": attempt,
             ":received": "RECEIVED",
+            ":queued": "QUEUED",
             ":running": "RUNNING"
           }
         })

@@ -32,7 +32,6 @@ var paths = {
   lambdas: join(localDir, "lambda"),
   notifications: join(localDir, "notifications.jsonl"),
   /** The executor's on-failure destination: events it could not process after Lambda's retries. */
-  executorFailures: join(localDir, "executor-on-failure.jsonl"),
   /** Events EventBridge could not deliver to a rule's target after its retries (the target's dead-letter queue). */
   eventDeadLetters: join(localDir, "eventbridge-dead-letters.jsonl"),
   /** The local issuer's signing key and client secrets (local/issuer.ts), kept so tokens survive a restart. */
