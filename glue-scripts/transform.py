@@ -29,8 +29,7 @@ def main(argv: list[str]) -> None:
     secret = privacy.key(args["privacy_key_secret_arn"]) if privacy.needs_key(spec) else None
     version = source.version_or_none(args["source_version"])
     obj = source.stage(args["source_uri"], version, args["staging_uri"])
-    if obj.uri.endswith(".gz"):
-        source.verify_gzip(obj.uri)
+    source.verify_compressed(obj.uri, spec)
     spark = session(f"transform-{args['ingestion_id']}")
     raw, rows = transform.transformed(
         spark, storage.resolve(obj.uri), spec, args["ingestion_id"], args["source_uri"], version, secret

@@ -1,6 +1,5 @@
 import bz2
 import csv
-import gzip
 import io
 from dataclasses import replace
 from datetime import datetime
@@ -8,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from landing_etl import quality, source, transform
+from landing_etl import quality, transform
 
 from .pipeline import DAILYCHECKIN, checked, split_size, transformed, write_csv
 
@@ -76,18 +75,6 @@ def test_an_empty_file_fails_naming_every_column_as_missing(spark, tmp_path):
         transform.HeaderMismatch, match=r"missing column\(s\) \['user', 'timestamp', 'hours', 'project'\]"
     ):
         transform.check_header(df, DAILYCHECKIN)
-
-
-def test_a_truncated_gzip_is_refused_before_spark_reads_part_of_it(tmp_path):
-    whole = gzip.compress(("user,timestamp,hours,project\n" + "a,b,1,c\n" * 5000).encode())
-    (tmp_path / "ok.csv.gz").write_bytes(whole + gzip.compress(b"a,b,2,c\n"))  # two members: still one valid file
-    (tmp_path / "cut.csv.gz").write_bytes(whole[: len(whole) // 2])
-    (tmp_path / "fake.csv.gz").write_bytes(b"user,timestamp,hours,project\n")
-    source.verify_gzip(f"file://{tmp_path / 'ok.csv.gz'}")
-    with pytest.raises(source.CorruptSource, match="is a truncated gzip file"):
-        source.verify_gzip(f"file://{tmp_path / 'cut.csv.gz'}")
-    with pytest.raises(source.CorruptSource, match="is not a valid gzip file"):
-        source.verify_gzip(f"file://{tmp_path / 'fake.csv.gz'}")
 
 
 def _record_lines(text: str) -> list[tuple[int, list[str]]]:
