@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -49,9 +50,10 @@ _MAX_SPAN = 1_000
 _MAX_SPAN_LINES = 100_000
 # monotonically_increasing_id: the partition index in the upper 31 bits, the row's position in it in the lower 33.
 _PART_SHIFT = 33
-# Spark's CSV maxColumns default: the parser allocates this many fields per record and fails beyond it.
-_MAX_COLUMNS_PARSED = 20_480
-_CSV = {"escape": '"', "mode": "PERMISSIVE", "maxColumns": str(_MAX_COLUMNS_PARSED)}
+# The most columns a file's header may have (docs/limits.md): Spark's CSV maxColumns default, which the CSV parser
+# allocates for every record and fails beyond.
+MAX_COLUMNS = 20_480
+_CSV = {"escape": '"', "mode": "PERMISSIVE", "maxColumns": str(MAX_COLUMNS)}
 
 
 def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Source:
@@ -105,7 +107,7 @@ def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Sour
         if spans is None:
             return _read_multiline(spark, path)
         records = _join_spans(spark, numbered, records, spans)
-    columns = _safe_header(next(csv.reader([records.filter(F.col("_line") == header_line).first()["value"]])))
+    columns = _safe_header(_header_names(records.filter(F.col("_line") == header_line).first()["value"]))
     parts = max(len(splits), spark.sparkContext.defaultParallelism)
     if len(splits) < parts:  # an unsplittable file: its one task numbers the lines, every core parses them
         records = records.repartition(parts)
@@ -123,12 +125,20 @@ def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Sour
     )
 
 
+def _header_names(line: str) -> list[str]:
+    """The names of a header line, refused beyond MAX_COLUMNS before any parser allocates for them."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(line)))  # a first line may be a data row of any length
+    names = next(csv.reader([line]))
+    if len(names) > MAX_COLUMNS:
+        raise HeaderMismatch(f"the header has {len(names)} columns, more than the {MAX_COLUMNS} a file may have")
+    return names
+
+
 def _safe_header(names: list[str]) -> list[str]:
     """The header as Spark's CSV reader names it (CSVUtils.makeSafeHeader, case-insensitive): an empty name becomes
     `_c<index>` and each of a repeated name (ignoring case) gets its index appended (`user,user` → `user0,user1`)."""
-    lowered = [n.lower() for n in names if n]
-    repeated = {n for n in lowered if lowered.count(n) > 1}
-    return [f"_c{i}" if not n else f"{n}{i}" if n.lower() in repeated else n for i, n in enumerate(names)]
+    seen = Counter(n.lower() for n in names if n)
+    return [f"_c{i}" if not n else f"{n}{i}" if seen[n.lower()] > 1 else n for i, n in enumerate(names)]
 
 
 def _spans(spark: SparkSession, numbered: DataFrame, last_line: int) -> list[tuple[int, int]] | None:
@@ -190,6 +200,9 @@ def _read_multiline(spark: SparkSession, path: str) -> Source:
     """The multi-line CSV parser: quoted fields may span lines anywhere, so the file is one partition, in file order:
     monotonically_increasing_id is the record index. The parser skips empty lines outside quotes without a trace, so
     each record's line comes from one pass over the file's lines in order (`_record_starts`)."""
+    first = spark.read.text(path).filter(F.trim("value") != "").first()
+    if first is not None:
+        _header_names(first["value"])  # the header spans lines only if a name holds a line break: rare, not refused
     df = (
         spark.read.option("header", True)
         .option("multiLine", True)
@@ -257,7 +270,7 @@ def _first_fields(value: Column, n: int) -> Column:
         )
 
     kept = F.aggregate(F.split(value, ","), start, step)["end"]
-    return F.when(F.length(value) >= _MAX_COLUMNS_PARSED, value.substr(F.lit(1), kept)).otherwise(value)
+    return F.when(F.length(value) >= MAX_COLUMNS, value.substr(F.lit(1), kept)).otherwise(value)
 
 
 def header(df: DataFrame | Source) -> list[str]:

@@ -1,6 +1,7 @@
 import bz2
 import csv
 import io
+import time
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -198,3 +199,24 @@ def test_a_bz2_file_is_split_across_tasks_and_reads_like_the_plain_one(spark, tm
         assert packed.splittable and packed.partitions > 1
         assert rows(transformed(spark, str(packed_path)).drop("source_object")) == plain
     assert transform.read_source(spark, write_csv(tmp_path, text, "a.csv.gz")).splittable is False
+
+
+@pytest.mark.parametrize("multiline", [False, True], ids=["split", "multiline"])
+def test_a_header_of_more_columns_than_the_parser_takes_is_refused_before_parsing(spark, tmp_path, multiline):
+    header = ",".join(f"c{i}" for i in range(50_000))
+    path = write_csv(tmp_path, f"{header}\nu,2020-01-02 03:04:05 UTC,1,p\n")
+    started = time.monotonic()
+    with pytest.raises(
+        transform.HeaderMismatch, match=r"^the header has 50000 columns, more than the 20480 a file may have$"
+    ):
+        transform.read_source(spark, path, multiline)
+    assert time.monotonic() - started < 30
+
+
+def test_the_header_is_made_safe_in_time_linear_in_its_columns():
+    # The widest header there may be, every name repeated (two or three times), in one case or another.
+    names = [f"{'c' if i % 2 else 'C'}{i % 10_000}" for i in range(20_480)]
+    started = time.monotonic()
+    safe = transform._safe_header(names)
+    assert time.monotonic() - started < 1
+    assert safe == [f"{n}{i}" for i, n in enumerate(names)]
