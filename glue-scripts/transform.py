@@ -7,6 +7,7 @@ import time
 
 from landing_etl import aws, contract, privacy, runlog, source, storage, transform
 from landing_etl.jobargs import resolve_args
+from landing_etl.joberror import bounded_errors
 from landing_etl.spark import session
 
 ARGS = [
@@ -21,6 +22,7 @@ ARGS = [
 ]
 
 
+@bounded_errors
 def main(argv: list[str]) -> None:
     args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn",))
     aws.use_region(args["aws_region"])

@@ -277,15 +277,50 @@ def header(df: DataFrame | Source) -> list[str]:
     return [c.strip().lstrip("\ufeff") for c in df.columns]
 
 
+# A header cell is quoted in an error only when it is this short (and only when quoting is safe: _why_not_quoted).
+_QUOTABLE = 40
+# How many unexpected columns an error lists.
+_LISTED = 10
+
+
 def check_header(df: DataFrame | Source, contract: Contract) -> None:
+    """Raises HeaderMismatch naming the contract's missing columns and the 1-based positions of the unexpected ones:
+    the file's first line may be a row (a file without a header), so its cells are quoted only when it is
+    recognisably a header, the cell is short and the dataset has no privacy columns."""
     found = header(df)
     missing = [c for c in contract.source_columns if c not in found]
-    if missing:
-        unexpected = [c for c in found if c not in contract.source_columns]
-        raise HeaderMismatch(
-            f"header is missing column(s) {missing}; unexpected column(s) {unexpected}; "
-            f"expected {contract.source_columns}"
-        )
+    if not missing:
+        return
+    not_quoted = _why_not_quoted(found, contract)
+    unexpected = [(i, c) for i, c in enumerate(found, 1) if c not in contract.source_columns]
+    named = [f"{i} {c!r}" if not not_quoted and len(c) <= _QUOTABLE else str(i) for i, c in unexpected]
+    listed = _ranges(named) if not_quoted else named
+    more = f" … and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
+    positions = ", ".join(listed[:_LISTED]) + more + (f" (not quoted: {not_quoted})" if not_quoted else "")
+    raise HeaderMismatch(
+        f"header is missing column(s) {missing}; "
+        + (f"unexpected column(s) at position(s) {positions}; " if unexpected else "")
+        + f"expected {contract.source_columns}"
+    )
+
+
+def _why_not_quoted(found: list[str], contract: Contract) -> str | None:
+    if not set(found) & set(contract.source_columns):
+        return "the first line shares no name with the contract, so it may be a row"
+    if any(c.privacy for c in contract.columns):
+        return "the dataset has privacy columns"
+    return None
+
+
+def _ranges(positions: list[str]) -> list[str]:
+    """Consecutive positions as one range: ["1", "2", "3", "5"] → ["1-3", "5"]."""
+    out: list[list[int]] = []
+    for p in map(int, positions):
+        if out and out[-1][1] == p - 1:
+            out[-1][1] = p
+        else:
+            out.append([p, p])
+    return [f"{a}-{b}" if a != b else str(a) for a, b in out]
 
 
 def typed(df: DataFrame, contract: Contract) -> DataFrame:

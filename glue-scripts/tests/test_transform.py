@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from landing_etl import quality, transform
+from landing_etl import contract, quality, transform
 
-from .pipeline import DAILYCHECKIN, checked, split_size, transformed, write_csv
+from .pipeline import DAILYCHECKIN, DATASETS, checked, split_size, transformed, write_csv
 
 MESSY = (
     "project, hours ,user,timestamp\r\n"  # any column order, padded header names
@@ -61,13 +61,55 @@ def test_reads_a_gzipped_file_like_the_plain_one(spark, tmp_path):
     assert gzipped == plain and len(plain) == 5
 
 
-def test_a_header_missing_a_column_fails_naming_missing_and_unexpected_columns(spark, tmp_path):
+def test_a_header_missing_a_column_fails_naming_missing_columns_and_the_unexpected_ones_by_position(spark, tmp_path):
     df = transform.read_source(spark, write_csv(tmp_path, "user,when,hours,project,extra\na,b,1,c,d\n"))
-    with pytest.raises(
-        transform.HeaderMismatch,
-        match=r"missing column\(s\) \['timestamp'\]; unexpected column\(s\) \['when', 'extra'\]",
-    ):
+    with pytest.raises(transform.HeaderMismatch) as e:
         transform.check_header(df, DAILYCHECKIN)
+    # A header (it shares names with the contract) of a dataset without privacy columns: its short cells are quoted.
+    assert str(e.value) == (
+        "header is missing column(s) ['timestamp']; unexpected column(s) at position(s) 2 'when', 5 'extra'; "
+        "expected ['user', 'timestamp', 'hours', 'project']"
+    )
+
+
+def test_a_file_without_a_header_row_fails_quoting_none_of_its_first_row(spark, tmp_path):
+    first = "u-no-header,2020-01-01 00:01:00 UTC,1.5,apollo"
+    df = transform.read_source(spark, write_csv(tmp_path, f"{first}\n{first}\n"))
+    with pytest.raises(transform.HeaderMismatch) as e:
+        transform.check_header(df, DAILYCHECKIN)
+    assert str(e.value) == (
+        "header is missing column(s) ['user', 'timestamp', 'hours', 'project']; unexpected column(s) at position(s) "
+        "1-4 (not quoted: the first line shares no name with the contract, so it may be a row); "
+        "expected ['user', 'timestamp', 'hours', 'project']"
+    )
+
+
+def test_the_header_of_a_dataset_with_privacy_columns_is_never_quoted(spark, tmp_path):
+    cafe = contract.load(str(DATASETS), "cafe_transactions")
+    row = "TX-000101,25/08/2021 09:00,Camden,Olivia Bennett,Flat white,1,card,3.20,4929123456781234,Y"
+    renamed = "Transaction ID,Date,Branch,Customer,Items,Item Count,Payment Type,Total,Card,Loyalty Member"
+    for first, unexpected in (
+        (row, "1-10 (not quoted: the first line shares no name with the contract, so it may be a row)"),
+        (renamed, "4, 9 (not quoted: the dataset has privacy columns)"),
+    ):
+        df = transform.read_source(spark, write_csv(tmp_path, f"{first}\n{row}\n"))
+        with pytest.raises(transform.HeaderMismatch) as e:
+            transform.check_header(df, cafe)
+        assert f"unexpected column(s) at position(s) {unexpected};" in str(e.value)
+        assert not [v for v in ("TX-000101", "Olivia", "4929123456781234", "Camden") if v in str(e.value)]
+
+
+def test_a_long_or_many_unexpected_header_cells_are_named_by_position_and_the_list_is_bounded(spark, tmp_path):
+    header = "user,timestamp,hours,project," + "x" * 41 + "," + ",".join(f"c{i}" for i in range(6, 200, 2))
+    df = transform.read_source(spark, write_csv(tmp_path, f"{header}\n"))
+    transform.check_header(df, DAILYCHECKIN)  # extra columns are ignored
+    df = transform.read_source(spark, write_csv(tmp_path, header.replace("hours", "hour") + "\n"))
+    with pytest.raises(transform.HeaderMismatch) as e:
+        transform.check_header(df, DAILYCHECKIN)
+    assert str(e.value).startswith(
+        "header is missing column(s) ['hours']; unexpected column(s) at position(s) 3 'hour', 5, 6 'c6', 7 'c8', "
+    )
+    assert "x" * 41 not in str(e.value) and "… and 89 more;" in str(e.value)
 
 
 def test_an_empty_file_fails_naming_every_column_as_missing(spark, tmp_path):
