@@ -35,12 +35,12 @@ const BZIP2_BOMB = execFileSync('.venv/bin/python', [
   '-c',
   `import bz2, sys; sys.stdout.buffer.write(bz2.compress(${JSON.stringify(`${good('u-bomb', 1)}\n`)}.encode() * ${Math.ceil((16 << 20) / 42)}) * 64)`,
 ]);
-/** The file name that makes the key dailycheckin/bad-input/NAME.csv exactly 1,024 bytes, in folders of at most 255
- *  bytes (a file system's limit for one name; S3 has none). */
+/** The file name that makes the key dailycheckin/bad-input/NAME.csv exactly 1,024 bytes, in names of at most 200
+ *  bytes (a file system takes 255 for one name, and landing writes a longer temporary name first; S3 has no folders). */
 const LONG_KEY_NAME = (() => {
-  const budget = 1024 - 'dailycheckin/bad-input/'.length - '.csv'.length; // 997 bytes: three folders, one name
-  const last = budget - 3 * 251;
-  return [...Array.from({ length: 3 }, () => 'k'.repeat(250)), 'é'.repeat(Math.floor(last / 2)) + 'k'.repeat(last % 2)].join('/');
+  const budget = 1024 - 'dailycheckin/bad-input/'.length - '.csv'.length; // 997 bytes: four folders, one name
+  const last = budget - 4 * 200;
+  return [...Array.from({ length: 4 }, () => 'k'.repeat(199)), 'é'.repeat(Math.floor(last / 2)) + 'k'.repeat(last % 2)].join('/');
 })();
 
 export const CASES: BadInputCase[] = [
