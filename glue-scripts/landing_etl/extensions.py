@@ -4,7 +4,6 @@ functions/shared/extensions.ts (test/unit/extensions.test.ts holds the two lists
 from __future__ import annotations
 
 ACCEPTED = (".csv", ".csv.gz", ".csv.bz2")
-COMPRESSED = (".csv.gz", ".csv.bz2")
 
 
 def extension_of(key: str) -> str | None:

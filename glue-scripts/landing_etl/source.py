@@ -38,7 +38,7 @@ class NotACsvFile(ValueError):
 
 @dataclass(frozen=True)
 class SourceObject:
-    uri: str  # what to read (the staged copy on S3, the file itself locally)
+    uri: str  # what to read: the staged copy (stage), or the object itself (describe)
     size: int
     modified: datetime
 
