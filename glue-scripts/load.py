@@ -12,6 +12,7 @@ import psycopg
 
 from landing_etl import aws, contract, db, load, migrations, runlog, schema, source, storage
 from landing_etl.jobargs import resolve_args
+from landing_etl.joberror import bounded_errors
 
 DEFAULT_CONNECTIONS = 1
 ARGS = [
@@ -28,6 +29,7 @@ ARGS = [
 ]
 
 
+@bounded_errors
 def main(argv: list[str]) -> None:
     # --source_sequencer is optional: an execution started before it was passed may reach its load after a deploy.
     args = resolve_args(

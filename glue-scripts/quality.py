@@ -6,11 +6,13 @@ import time
 
 from landing_etl import aws, contract, quality, runlog, storage
 from landing_etl.jobargs import resolve_args
+from landing_etl.joberror import bounded_errors
 from landing_etl.spark import session
 
 ARGS = ["ingestion_id", "dataset", "staging_uri", "quality_mode", "run_log_table", "datasets_uri", "aws_region"]
 
 
+@bounded_errors
 def main(argv: list[str]) -> None:
     args = resolve_args(argv, ARGS, optional=("attempt",))
     aws.use_region(args["aws_region"])

@@ -7,6 +7,7 @@ import time
 
 from landing_etl import aws, contract, privacy, runlog, source, storage, transform
 from landing_etl.jobargs import resolve_args
+from landing_etl.joberror import bounded_errors
 from landing_etl.spark import session
 
 ARGS = [
@@ -21,6 +22,7 @@ ARGS = [
 ]
 
 
+@bounded_errors
 def main(argv: list[str]) -> None:
     args = resolve_args(argv, ARGS, optional=("privacy_key_secret_arn", "attempt"))
     aws.use_region(args["aws_region"])
@@ -29,8 +31,7 @@ def main(argv: list[str]) -> None:
     secret = privacy.key(args["privacy_key_secret_arn"]) if privacy.needs_key(spec) else None
     version = source.version_or_none(args["source_version"])
     obj = source.stage(args["source_uri"], version, args["staging_uri"])
-    if obj.uri.endswith(".gz"):
-        source.verify_gzip(obj.uri)
+    source.verify_compressed(obj.uri, spec)
     spark = session(f"transform-{args['ingestion_id']}")
     raw, rows = transform.transformed(
         spark, storage.resolve(obj.uri), spec, args["ingestion_id"], args["source_uri"], version, secret

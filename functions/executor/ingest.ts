@@ -1,4 +1,5 @@
-import type { DatasetContract } from '../shared/contracts';
+import { maxBytes, type DatasetContract } from '../shared/contracts';
+import { ACCEPTED_DESCRIPTION, extensionOf } from '../shared/extensions';
 import { executionName, type ExecutionInput } from '../shared/execution';
 import { minutesLate } from '../shared/freshness';
 import { businessDate, ingestionId } from '../shared/ingestion-id';
@@ -33,8 +34,6 @@ export type Outcome =
   | { outcome: 'rejected'; ingestionId: string; reason: string }
   | { outcome: 'ignored'; key: string; reason: string };
 
-// .csv.bz2: bzip2 is splittable, so Spark reads a large compressed file with many tasks; gzip is not (one task).
-const ACCEPTED_SUFFIXES = ['.csv', '.csv.gz', '.csv.bz2'];
 
 /** The ingestion a landed object becomes; undefined for a folder marker, which is no ingestion at all. */
 export function identify(obj: LandedObject): { ingestionId: string; dataset: string; businessDate: string } | undefined {
@@ -131,13 +130,17 @@ async function closeMissingFile(contract: DatasetContract, base: { ingestionId: 
 const truncate = (s: string, n: number) => (s.length > n ? `…${s.slice(-(n - 1))}` : s);
 
 function rejectionReason(obj: LandedObject, dataset: string, contracts: Map<string, DatasetContract>) {
-  if (!ACCEPTED_SUFFIXES.some((s) => obj.key.toLowerCase().endsWith(s))) {
-    return `${obj.key} is not a .csv or .csv.gz file (nor .csv.bz2)`;
-  }
+  const extension = extensionOf(obj.key);
+  if (!extension) return `${obj.key} is not ${ACCEPTED_DESCRIPTION}`;
   if (obj.size === 0) return `${obj.key} is empty (0 bytes)`;
-  if (!contracts.has(dataset)) {
+  const contract = contracts.get(dataset);
+  if (!contract) {
     const where = dataset ? `"${dataset}" (the first folder of the key)` : 'a file outside any dataset folder';
     return `no dataset contract for ${where}; known datasets: ${[...contracts.keys()].join(', ')}`;
+  }
+  // A compressed file's CSV is only known as it inflates: the transform refuses it there (source.py).
+  if (extension === '.csv' && obj.size > maxBytes(contract)) {
+    return `${obj.key} is ${obj.size} bytes of CSV, more than max_bytes (${maxBytes(contract)}) of dataset ${dataset}`;
   }
   return undefined;
 }

@@ -9,6 +9,10 @@ import { ContractError } from './errors';
  *  glue-scripts/landing_etl/contract.py checks the same pattern and length. */
 export const DATASET_NAME_MAX = 40;
 
+/** The most bytes of CSV a file may hold, decompressed, unless the contract's max_bytes says otherwise
+ *  (docs/limits.md; glue-scripts/landing_etl/contract.py has the same default). */
+export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
 /** A time zone the runtime's ICU knows (IANA names such as Europe/London; the Lambda Node.js runtime has full ICU). */
 function isTimeZone(name: string): boolean {
   try {
@@ -54,8 +58,12 @@ const contractSchema = z.object({
   target: z.object({ table: z.string().check(z.minLength(1)) }),
   quality: z.object({ mode: z.enum(['hard', 'soft']) }),
   schedule: z.optional(scheduleSchema),
+  /** Read as maxBytes(contract). */
+  max_bytes: z.optional(z.int({ error: 'must be a whole number of bytes' }).check(z.positive('must be a positive number of bytes'))),
 });
 export type DatasetContract = z.infer<typeof contractSchema>;
+
+export const maxBytes = (contract: DatasetContract) => contract.max_bytes ?? DEFAULT_MAX_BYTES;
 
 /** Reads every contract in the datasets folder (bundled beside the Lambda code), validating each one; the folder's
  *  contract.schema.json is the contracts' JSON Schema, for editors and the tests, not a contract. */

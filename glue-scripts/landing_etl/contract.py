@@ -41,6 +41,9 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # plus the name. functions/shared/contracts.ts checks the same pattern and length.
 DATASET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 DATASET_NAME_MAX = 40
+# The most bytes of CSV a file may hold, as decompressed (docs/limits.md): a compressed file that inflates past it is
+# refused as it inflates, a plain one larger than it when it lands (functions/shared/contracts.ts, the same default).
+DEFAULT_MAX_BYTES = 4 << 30
 
 
 class ContractError(ValueError):
@@ -118,6 +121,7 @@ class Contract:
     indexes: tuple[tuple[str, ...], ...] = ()
     # Records may contain line breaks inside quoted fields anywhere in the file: read it whole (one partition).
     multiline: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     @property
     def source_columns(self) -> list[str]:
@@ -453,6 +457,11 @@ def _formats(r: _Reader, c: dict, where: str, ctype: str) -> tuple[Format, ...]:
     return tuple(out)
 
 
+# A contract's keys ("$schema" points editors at datasets/contract.schema.json; the job reads the contract itself).
+_KEYS = {"$schema", "name", "description", "format", "multiline", "max_bytes", "columns", "dedup", "target"}
+_KEYS |= {"quality", "schedule"}
+
+
 def parse(raw: Any, source: str) -> Contract:
     r = _Reader(source)
     if not isinstance(raw, dict):
@@ -464,11 +473,7 @@ def parse(raw: Any, source: str) -> Contract:
         raise r.fail("name", f"must be at most {DATASET_NAME_MAX} characters, got {len(name)}")
     r.get(raw, "description", "", str, None)
     r.choice(raw, "format", "", ("csv",), "csv")
-    # "$schema" points editors at datasets/contract.schema.json; the job reads the contract itself.
-    unknown = sorted(
-        set(raw)
-        - {"$schema", "name", "description", "format", "multiline", "columns", "dedup", "target", "quality", "schedule"}
-    )
+    unknown = sorted(set(raw) - _KEYS)
     if unknown:
         raise r.fail("(root)", f"has unknown key(s) {unknown}")
     raw_columns = r.get(raw, "columns", "", list)
@@ -497,6 +502,9 @@ def parse(raw: Any, source: str) -> Contract:
     if min_rows < 0:
         raise r.fail("quality.min_rows", f"must not be negative, got {min_rows}")
     _schedule(r, r.get(raw, "schedule", "", dict, None))
+    max_bytes = r.get(raw, "max_bytes", "", int, DEFAULT_MAX_BYTES)
+    if max_bytes < 1:
+        raise r.fail("max_bytes", f"must be a positive number of bytes, got {max_bytes}")
     dedup = r.get(raw, "dedup", "", dict, None)
     dedup_columns: tuple[str, ...] = ()
     if dedup is not None:
@@ -514,6 +522,7 @@ def parse(raw: Any, source: str) -> Contract:
         dedup=dedup_columns,
         indexes=indexes,
         multiline=r.get(raw, "multiline", "", bool, False),
+        max_bytes=max_bytes,
     )
 
 

@@ -45,7 +45,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlparse
 
 import psycopg
 import pyarrow as pa
@@ -78,8 +77,8 @@ def _dataset(uri: str) -> pads.Dataset:
     path = storage.local_path(uri)
     if path is not None:
         return pads.dataset(path, format="parquet")
-    parsed = urlparse(uri)
-    return pads.dataset(f"{parsed.netloc}/{parsed.path.lstrip('/')}", format="parquet", filesystem=aws.s3_filesystem())
+    bucket, key = storage.bucket_and_key(uri)
+    return pads.dataset(f"{bucket}/{key}", format="parquet", filesystem=aws.s3_filesystem())
 
 
 def _csv_chunks(

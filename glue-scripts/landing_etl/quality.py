@@ -24,6 +24,9 @@ from .privacy import protected
 LINEAGE = ["ingestion_id", "source_object", "source_version", "source_line"]
 REJECTING = ("quarantine", "fail")
 EXAMPLES = 3
+# A report example shows at most this many characters of its value, then how many were cut (docs/limits.md): a
+# report stays far below what the API may return (Lambda's 6 MB response) whatever the file holds.
+EXAMPLE_CHARS = 200
 
 
 class QualityGateFailed(RuntimeError):
@@ -267,11 +270,18 @@ def _earliest(failed: DataFrame) -> dict[str, list[dict]]:
     first = Window.partitionBy("f.rule", "task").orderBy("source_line")
     picked = each.withColumn("n", F.row_number().over(first)).filter(F.col("n") <= EXAMPLES)
     out: dict[str, list[dict]] = {}
-    for r in sorted(picked.select("f.rule", "source_line", "f.value", "f.reason").collect()):
+    for r in sorted(picked.select("f.rule", "source_line", _shortened("f.value"), "f.reason").collect()):
         found = out.setdefault(r["rule"], [])
         if len(found) < EXAMPLES:
             found.append({"line": r["source_line"], "value": r["value"], "reason": r["reason"]})
     return out
+
+
+def _shortened(name: str) -> SparkColumn:
+    """The value cut to EXAMPLE_CHARS characters in the task, so no longer value reaches the driver."""
+    value, extra = F.col(name), F.length(name) - EXAMPLE_CHARS
+    cut = F.concat(F.substring(value, 1, EXAMPLE_CHARS), F.lit("… ("), extra.cast("string"), F.lit(" more characters)"))
+    return F.when(extra > 0, cut).otherwise(value).alias("value")
 
 
 def examples(checked: DataFrame, contract: Contract) -> dict[str, list[dict]]:

@@ -7,14 +7,17 @@ race (see load.py)."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import os
 import re
+import shutil
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlparse
 
-from . import aws, storage
+from . import aws, extensions, storage
+from .contract import Contract
 
 
 class SourceNotFound(FileNotFoundError):
@@ -25,9 +28,17 @@ class CorruptSource(ValueError):
     pass
 
 
+class SourceTooLarge(ValueError):
+    pass
+
+
+class NotACsvFile(ValueError):
+    pass
+
+
 @dataclass(frozen=True)
 class SourceObject:
-    uri: str  # what to read (the staged copy on S3, the file itself locally)
+    uri: str  # what to read: the staged copy (stage), or the object itself (describe)
     size: int
     modified: datetime
 
@@ -55,8 +66,8 @@ def describe(source_uri: str, version: str | None) -> SourceObject:
         return SourceObject(target, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
     from botocore.exceptions import ClientError
 
-    parsed = urlparse(source_uri)
-    params = {"Bucket": parsed.netloc, "Key": parsed.path.lstrip("/"), **({"VersionId": version} if version else {})}
+    bucket, key = storage.bucket_and_key(source_uri)
+    params = {"Bucket": bucket, "Key": key, **({"VersionId": version} if version else {})}
     try:
         head = aws.client("s3").head_object(**params)
     except ClientError as e:
@@ -65,49 +76,74 @@ def describe(source_uri: str, version: str | None) -> SourceObject:
 
 
 def stage(source_uri: str, version: str | None, staging_uri: str) -> SourceObject:
-    """The object to read: on S3 a copy of exactly `version` under staging `source/` (same file name, so the CSV
-    reader still sees .gz); locally, where there are no versions, the file itself."""
+    """The object to read, under a name of our own: staging `source/source<extension>`, the accepted extension in
+    lower case (the CSV reader finds the codec by it: `.CSV.GZ` would read as text), and no character of the key
+    reaches a reader (Hadoop reads `[`, `{` and `?` in a path as a glob, `:` as a scheme). On S3 a server-side copy of
+    exactly `version` (or the latest, in a bucket without versions), so a newer version of the key cannot replace it
+    mid-run; locally a hard link to the file (a copy across file systems)."""
+    extension = extensions.extension_of(source_uri)
+    if extension is None:
+        accepted = ", ".join(extensions.ACCEPTED[:-1]) + f" or {extensions.ACCEPTED[-1]}"
+        raise NotACsvFile(f"{source_uri} is not a {accepted} file")
     found = describe(source_uri, version)
-    if found.uri.startswith("file://") or not version:
-        return found
-    name = urlparse(source_uri).path.rsplit("/", 1)[-1]
-    target = urlparse(storage.join(staging_uri, "source", name))
-    src = urlparse(source_uri)
+    target = storage.join(staging_uri, "source", f"source{extension}")
+    staged = storage.local_path(target)
+    if found.uri.startswith("file://"):
+        os.makedirs(os.path.dirname(staged), exist_ok=True)
+        if os.path.lexists(staged):
+            os.remove(staged)  # an earlier attempt's
+        try:
+            os.link(found.uri[len("file://") :], staged)
+        except OSError:
+            shutil.copyfile(found.uri[len("file://") :], staged)
+        return SourceObject(f"file://{staged}", found.size, found.modified)
+    bucket, key = storage.bucket_and_key(source_uri)
+    target_bucket, target_key = storage.bucket_and_key(target)
     # Managed copy: server-side CopyObject, multipart for large objects; the bytes never pass through this process.
     aws.client("s3").copy(
-        {"Bucket": src.netloc, "Key": src.path.lstrip("/"), "VersionId": version},
-        target.netloc,
-        target.path.lstrip("/"),
+        {"Bucket": bucket, "Key": key, **({"VersionId": version} if version else {})}, target_bucket, target_key
     )
-    return SourceObject(f"s3://{target.netloc}{target.path}", found.size, found.modified)
+    return SourceObject(target, found.size, found.modified)
 
 
-def verify_gzip(uri: str) -> None:
-    """Reads a .gz object through to its end. Spark's gzip reader stops quietly at a truncated stream, which would
-    load part of a file as if it were all of it; this refuses the file instead. Streamed: memory stays flat."""
+# Decompressed in pieces of at most this many bytes: memory stays flat whatever a piece of the file inflates to.
+_PIECE = 1 << 20
+_FORMATS = {
+    ".csv.gz": ("gzip", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
+    ".csv.bz2": ("bzip2", lambda raw: bz2.BZ2File(raw, "rb")),
+}
+
+
+def verify_compressed(uri: str, contract: Contract) -> None:
+    """Inflates a .csv.gz or .csv.bz2 once, streamed, counting its bytes; a plain .csv needs nothing. Refuses a file
+    that inflates past the contract's max_bytes as soon as it does (a decompression bomb costs max_bytes of
+    inflating, not its whole size), and a truncated one: Spark's gzip reader stops quietly at a truncated stream,
+    which would load part of a file as if it were all of it. Concatenated members are one valid file. The errors
+    quote none of the file's bytes."""
+    extension = extensions.extension_of(uri)
+    if extension not in _FORMATS:
+        return
+    kind, reader = _FORMATS[extension]
+    inflated = 0
+    with _open(uri) as raw, reader(raw) as f:
+        try:
+            while piece := f.read(_PIECE):
+                inflated += len(piece)
+                if inflated > contract.max_bytes:
+                    raise SourceTooLarge(
+                        f"{uri} inflates to more than {contract.max_bytes} bytes of CSV, the max_bytes of dataset "
+                        f"{contract.name} (its contract): refused before reading it"
+                    )
+        except EOFError as e:
+            raise CorruptSource(f"{uri} is a truncated {kind} file: it ends before its last block") from e
+        except (OSError, zlib.error) as e:  # gzip.BadGzipFile, bz2's "Invalid data stream", corrupt blocks
+            raise CorruptSource(f"{uri} is not a valid {kind} file") from e
+
+
+def _open(uri: str):
+    """A binary stream of the object, read in the pieces its reader asks for."""
     path = storage.local_path(uri)
     if path is not None:
-        chunks = _file_chunks(path)
-    else:
-        parsed = urlparse(uri)
-        body = aws.client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"]
-        chunks = body.iter_chunks(1 << 20)
-    stream = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-    try:
-        for chunk in chunks:
-            while chunk:
-                stream.decompress(chunk)
-                # Concatenated gzip members are one valid file: start again on what follows a finished member.
-                chunk = stream.unused_data if stream.eof else b""
-                if stream.eof and chunk:
-                    stream = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-    except zlib.error as e:
-        raise CorruptSource(f"{uri} is not a valid gzip file ({e})") from e
-    if not stream.eof:
-        raise CorruptSource(f"{uri} is a truncated gzip file: it ends before its last block")
-
-
-def _file_chunks(path: str):
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            yield chunk
+        return open(path, "rb")
+    bucket, key = storage.bucket_and_key(uri)
+    return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"]

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-from urllib.parse import urlparse
 
 from . import aws
+
+
+def bucket_and_key(uri: str) -> tuple[str, str]:
+    """The bucket and key of an s3:// URI, the key exactly as written: an S3 key may hold any character, `#` and `?`
+    (which would end a URL's path) and `%` (no escape here) included."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"not an s3:// location: {uri}")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return bucket, key
 
 
 def local_root() -> str | None:
@@ -18,8 +26,8 @@ def resolve(uri: str) -> str:
     """The URI Spark should read or write for an s3:// (or file://) location; a plain path is a local file."""
     root = local_root()
     if root and uri.startswith("s3://"):
-        parsed = urlparse(uri)
-        return f"file://{os.path.join(root, parsed.netloc, parsed.path.lstrip('/'))}"
+        bucket, key = bucket_and_key(uri)
+        return f"file://{os.path.join(root, bucket, key)}"
     if "://" not in uri:
         return f"file://{os.path.abspath(uri)}"
     return uri
@@ -36,10 +44,10 @@ def list_names(uri: str) -> list[str]:
     path = local_path(uri)
     if path is not None:
         return sorted(os.listdir(path)) if os.path.isdir(path) else []
-    parsed = urlparse(uri)
-    prefix = parsed.path.lstrip("/").rstrip("/") + "/"
+    bucket, key = bucket_and_key(uri)
+    prefix = key.rstrip("/") + "/"
     names = []
-    for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
+    for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         names += [o["Key"][len(prefix) :] for o in page.get("Contents", []) if "/" not in o["Key"][len(prefix) :]]
     return sorted(names)
 
@@ -54,10 +62,10 @@ def size(uri: str) -> int:
             for f in files
             if not f.startswith(("_", "."))
         )
-    parsed = urlparse(uri)
-    prefix = parsed.path.lstrip("/").rstrip("/") + "/"
+    bucket, key = bucket_and_key(uri)
+    prefix = key.rstrip("/") + "/"
     total = 0
-    for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=parsed.netloc, Prefix=prefix):
+    for page in aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         total += sum(o["Size"] for o in page.get("Contents", []) if not o["Key"].rsplit("/", 1)[-1].startswith("_"))
     return total
 
@@ -75,10 +83,8 @@ def write_json(uri: str, document: dict) -> None:
         with open(path, "wb") as f:
             f.write(body)
         return
-    parsed = urlparse(uri)
-    aws.client("s3").put_object(
-        Bucket=parsed.netloc, Key=parsed.path.lstrip("/"), Body=body, ContentType="application/json"
-    )
+    bucket, key = bucket_and_key(uri)
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
 def read_text(uri: str) -> str:
@@ -86,5 +92,5 @@ def read_text(uri: str) -> str:
     if path is not None:
         with open(path, encoding="utf-8") as f:
             return f.read()
-    parsed = urlparse(uri)
-    return aws.client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"].read().decode()
+    bucket, key = bucket_and_key(uri)
+    return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()

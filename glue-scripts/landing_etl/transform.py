@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .contract import Contract
@@ -32,21 +32,28 @@ class Source:
     multiline: bool
 
 
-# A CSV field as the CSV parser reads it: quoted (a quote only opens a field at its start; `""` inside is a quote;
-# after the closing quote the value runs to the delimiter), or unquoted (quotes in it are literal), or empty.
-_FIELD = r'(?:"(?:[^"]|"")*"(?!")[^,]*|[^",][^,]*|)'
-_OPEN = r'"(?:[^"]|"")*$'
-# A line read from outside quotes ends inside a quoted field: its record continues on the next line.
-_OPENS = rf"^(?:{_FIELD},)*{_OPEN}"
-# A line read from inside a quoted field ends inside one: no closing quote, or it closes and opens another.
-_STAYS_OPEN = rf'^(?:(?:[^"]|"")*$|(?:[^"]|"")*"(?!")[^,]*,(?:{_FIELD},)*{_OPEN})'
+# Whether a line leaves a quoted field open, by the CSV grammar: a field is quoted (a quote opens it only at its
+# start; `""` inside is a quote; after the closing quote the value runs to the delimiter), unquoted (its quotes are
+# literal) or empty. Decided in two linear passes, the same in Spark (`ends_inside_expr`) and in the driver
+# (`ends_inside`); the regular expressions this replaced recursed per character in java.util.regex and killed the
+# driver's JVM (StackOverflowError) on a quoted field of a few KB.
+# 1. Drop every `""`, left to right: a run of k quotes keeps k mod 2, which is what decides every state (inside a
+#    quoted field an even run stays inside and an odd one closes it; at a field's start an odd run opens one and an
+#    even run is an empty quoted field; in an unquoted field quotes are literal). No two quotes are adjacent after.
+# 2. Fold over the comma-separated pieces: inside a quoted field, a piece with no quote keeps it open (its comma is
+#    part of the value) and any quote closes it; at a field's start, a piece opens a field that stays open when it
+#    starts with a quote and has no other.
+
 # How many lines after an opening line its closing quote is looked for, and how many lines inside quoted line breaks
 # a file may have: beyond either, the file is multi-line at heart and the multi-line parser reads it.
 _MAX_SPAN = 1_000
 _MAX_SPAN_LINES = 100_000
 # monotonically_increasing_id: the partition index in the upper 31 bits, the row's position in it in the lower 33.
 _PART_SHIFT = 33
-_CSV = {"escape": '"', "mode": "PERMISSIVE"}
+# The most columns a file's header may have (docs/limits.md): Spark's CSV maxColumns default, which the CSV parser
+# allocates for every record and fails beyond.
+MAX_COLUMNS = 20_480
+_CSV = {"escape": '"', "mode": "PERMISSIVE", "maxColumns": str(MAX_COLUMNS)}
 
 
 def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Source:
@@ -64,12 +71,11 @@ def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Sour
         return _read_multiline(spark, path)
     text = spark.read.text(path)
     splittable = not path.endswith(".gz")
-    quoted = F.col("value").contains('"')
     lines = text.select(
         "value",
         F.spark_partition_id().alias("_part"),
         F.monotonically_increasing_id().alias("_id"),
-        (quoted & F.col("value").rlike(_OPENS)).alias("_opens"),
+        ends_inside_expr(F.col("value"), False).alias("_opens"),
         (F.trim("value") == "").alias("_blank"),
     )
     splits = (
@@ -101,13 +107,14 @@ def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Sour
         if spans is None:
             return _read_multiline(spark, path)
         records = _join_spans(spark, numbered, records, spans)
-    columns = _safe_header(next(csv.reader([records.filter(F.col("_line") == header_line).first()["value"]])))
+    columns = _safe_header(_header_names(records.filter(F.col("_line") == header_line).first()["value"]))
     parts = max(len(splits), spark.sparkContext.defaultParallelism)
     if len(splits) < parts:  # an unsplittable file: its one task numbers the lines, every core parses them
         records = records.repartition(parts)
     schema = ", ".join(f"_c{i} string" for i in range(len(columns)))
     parsed = records.filter(F.col("_line") != header_line).select(
-        F.from_csv("value", schema, _CSV).alias("r"), F.col("_line").cast("int").alias("source_line")
+        F.from_csv(_first_fields(F.col("value"), len(columns)), schema, _CSV).alias("r"),
+        F.col("_line").cast("int").alias("source_line"),
     )
     return Source(
         parsed.select(*[F.col(f"r._c{i}").alias(c) for i, c in enumerate(columns)], "source_line"),
@@ -118,12 +125,20 @@ def read_source(spark: SparkSession, path: str, multiline: bool = False) -> Sour
     )
 
 
+def _header_names(line: str) -> list[str]:
+    """The names of a header line, refused beyond MAX_COLUMNS before any parser allocates for them."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(line)))  # a first line may be a data row of any length
+    names = next(csv.reader([line]))
+    if len(names) > MAX_COLUMNS:
+        raise HeaderMismatch(f"the header has {len(names)} columns, more than the {MAX_COLUMNS} a file may have")
+    return names
+
+
 def _safe_header(names: list[str]) -> list[str]:
     """The header as Spark's CSV reader names it (CSVUtils.makeSafeHeader, case-insensitive): an empty name becomes
     `_c<index>` and each of a repeated name (ignoring case) gets its index appended (`user,user` → `user0,user1`)."""
-    lowered = [n.lower() for n in names if n]
-    repeated = {n for n in lowered if lowered.count(n) > 1}
-    return [f"_c{i}" if not n else f"{n}{i}" if n.lower() in repeated else n for i, n in enumerate(names)]
+    seen = Counter(n.lower() for n in names if n)
+    return [f"_c{i}" if not n else f"{n}{i}" if seen[n.lower()] > 1 else n for i, n in enumerate(names)]
 
 
 def _spans(spark: SparkSession, numbered: DataFrame, last_line: int) -> list[tuple[int, int]] | None:
@@ -148,7 +163,7 @@ def _spans(spark: SparkSession, numbered: DataFrame, last_line: int) -> list[tup
         .withColumn("_block", F.floor(line / _MAX_SPAN))
         .join(F.broadcast(blocks), "_block")
         .filter((line > F.col("first_opener")) | (line <= F.col("opener_before") + _MAX_SPAN))
-        .select("_line", F.col("value").rlike(_STAYS_OPEN).alias("stays"))
+        .select("_line", ends_inside_expr(F.col("value"), True).alias("stays"))
     )
     stays = {r["_line"]: r["stays"] for r in quoted.collect()}
     spans: list[tuple[int, int]] = []
@@ -185,6 +200,9 @@ def _read_multiline(spark: SparkSession, path: str) -> Source:
     """The multi-line CSV parser: quoted fields may span lines anywhere, so the file is one partition, in file order:
     monotonically_increasing_id is the record index. The parser skips empty lines outside quotes without a trace, so
     each record's line comes from one pass over the file's lines in order (`_record_starts`)."""
+    first = spark.read.text(path).filter(F.trim("value") != "").first()
+    if first is not None:
+        _header_names(first["value"])  # the header spans lines only if a name holds a line break: rare, not refused
     df = (
         spark.read.option("header", True)
         .option("multiLine", True)
@@ -202,33 +220,107 @@ def _read_multiline(spark: SparkSession, path: str) -> Source:
 
 def _record_starts(lines: Iterable[str]) -> Iterator[tuple[int, int]]:
     """(record index, 1-based line) of every record after the header, as the multi-line parser reads them: a record
-    starts at a line read from outside quotes that is not empty; the same patterns as the split read tell whether a
+    starts at a line read from outside quotes that is not empty; `ends_inside`, as in the split read, tells whether a
     line leaves a quoted field open. One task reads the lines (a Hadoop text file's splits stay in file order)."""
-    opens, stays = re.compile(_OPENS), re.compile(_STAYS_OPEN)
     inside, record = False, -1  # the header is record -1
     for number, line in enumerate(lines, 1):
-        if inside:
-            inside = stays.match(line) is not None
-        elif line:
+        if not inside and line:
             if record >= 0:
                 yield record, number
             record += 1
-            inside = '"' in line and opens.match(line) is not None
+        inside = ends_inside(line, inside)
+
+
+def ends_inside(line: str, inside: bool) -> bool:
+    """Whether `line`, read from inside a quoted field or not, ends inside one (see the comment at the top)."""
+    if '"' not in line:
+        return inside
+    for piece in line.replace('""', "").split(","):
+        inside = '"' not in piece if inside else piece.startswith('"') and '"' not in piece[1:]
+    return inside
+
+
+def ends_inside_expr(value: Column, inside: bool) -> Column:
+    """`ends_inside` as a column expression: native functions only, linear in the line."""
+    pieces = F.split(F.replace(value, F.lit('""'), F.lit("")), ",")
+    return F.when(value.contains('"'), F.aggregate(pieces, F.lit(inside), _open_after)).otherwise(F.lit(inside))
+
+
+def _open_after(inside: Column, piece: Column) -> Column:
+    """Whether a quoted field is open after `piece` (a comma-separated piece with no `""`), from whether one was open
+    before it."""
+    return F.when(inside, F.instr(piece, '"') == 0).otherwise(
+        F.startswith(piece, F.lit('"')) & (F.locate('"', piece, 2) == 0)
+    )
+
+
+def _first_fields(value: Column, n: int) -> Column:
+    """A record cut before its (n+1)-th field, for the CSV parser, which fails a whole task on a record of more than
+    maxColumns fields; fields after the header's are ignored anyway. Only for records of maxColumns characters or
+    more, which no shorter record can exceed: one fold over its comma-separated pieces (fields started, and the
+    characters kept)."""
+    start = F.struct(F.lit(False).alias("inside"), F.lit(0).alias("fields"), F.lit(-1).alias("end"))
+
+    def step(acc: Column, piece: Column) -> Column:
+        fields = acc["fields"] + F.when(acc["inside"], 0).otherwise(1)
+        return F.struct(
+            _open_after(acc["inside"], F.replace(piece, F.lit('""'), F.lit(""))).alias("inside"),
+            fields.alias("fields"),
+            F.when(fields <= n, acc["end"] + F.length(piece) + 1).otherwise(acc["end"]).alias("end"),
+        )
+
+    kept = F.aggregate(F.split(value, ","), start, step)["end"]
+    return F.when(F.length(value) >= MAX_COLUMNS, value.substr(F.lit(1), kept)).otherwise(value)
 
 
 def header(df: DataFrame | Source) -> list[str]:
     return [c.strip().lstrip("\ufeff") for c in df.columns]
 
 
+# A header cell is quoted in an error only when it is this short (and only when quoting is safe: _why_not_quoted).
+_QUOTABLE = 40
+# How many unexpected columns an error lists.
+_LISTED = 10
+
+
 def check_header(df: DataFrame | Source, contract: Contract) -> None:
+    """Raises HeaderMismatch naming the contract's missing columns and the 1-based positions of the unexpected ones:
+    the file's first line may be a row (a file without a header), so its cells are quoted only when it is
+    recognisably a header, the cell is short and the dataset has no privacy columns."""
     found = header(df)
     missing = [c for c in contract.source_columns if c not in found]
-    if missing:
-        unexpected = [c for c in found if c not in contract.source_columns]
-        raise HeaderMismatch(
-            f"header is missing column(s) {missing}; unexpected column(s) {unexpected}; "
-            f"expected {contract.source_columns}"
-        )
+    if not missing:
+        return
+    not_quoted = _why_not_quoted(found, contract)
+    unexpected = [(i, c) for i, c in enumerate(found, 1) if c not in contract.source_columns]
+    named = [f"{i} {c!r}" if not not_quoted and len(c) <= _QUOTABLE else str(i) for i, c in unexpected]
+    listed = _ranges(named) if not_quoted else named
+    more = f" … and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
+    positions = ", ".join(listed[:_LISTED]) + more + (f" (not quoted: {not_quoted})" if not_quoted else "")
+    raise HeaderMismatch(
+        f"header is missing column(s) {missing}; "
+        + (f"unexpected column(s) at position(s) {positions}; " if unexpected else "")
+        + f"expected {contract.source_columns}"
+    )
+
+
+def _why_not_quoted(found: list[str], contract: Contract) -> str | None:
+    if not set(found) & set(contract.source_columns):
+        return "the first line shares no name with the contract, so it may be a row"
+    if any(c.privacy for c in contract.columns):
+        return "the dataset has privacy columns"
+    return None
+
+
+def _ranges(positions: list[str]) -> list[str]:
+    """Consecutive positions as one range: ["1", "2", "3", "5"] → ["1-3", "5"]."""
+    out: list[list[int]] = []
+    for p in map(int, positions):
+        if out and out[-1][1] == p - 1:
+            out[-1][1] = p
+        else:
+            out.append([p, p])
+    return [f"{a}-{b}" if a != b else str(a) for a, b in out]
 
 
 def typed(df: DataFrame, contract: Contract) -> DataFrame:

@@ -52,23 +52,57 @@ def test_stage_copies_the_triggering_version_even_after_a_newer_one_replaced_the
     uri, [(v1, t1, b1), _] = two_versions
     staging = f"s3://{bucket}/staging/ing-1"
     staged = source.stage(uri, v1, staging)
-    assert staged == source.SourceObject(f"{staging}/source/checkins.csv", len(b1), t1)
+    assert staged == source.SourceObject(f"{staging}/source/source.csv", len(b1), t1)
     assert body(aws_apis, staged.uri) == V1
     assert body(aws_apis, uri) == V2  # the key itself still holds the newer version
 
 
-def test_verify_gzip_reads_a_large_gzip_through_and_refuses_a_truncated_one(aws_apis, bucket):
+def test_verify_compressed_reads_a_large_gzip_through_and_refuses_a_truncated_one(aws_apis, bucket):
     # Two concatenated members over several 1 MiB chunks of the streamed GetObject: one valid file.
     payload = gzip.compress(random.Random(7).randbytes(3 << 20), compresslevel=1) + gzip.compress(V1)
     assert len(payload) > 2 * (1 << 20)
     aws_apis.s3.put_object(Bucket=bucket, Key="in/whole.csv.gz", Body=payload)
     aws_apis.s3.put_object(Bucket=bucket, Key="in/cut.csv.gz", Body=payload[: len(payload) - 4096])
     aws_apis.s3.put_object(Bucket=bucket, Key="in/plain.csv.gz", Body=V1)
-    source.verify_gzip(f"s3://{bucket}/in/whole.csv.gz")
+    source.verify_compressed(f"s3://{bucket}/in/whole.csv.gz", DAILYCHECKIN)
     with pytest.raises(source.CorruptSource, match="truncated"):
-        source.verify_gzip(f"s3://{bucket}/in/cut.csv.gz")
+        source.verify_compressed(f"s3://{bucket}/in/cut.csv.gz", DAILYCHECKIN)
     with pytest.raises(source.CorruptSource, match="not a valid gzip"):
-        source.verify_gzip(f"s3://{bucket}/in/plain.csv.gz")
+        source.verify_compressed(f"s3://{bucket}/in/plain.csv.gz", DAILYCHECKIN)
+
+
+# Keys S3 allows that URLs, globs and file systems read otherwise: `#` and `?` end a URL's path, `[`, `{` and `?` are
+# Hadoop globs, `%` and `+` are URL escapes, `:` makes a relative Hadoop path absolute; unicode; 1,024 bytes; an
+# extension in capitals.
+S3_KEYS = [
+    "dailycheckin/2020-01-03/a#b?c=d.csv",
+    "dailycheckin/2020-01-03/[x]{y,z} 100%25 +plus+ a:b.CSV",
+    "dailycheckin/2020-01-03/été 🦄 日本.Csv.Gz",
+    "dailycheckin/2020-01-03/" + "ü" * 496 + ".csv.bz2",
+]
+
+
+@pytest.mark.parametrize("key", S3_KEYS, ids=["hash-query", "glob-escapes-colon", "unicode-upper-gz", "1024-bytes"])
+def test_any_key_s3_allows_is_described_and_staged_under_a_name_of_our_own(aws_apis, bucket, key):
+    import bz2
+
+    assert len(key.encode()) <= 1024 and len(S3_KEYS[-1].encode()) == 1024
+    packed = {".csv": V1, ".csv.gz": gzip.compress(V1), ".csv.bz2": bz2.compress(V1)}
+    extension = next(e for e in (".csv.gz", ".csv.bz2", ".csv") if key.lower().endswith(e))
+    version = aws_apis.s3.put_object(Bucket=bucket, Key=key, Body=packed[extension])["VersionId"]
+    uri = f"s3://{bucket}/{key}"
+    assert source.describe(uri, version).size == len(packed[extension])
+    staged = source.stage(uri, version, f"s3://{bucket}/staging/ing-1")
+    # The accepted extension in lower case: the CSV reader finds the codec by it.
+    assert staged.uri == f"s3://{bucket}/staging/ing-1/source/source{extension}"
+    assert body(aws_apis, staged.uri) == packed[extension]
+    source.verify_compressed(staged.uri, DAILYCHECKIN)
+
+
+def test_an_object_whose_name_is_no_csv_is_refused_naming_what_is_accepted(aws_apis, bucket):
+    aws_apis.s3.put_object(Bucket=bucket, Key="d/a.csv.zip", Body=V1)
+    with pytest.raises(source.NotACsvFile, match=r"is not a \.csv, \.csv\.gz or \.csv\.bz2 file"):
+        source.stage(f"s3://{bucket}/d/a.csv.zip", None, f"s3://{bucket}/staging/ing-1")
 
 
 def test_list_names_and_size_see_the_objects_directly_under_a_prefix(aws_apis, bucket):
@@ -201,7 +235,7 @@ def test_every_client_the_jobs_make_is_in_the_jobs_region_though_no_region_is_co
     uri, [(v1, _, _), _] = two_versions
     source.stage(uri, v1, f"s3://{bucket}/staging/ing-1")
     aws_apis.s3.put_object(Bucket=bucket, Key="in/x.csv.gz", Body=gzip.compress(V1))
-    source.verify_gzip(f"s3://{bucket}/in/x.csv.gz")
+    source.verify_compressed(f"s3://{bucket}/in/x.csv.gz", DAILYCHECKIN)
     storage.write_json(f"s3://{bucket}/r.json", {})
     storage.read_text(f"s3://{bucket}/r.json")
     storage.size(f"s3://{bucket}/staging")

@@ -52,6 +52,14 @@ def test_the_dailycheckin_contract_reads_as_the_issue_describes_it():
     )
 
 
+def test_max_bytes_defaults_to_4_gib_and_must_be_a_positive_whole_number():
+    assert contract.parse(BASE, "x.json").max_bytes == 4 * 1024**3
+    assert contract.parse(with_change(["max_bytes"], 1000), "x.json").max_bytes == 1000
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(contract.ContractError, match="field max_bytes must be"):
+            contract.parse(with_change(["max_bytes"], bad), "x.json")
+
+
 def test_a_typed_column_always_has_a_format_rule_and_every_column_an_encoding_rule():
     spec = contract.parse(BASE, "x.json")
     assert [r.name for r in spec.rules] == ["a.required", "a.encoding", "n.range", "n.format", "n.encoding"]

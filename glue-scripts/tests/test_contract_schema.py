@@ -74,6 +74,9 @@ def test_every_contract_in_datasets_names_the_schema_and_validates_against_it(pa
         (["schedule"], {"due": "06:00", "timeZone": "UTC", "businessDate": "yesterday"}),
         (["schedule"], {"due": "06:00", "timeZone": "UTC", "cron": "0 6 * * *"}),
         (["schedule"], "daily at 6"),
+        (["max_bytes"], 0),
+        (["max_bytes"], 1.5),
+        (["max_bytes"], "4 GiB"),
     ],
 )
 def test_a_contract_the_schema_refuses_is_refused_by_the_reader_too(path, value):

@@ -349,3 +349,35 @@ def test_runs_side_by_side_in_one_driver_each_count_their_own_rows(spark, tmp_pa
     run_a.join(120)
     assert (results["a"].rows, results["a"].rejected, results["a"].failed_by_rule["hours.range"]) == (2, 1, 1)
     assert (results["b"].rows, results["b"].rejected) == (5, 0)
+
+
+@pytest.mark.parametrize("on_fail", ["quarantine", "warn"], ids=["from-rejected-output", "warn-pass"])
+def test_a_report_example_of_a_huge_value_is_cut_to_its_first_characters_saying_how_many_were_cut(
+    spark, tmp_path, on_fail
+):
+    rules = [{"check": "pattern", "regex": "[a-z]{1,10}", "on_fail": on_fail}]
+    spec = contract.parse(
+        {
+            "name": "huge",
+            "columns": [{"name": "v", "type": "string", "target": "v", "rules": rules}],
+            "target": {"table": "huge"},
+            "quality": {"mode": "soft", "max_reject_ratio": 1},
+        },
+        "huge.json",
+    )
+    value = "é" + "x" * (10 * 1024 * 1024)
+    staged = str(tmp_path / "transformed")
+    checked(spark, write_csv(tmp_path, f"v\nok\n{value}\n"), spec, staged=staged)
+    counts, found = quality.split(spark.read.parquet(staged), spec, lambda name: str(tmp_path / name))
+    cut = len(value) - quality.EXAMPLE_CHARS
+    assert found["v.pattern"] == [
+        {
+            "line": 3,
+            "value": f"{value[: quality.EXAMPLE_CHARS]}… ({cut} more characters)",
+            "reason": "value does not match the pattern [a-z]{1,10}",
+        }
+    ]
+    assert len(json.dumps(quality.report(counts, spec, found, "soft"))) < 2_000
+    # The rejected rows keep the value whole: they are the evidence, in staging, not in the report the API serves.
+    if on_fail == "quarantine":
+        assert pq.read_table(str(tmp_path / "rejected")).column("v").to_pylist() == [value]

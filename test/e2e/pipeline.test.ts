@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
 import { runLogFor } from '../../local/client';
@@ -163,6 +164,29 @@ test('an object uploaded with the S3 API is ingested by its version, and each st
     await (await s3.send(new GetObjectCommand({ Bucket: stack.info.dataBucket, Key: `${prefix}quality-report.json` }))).Body!.transformToString(),
   ) as { rules: Array<{ rule: string; failed: number; examples: Array<{ line: number }> }> };
   expect(report.rules.find((r) => r.rule === 'hours.range')).toMatchObject({ failed: 1, examples: [expect.objectContaining({ line: 26 })] });
+  s3.destroy();
+});
+
+test('objects uploaded under any key S3 allows are ingested: URL and glob characters, unicode, capitals, 1,024 bytes', async () => {
+  const s3 = new S3Client({ endpoint: stack.info.awsEndpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'e2e-user', secretAccessKey: 'local' } });
+  const prefix = 'dailycheckin/2020-03-02/';
+  const keys = [
+    `${prefix}#hash ?query=1&x [glob]{a,b} 100%25 +plus+ a:b.CSV`,
+    `${prefix}été 🦄 日本.Csv.Gz`,
+    // The longest key S3 allows: 1,024 bytes of UTF-8, in no folders at all.
+    `${prefix}${'ü'.repeat((1024 - prefix.length - 4) / 2)}.csv`,
+  ];
+  expect(Buffer.byteLength(keys[2]!)).toBe(1024);
+  const since = new Date().toISOString();
+  for (const [i, key] of keys.entries()) {
+    const csv = `user,timestamp,hours,project\nkey-user-${i},2020-03-02 10:00:00 UTC,1,apollo\n`;
+    await s3.send(new PutObjectCommand({ Bucket: stack.info.landingBucket, Key: key, Body: key.toLowerCase().endsWith('.gz') ? gzipSync(csv) : csv }));
+  }
+  for (const [i, key] of keys.entries()) {
+    const summary = await waitForIngestion(runLog, `s3://${stack.info.landingBucket}/${key}`, since);
+    expect(summary).toMatchObject({ status: 'SUCCEEDED', sourceUri: `s3://${stack.info.landingBucket}/${key}` });
+    expect((await get(`user=key-user-${i}`)).body.response).toEqual([{ user: `key-user-${i}`, project: 'apollo', hours: 1, timestamp: '2020-03-02T10:00:00.000000Z' }]);
+  }
   s3.destroy();
 });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 
 /** What must happen to a landed file: rejected by the executor, halted at a named stage with a reason, or loaded
@@ -27,15 +28,30 @@ const good = (user: string, i: number) =>
 const rows = (user: string, n: number, ...extra: string[]) =>
   [HEADER, ...Array.from({ length: n }, (_, i) => good(user, i)), ...extra].join('\n') + '\n';
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
+/** One gzip member of 16 MiB of rows (about 16 KB): 64 of them make a 1 GiB file. */
+const BOMB_MEMBER = gzipSync(utf8(good('u-bomb', 1).concat('\n').repeat(Math.ceil((16 << 20) / 42))), { level: 9 });
+/** The same as bzip2 (Node has none), 64 streams of about 2 KB: Python's bz2, as the jobs use. */
+const BZIP2_BOMB = execFileSync('.venv/bin/python', [
+  '-c',
+  `import bz2, sys; sys.stdout.buffer.write(bz2.compress(${JSON.stringify(`${good('u-bomb', 1)}\n`)}.encode() * ${Math.ceil((16 << 20) / 42)}) * 64)`,
+]);
+/** The file name that makes the key dailycheckin/bad-input/NAME.csv exactly 1,024 bytes, in names of at most 200
+ *  bytes (a file system takes 255 for one name, and landing writes a longer temporary name first; S3 has no folders). */
+const LONG_KEY_NAME = (() => {
+  const budget = 1024 - 'dailycheckin/bad-input/'.length - '.csv'.length; // 997 bytes: four folders, one name
+  const last = budget - 4 * 200;
+  return [...Array.from({ length: 4 }, () => 'k'.repeat(199)), 'é'.repeat(Math.floor(last / 2)) + 'k'.repeat(last % 2)].join('/');
+})();
 
 export const CASES: BadInputCase[] = [
   { name: 'empty-file', body: Buffer.alloc(0), expect: { rejected: /is empty \(0 bytes\)/ } },
-  { name: 'not-a-csv', ext: '.json', body: utf8('{"user":"x"}'), expect: { rejected: /is not a \.csv or \.csv\.gz file/ } },
+  { name: 'not-a-csv', ext: '.json', body: utf8('{"user":"x"}'), expect: { rejected: /is not a \.csv, \.csv\.gz or \.csv\.bz2 file/ } },
   { name: 'header-only', body: utf8(`${HEADER}\n`), expect: { failedAt: 'test', cause: /min_rows/ } },
   {
+    // Its first row is read as the header: the error names positions, never the row's values.
     name: 'no-header',
     body: utf8(`${good('u-no-header', 1)}\n${good('u-no-header', 2)}\n`),
-    expect: { failedAt: 'transform', cause: /missing column/ },
+    expect: { failedAt: 'transform', cause: /^(?!.*(u-no-header|apollo)).*missing column\(s\) \['user', 'timestamp', 'hours', 'project'\]; unexpected column\(s\) at position\(s\) 1-4 \(not quoted/ },
   },
   {
     name: 'semicolon-delimiter',
@@ -68,7 +84,7 @@ export const CASES: BadInputCase[] = [
     // The CSV reader numbers repeated names (user0, user1), so neither counts as the contract's column.
     name: 'duplicate-header-names',
     body: utf8('user,user,timestamp,hours,project\nu-dup,u-dup2,2020-01-01 10:00:00 UTC,1,apollo\n'),
-    expect: { failedAt: 'transform', cause: /missing column\(s\) \['user'\]; unexpected column\(s\) \['user0', 'user1'\]/ },
+    expect: { failedAt: 'transform', cause: /missing column\(s\) \['user'\]; unexpected column\(s\) at position\(s\) 1 'user0', 2 'user1';/ },
   },
   {
     name: 'latin-1-bytes',
@@ -107,6 +123,24 @@ export const CASES: BadInputCase[] = [
     body: utf8(rows('u-huge', 40, `${'x'.repeat(10 * 1024 * 1024)},2020-01-03 10:00:00 UTC,1,apollo`)),
     expect: { loaded: 40, quarantined: { 'user.pattern': 1 } },
   },
+  // Quoted fields of any length read in linear time (a backtracking regex overflowed the JVM's stack at about 1.5 KB).
+  ...([['1kb', 1024], ['100kb', 100 * 1024], ['10mb', 10 * 1024 * 1024]] as const).map(([size, n]) => ({
+    name: `quoted-field-${size}`,
+    body: utf8(rows(`u-quoted-${size}`, 3, `u-quoted-${size},2020-01-03 10:00:00 UTC,1,"${'x'.repeat(n)}"`)),
+    expect: { loaded: 4 },
+  })),
+  {
+    // Over two lines, with escaped quotes and commas inside.
+    name: 'quoted-field-100kb-spanning-lines',
+    body: utf8(rows('u-quoted-span', 3, `u-quoted-span,2020-01-03 10:00:00 UTC,1,"${'a ""b"", c'.repeat(5_000)}\n${'d'.repeat(50_000)}"`)),
+    expect: { loaded: 4 },
+    users: ['u-quoted-span'],
+  },
+  {
+    name: 'header-of-50000-columns',
+    body: utf8(`${Array.from({ length: 50_000 }, (_, i) => `c${i}`).join(',')}\n${good('u-wide', 1)}\n`),
+    expect: { failedAt: 'transform', cause: /the header has 50000 columns, more than the 20480 a file may have$/ },
+  },
   {
     name: 'binary-garbage',
     body: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
@@ -123,6 +157,35 @@ export const CASES: BadInputCase[] = [
     ext: '.csv.gz',
     body: gzipSync(utf8(rows('u-truncgz', 2000))).subarray(0, 3000),
     expect: { failedAt: 'transform', cause: /is a truncated gzip file/ },
+  },
+  // Decompression bombs: 1 GiB of CSV each, refused at the capped twin's max_bytes (1 MiB) as they inflate.
+  {
+    name: 'gzip-bomb',
+    dataset: 'dailycheckin_capped',
+    ext: '.csv.gz',
+    body: Buffer.concat(Array.from({ length: 64 }, () => BOMB_MEMBER)),
+    expect: { failedAt: 'transform', cause: /inflates to more than 1048576 bytes of CSV, the max_bytes of dataset dailycheckin_capped/ },
+  },
+  {
+    name: 'bzip2-bomb',
+    dataset: 'dailycheckin_capped',
+    ext: '.csv.bz2',
+    body: BZIP2_BOMB,
+    expect: { failedAt: 'transform', cause: /inflates to more than 1048576 bytes of CSV, the max_bytes of dataset dailycheckin_capped/ },
+  },
+  // Keys as S3 allows them: URL and glob characters, unicode, an extension in capitals; 1,024 bytes.
+  {
+    name: 'key #hash ?query [glob]{a,b} 100%25 +plus+ été 🦄 a:b',
+    ext: '.CSV.GZ',
+    body: gzipSync(utf8(rows('u-odd-key', 2))),
+    expect: { loaded: 2 },
+    users: ['u-odd-key'],
+  },
+  {
+    name: LONG_KEY_NAME,
+    body: utf8(rows('u-long-key', 2)),
+    expect: { loaded: 2 },
+    users: ['u-long-key'],
   },
   ...(
     [

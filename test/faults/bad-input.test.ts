@@ -23,6 +23,8 @@ beforeAll(async () => {
   const contract = JSON.parse(readFileSync('datasets/dailycheckin.json', 'utf8'));
   writeFileSync(join(datasets, 'dailycheckin.json'), JSON.stringify(contract));
   writeFileSync(join(datasets, 'dailycheckin_hard.json'), JSON.stringify({ ...contract, name: 'dailycheckin_hard', quality: { ...contract.quality, mode: 'hard' } }));
+  // A twin that takes files of at most 1 MiB of CSV, for the decompression bombs.
+  writeFileSync(join(datasets, 'dailycheckin_capped.json'), JSON.stringify({ ...contract, name: 'dailycheckin_capped', max_bytes: 1 << 20 }));
   // A twin that pseudonymises the user: the transform job reads the privacy key from its secret.
   const hashed = contract.columns.map((c: { name: string }) => (c.name === 'user' ? { ...c, privacy: 'hash' } : c));
   writeFileSync(join(datasets, 'dailycheckin_private.json'), JSON.stringify({ ...contract, name: 'dailycheckin_private', columns: hashed }));

@@ -93,7 +93,10 @@ test('two deliveries racing while the run is fresh still make exactly one run', 
 });
 
 test.each([
-  ['dailycheckin/2026-11-21/a.json', 10, /is not a \.csv or \.csv\.gz file/],
+  ['dailycheckin/2026-11-21/a.json', 10, /is not a \.csv, \.csv\.gz or \.csv\.bz2 file/],
+  ['dailycheckin/2026-11-21/a.csv.zip', 10, /is not a \.csv, \.csv\.gz or \.csv\.bz2 file/],
+  // Above the contract's max_bytes (4 GiB by default): a plain file's size is its CSV's.
+  ['dailycheckin/2026-11-21/huge.csv', 4 * 1024 ** 3 + 1, /is 4294967297 bytes of CSV, more than max_bytes \(4294967296\) of dataset dailycheckin$/],
   ['dailycheckin/2026-11-21/empty.csv', 0, /is empty \(0 bytes\)/],
   ['payroll/2026-11-21/a.csv', 10, /no dataset contract for "payroll" \(the first folder of the key\); known datasets: cafe_transactions, dailycheckin$/],
   ['loose.csv', 10, /no dataset contract for a file outside any dataset folder; known datasets: cafe_transactions, dailycheckin$/],
@@ -119,6 +122,30 @@ test("the S3 event's sequencer reaches the load job as --source_sequencer, throu
   expect((await env.finished(outcome!.ingestionId!)).status).toBe('SUCCEEDED');
   const load = env.glue.starts.filter((s) => s.job === 'load' && s.args['--ingestion_id'] === outcome!.ingestionId);
   expect(load.map((s) => s.args['--source_sequencer'])).toEqual(['0062A1B2C3D4E5F60B']);
+});
+
+test('any key S3 allows is ingested as it is: #, ?, [, {, %, +, spaces, unicode, upper-case extensions, 1,024 bytes', async () => {
+  const keys = [
+    'dailycheckin/2026-11-21/a#b?c=d.csv',
+    'dailycheckin/2026-11-21/[x]{y,z} 100%25 +plus+.CSV',
+    'dailycheckin/2026-11-21/éte 🦄 日本.Csv.Gz',
+    'dailycheckin/2026-11-21/b.CSV.BZ2',
+  ];
+  // The longest key S3 allows: 1,024 bytes of UTF-8.
+  const prefix = 'dailycheckin/2026-11-21/';
+  keys.push(`${prefix}${'ü'.repeat((1024 - prefix.length - '.csv'.length) / 2)}.csv`);
+  expect(Buffer.byteLength(keys.at(-1)!)).toBe(1024);
+  // As S3 puts a key in its events: URL-encoded, a space as '+'.
+  const encoded = (key: string) => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+  const outcomes = await deliver(...keys.map((key) => s3Record(encoded(key))));
+  expect(outcomes.map((o) => o.outcome)).toEqual(keys.map(() => 'started'));
+  for (const [i, key] of keys.entries()) {
+    const id = outcomes[i]!.ingestionId!;
+    expect((await env.finished(id)).status).toBe('SUCCEEDED');
+    expect(await env.runLog.getSummary(id)).toMatchObject({ status: 'SUCCEEDED', sourceUri: `s3://landing/${key}` });
+    const starts = env.glue.starts.filter((s) => s.args['--ingestion_id'] === id);
+    expect(starts.map((s) => [s.job, s.args['--source_uri']])).toEqual(['transform', 'test', 'load'].map((job) => [job, `s3://landing/${key}`]));
+  }
 });
 
 test('ignores folder markers', async () => {
