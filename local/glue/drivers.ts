@@ -137,7 +137,8 @@ export class SparkDrivers implements JobRunner {
       if (reply.ready) markReady();
       else if (reply.id) this.settle(reply.id, reply.state ?? 'FAILED', reply.error, reply.trace);
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the replies a dying worker wrote on its last breath are read first.
+    child.on('close', (code, signal) => {
       if (this.workers.get(jobName)?.process === child) this.workers.delete(jobName);
       log.end();
       const cause = `the job's Spark driver exited (${signal ?? `code ${code}`}); log: ${logFile}`;

@@ -2,18 +2,21 @@ import { jest } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobRun, LocalGlue as LocalGlueType } from '../../local/glue';
+import type { SparkDrivers as SparkDriversType } from '../../local/glue/drivers';
+import type { GlueModel as GlueModelType, JobRun } from '../../local/glue/model';
 
 jest.setTimeout(300_000);
 
 // The drivers' logs go to LOCAL_DIR/glue: this test's own folder, set before local/layout reads it.
 const dir = mkdtempSync(join(tmpdir(), 'landing-etl-glue-worker-'));
-let glue: LocalGlueType;
+let drivers: SparkDriversType;
+let glue: GlueModelType;
 let glueLogs: string;
 
 beforeAll(async () => {
   process.env.LOCAL_DIR = dir;
-  const { LocalGlue } = await import('../../local/glue');
+  const { SparkDrivers } = await import('../../local/glue/drivers');
+  const { GlueModel } = await import('../../local/glue/model');
   const { paths } = await import('../../local/layout');
   glueLogs = paths.glueLogs;
   mkdirSync(glueLogs, { recursive: true });
@@ -37,12 +40,10 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  glue = new LocalGlue({
+  drivers = new SparkDrivers({
     overflow: {
-      name: 'overflow',
       script,
       pyFiles: [paths.glueScripts],
-      defaultArguments: {},
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -54,10 +55,14 @@ beforeAll(async () => {
       },
     },
   });
-  await glue.warmUp();
+  glue = new GlueModel({ overflow: { name: 'overflow', defaultArguments: {}, maxConcurrentRuns: 1, timeoutMinutes: 10 } }, drivers);
+  await drivers.warmUp();
 });
 
-afterAll(() => glue?.stopAll());
+afterAll(async () => {
+  glue?.close();
+  await drivers?.stopAll();
+});
 
 async function ended(id: string): Promise<JobRun> {
   const deadline = Date.now() + 240_000;

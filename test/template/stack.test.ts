@@ -44,7 +44,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
     expect(resource(t, 'LandingBucket', 'AWS::S3::Bucket').DependsOn).toEqual(['LandingQueuePolicy']);
     // A message that fails five times goes to the dead-letter queue; the executor reads the queue two at a time.
     expect(at(props(t, 'LandingQueue', 'AWS::SQS::Queue'), 'RedrivePolicy')).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['LandingDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
-    const [[, mapping]] = resourcesOfType(t, 'AWS::Lambda::EventSourceMapping') as [[string, { Properties: unknown }]];
+    const [[, mapping]] = resourcesOfType(t, 'AWS::Lambda::EventSourceMapping') as unknown as [[string, { Properties: unknown }]];
     expect(mapping.Properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['LandingQueue', 'Arn'] },
       FunctionName: { 'Fn::GetAtt': ['ExecutorLambdaFunction', 'Arn'] },
