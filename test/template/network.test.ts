@@ -11,7 +11,7 @@ const props = (t: Template, id: string, type: string) => resource(t, id, type).P
 const serviceOf = (endpoint: Record<string, unknown>) => text(at(endpoint, 'ServiceName.Fn::Sub')).split('.').pop()!;
 const endpoints = (t: Template, type: 'Gateway' | 'Interface') =>
   resourcesOfType(t, 'AWS::EC2::VPCEndpoint')
-    .map(([id, r]) => ({ id, ...r.Properties }))
+    .map(([id, r]): Record<string, unknown> => ({ id, ...r.Properties }))
     .filter((e) => e.VpcEndpointType === type);
 
 /** The security groups a VPC principal's interfaces are in. */
