@@ -3,7 +3,7 @@
 import {
   StackNotRunningError,
   UsageError
-} from "./landing-etl-chunk-EMYCGHQR.js";
+} from "./landing-etl-chunk-C5CGFQ5E.js";
 
 // cli/main.ts
 import { parseArgs } from "node:util";
@@ -15,6 +15,8 @@ var USAGE = `usage: landing-etl <command> [options]
                                                     recent ingestions of a dataset (all: every dataset) or of
                                                     one source object, newest first
   retry ID [--detach]                               re-run a FAILED ingestion as its next attempt and follow it
+  doctor --stage NAME [--region R]                  read-only checks of the account a stage deploys to (network,
+                                                    engine version, quotas), each problem with its fix
   datasets                                          every dataset's freshness against its schedule (fresh,
                                                     awaiting, missing, late, unscheduled), last success, last
                                                     run and daily figures: what GET /datasets serves
@@ -52,7 +54,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-LBAKGKRE.js");
+  const commands = () => import("./landing-etl-commands-BU7LREXH.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":
@@ -70,6 +72,8 @@ async function main(argv) {
       return (await commands()).retry(await target(), positionals[0], o.json, o.detach);
     case "datasets":
       return (await commands()).datasets(await target(), o.json);
+    case "doctor":
+      return (await commands()).doctor(o.stage, o.region);
     case void 0:
     case "help":
     case "--help":

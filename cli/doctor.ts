@@ -160,7 +160,7 @@ export function networkFindings(f: NetworkFacts): Finding[] {
 /** What in the account would stop a deploy or slow the runs: the engine version, the quotas that matter. */
 export function accountFindings(a: AccountFacts): Finding[] {
   const findings: Finding[] = [];
-  if (!a.engine.available.includes(a.engine.version)) {
+  if (a.engine.version && !a.engine.available.includes(a.engine.version)) {
     const newest = [...a.engine.available].sort((x, y) => x.localeCompare(y, 'en', { numeric: true })).pop();
     findings.push({
       severity: 'error',

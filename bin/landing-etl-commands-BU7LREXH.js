@@ -4,7 +4,7 @@ import {
   UsageError,
   localAws,
   runningStack
-} from "./landing-etl-chunk-EMYCGHQR.js";
+} from "./landing-etl-chunk-C5CGFQ5E.js";
 
 // cli/commands.ts
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
@@ -668,8 +668,9 @@ var RunLog = class {
       })
     );
   }
-  /** Marks attempt `attempt` of an ingestion FAILED when its execution was aborted before it could record an end
-   *  (the local stack stopped mid-run). Leaves the ingestion alone if a later attempt or the run itself moved on. */
+  /** Marks attempt `attempt` of an ingestion FAILED when its execution ended without recording its end (stopped,
+   *  timed out, or failed outside any step; the local stack stopped mid-run). Leaves the ingestion alone if a later
+   *  attempt or the run itself moved on. */
   async markAborted(id, attempt, error, cause, now) {
     const record2 = await this.get(id);
     if (!record2 || record2.summary.attempt !== attempt || !["RECEIVED", "RUNNING"].includes(record2.summary.status)) return;
@@ -1197,8 +1198,24 @@ async function retry(target2, id, json, detach) {
   return 1;
 }
 var target = (o) => resolveTarget({ stage: o.stage, region: o.region });
+async function doctor(stage, region) {
+  if (!stage) throw new UsageError("doctor needs --stage NAME (it checks an AWS account, not the local stack)");
+  const { accountFindings, formatFindings, networkFindings } = await import("./landing-etl-doctor-OCCEGID2.js");
+  const { describeAccount, describeNetwork, planFromStack, planFromTemplate } = await import("./landing-etl-doctor-aws-QXH7Z4QN.js");
+  const packaged = planFromTemplate(`.build/package/${stage}/cloudformation-template-update-stack.json`);
+  const deployed = await planFromStack(stage, region, packaged);
+  const plan = deployed ?? packaged;
+  const where = region ?? process.env.AWS_REGION ?? "us-east-1";
+  console.log(`doctor: stage ${stage} in ${where}, ${deployed ? "its deployed stack" : "its packaged template (not deployed)"}`);
+  const network = await describeNetwork(plan, where);
+  if (!network) console.log("doctor: the stack creates its network on its first deploy; run doctor again after it");
+  const findings = [...network ? networkFindings(network) : [], ...accountFindings(await describeAccount(plan, where))];
+  console.log(formatFindings(findings));
+  return findings.some((f) => f.severity === "error") ? 1 : 0;
+}
 export {
   datasets,
+  doctor,
   ingest,
   parseLimit,
   parseStatus,

@@ -33,6 +33,8 @@ var paths = {
   notifications: join(localDir, "notifications.jsonl"),
   /** The executor's on-failure destination: events it could not process after Lambda's retries. */
   executorFailures: join(localDir, "executor-on-failure.jsonl"),
+  /** Events EventBridge could not deliver to a rule's target after its retries (the target's dead-letter queue). */
+  eventDeadLetters: join(localDir, "eventbridge-dead-letters.jsonl"),
   /** The privacy key the local secret holds, kept so pseudonyms survive a restart. */
   privacyKey: join(localDir, "privacy-key"),
   /** Every AWS call of the stack's principals (LANDING_ETL_AWS_CALLS names another file). */
