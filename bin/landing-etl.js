@@ -15,6 +15,8 @@ var USAGE = `usage: landing-etl <command> [options]
                                                     recent ingestions of a dataset (all: every dataset) or of
                                                     one source object, newest first
   retry ID [--detach]                               re-run a FAILED ingestion as its next attempt and follow it
+  doctor --stage NAME [--region R]                  read-only checks of the account a stage deploys to (network,
+                                                    engine version, quotas), each problem with its fix
   datasets                                          every dataset's freshness against its schedule (fresh,
                                                     awaiting, missing, late, unscheduled), last success, last
                                                     run and daily figures: what GET /datasets serves
@@ -57,7 +59,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-7DWLHKBV.js");
+  const commands = () => import("./landing-etl-commands-JLEHGKW5.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":
@@ -79,6 +81,8 @@ async function main(argv) {
       const { token, parseScope } = await import("./landing-etl-token-7AT4YA3Y.js");
       return token(parseScope(o.scope ?? (o.page ? "operations" : "rows")), o);
     }
+    case "doctor":
+      return (await commands()).doctor(o.stage, o.region);
     case void 0:
     case "help":
     case "--help":

@@ -125,3 +125,22 @@ export async function retry(target: Target, id: string, json: boolean, detach: b
 }
 
 export const target = (o: { stage?: string | undefined; region?: string | undefined }) => resolveTarget({ stage: o.stage, region: o.region });
+
+/** `doctor --stage S`: the read-only checks of cli/doctor.ts against the account; 1 when something would break a
+ *  deploy or a run. */
+export async function doctor(stage: string | undefined, region: string | undefined): Promise<number> {
+  if (!stage) throw new UsageError('doctor needs --stage NAME (it checks an AWS account, not the local stack)');
+  const { accountFindings, formatFindings, networkFindings } = await import('./doctor');
+  const { describeAccount, describeNetwork, planFromStack, planFromTemplate } = await import('./doctor-aws');
+  const packaged = planFromTemplate(`.build/package/${stage}/cloudformation-template-update-stack.json`);
+  const deployed = await planFromStack(stage, region, packaged);
+  const plan = deployed ?? packaged;
+  const where = region ?? process.env.AWS_REGION ?? 'us-east-1';
+  console.log(`doctor: stage ${stage} in ${where}, ${deployed ? 'its deployed stack' : 'its packaged template (not deployed)'}`);
+  const network = await describeNetwork(plan, where);
+  if (!network) console.log('doctor: the stack creates its network on its first deploy; run doctor again after it');
+  const findings = [...(network ? networkFindings(network) : []), ...accountFindings(await describeAccount(plan, where))];
+  console.log(formatFindings(findings));
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+

@@ -10,6 +10,8 @@ const USAGE = `usage: landing-etl <command> [options]
                                                     recent ingestions of a dataset (all: every dataset) or of
                                                     one source object, newest first
   retry ID [--detach]                               re-run a FAILED ingestion as its next attempt and follow it
+  doctor --stage NAME [--region R]                  read-only checks of the account a stage deploys to (network,
+                                                    engine version, quotas), each problem with its fix
   datasets                                          every dataset's freshness against its schedule (fresh,
                                                     awaiting, missing, late, unscheduled), last success, last
                                                     run and daily figures: what GET /datasets serves
@@ -85,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
       const { token, parseScope } = await import('./token');
       return token(parseScope(o.scope ?? (o.page ? 'operations' : 'rows')), o);
     }
+    case 'doctor':
+      return (await commands()).doctor(o.stage, o.region);
     case undefined:
     case 'help':
     case '--help':

@@ -2,10 +2,15 @@
 // `sls deploy` fail while reading serverless.yml when one is missing or wrong, naming every one and why it is needed.
 import { MAX_GLUE_TIMEOUT_MINUTES } from '../statemachine/definition.js';
 
+const blank = (v) => v === undefined || v === null || String(v).trim() === '';
+
+// No subnetIds: the stack creates its network (deploy/resources/network.yml), which only a database it creates is in.
+const givenNetwork = (p) => !blank(p.subnetIds);
 const REQUIRED = [
-  { names: ['subnetIds', 'securityGroupId', 'glueAvailabilityZone'], why: 'the VPC the Glue jobs and the query Lambda run in' },
+  { names: ['securityGroupId'], why: 'the given subnets (subnetIds): the group of the load job and the query Lambda', when: givenNetwork },
   { names: ['dbHost', 'dbSecretArn', 'dbReaderSecretArn'], why: 'the existing Aurora PostgreSQL cluster and its read-only role', when: (p) => p.createDatabase !== 'true' },
-  { names: ['vpcId'], why: 'the Aurora cluster this stack creates (createDatabase=true)', when: (p) => p.createDatabase === 'true' },
+  { names: ['subnetIds'], why: 'the VPC of the existing cluster (createDatabase=false): a network the stack creates cannot reach it', when: (p) => p.createDatabase !== 'true' },
+  { names: ['vpcId'], why: 'the Aurora cluster this stack creates in the given subnets', when: (p) => p.createDatabase === 'true' && givenNetwork(p) },
   { names: ['jwtAudience'], why: 'the audiences the given issuer puts in its tokens (jwtIssuerUrl)', when: (p) => p.apiAuth === 'jwt' && !blank(p.jwtIssuerUrl) },
 ];
 
@@ -14,6 +19,8 @@ export const POOL_SCOPES = { jwtRowsScope: 'landing-etl/rows', jwtOperationsScop
 
 const CHOICES = {
   createDatabase: ['true', 'false'],
+  // Zones of the created network's interface endpoints: 2 (each subnet's zone) or 1 (half the cost; docs/deployment.md).
+  networkEndpointZones: ['1', '2'],
   apiAuth: ['none', 'jwt', 'iam'],
   allowAnonymousApi: ['true', 'false'],
   rowsAccess: ['any', 'own'],
@@ -74,7 +81,6 @@ const MAXIMA = {
   glueTimeoutMinutes: [MAX_GLUE_TIMEOUT_MINUTES, "beyond it a run that waits and runs that long in every stage could exceed Step Functions' 25,000 history events"],
 };
 
-const blank = (v) => v === undefined || v === null || String(v).trim() === '';
 
 /** The stage in which the API may be anonymous without saying so twice (README: Deployment). */
 export const ANONYMOUS_STAGE = 'dev';

@@ -3,7 +3,9 @@
 //   (statemachine/definition.js) for the stage's Glue timeout; as text, because the file source parses JSON and
 //   drops its nulls, which in ASL mean "discard the result": `"ResultPath": null` must reach Step Functions;
 // - `${glueArtifacts:hash|prefix|pythonModules}` builds the Glue artifacts (deploy/glue-artifacts.js) while the
-//   configuration is resolved, so the template names them by content hash;
+//   configuration of `sls package` or `sls deploy` is resolved, so the template names them by content hash; any other
+//   command (remove, info) gets placeholders and builds nothing, so it needs neither Python nor the wheels;
+// - `${network:mode|glueAvailabilityZone}`: the network the stage runs in (deploy/network.js);
 // - `${consolePage:hash}` builds the operator page (deploy/console-page.js) into .build/console/, which the console
 //   function's package includes;
 // - `${freshnessAlarms:}` is a staleness alarm per dataset whose contract has a schedule (deploy/freshness-alarms.js);
@@ -21,10 +23,29 @@ import { freshnessAlarms } from './freshness-alarms.js';
 import { buildGlueArtifacts } from './glue-artifacts.js';
 import { deleteGlueArtifacts, glueHashOfUri, pruneGlueArtifacts, uploadGlueArtifacts } from './glue-bucket.js';
 import { executionTimeoutSeconds, ingestionDefinition } from '../statemachine/definition.js';
+import { glueAvailabilityZone, networkMode } from './network.js';
 import { CHECKED_PARAMS, checkedValues, paramProblems } from './params.js';
 
 /** CloudFormation's answer when the stack, or a resource of it, is not there (osls: isCloudFormationMissing*Error). */
 const isMissing = (e) => e?.name === 'ValidationError' && /does not exist/.test(String(e.message));
+
+/** The commands whose template is deployed, so it must name the Glue artifacts that are uploaded. */
+const BUILDING_COMMANDS = ['package', 'deploy'];
+
+/** The `${glueArtifacts:ADDRESS}` values of a build ({ hash, files }), or null for a command that builds nothing. */
+export function glueArtifactValues(build) {
+  const hash = build?.hash ?? 'not-built';
+  const prefix = `glue/${hash}`;
+  return {
+    hash,
+    prefix,
+    // Consumed inside Fn::Sub, which fills in the deployment bucket.
+    pythonModules: (build?.files ?? [])
+      .filter((f) => f.startsWith('wheels/'))
+      .map((f) => `s3://\${ServerlessDeploymentBucket}/${prefix}/${f}`)
+      .join(','),
+  };
+}
 
 export default class LandingEtlDeploy {
   constructor(serverless, _options, { log }) {
@@ -72,19 +93,27 @@ export default class LandingEtlDeploy {
       },
       glueArtifacts: {
         resolve: ({ address }) => {
-          const { hash, files } = built();
-          const prefix = `glue/${hash}`;
-          const values = {
-            hash,
-            prefix,
-            // Consumed inside Fn::Sub, which fills in the deployment bucket.
-            pythonModules: files
-              .filter((f) => f.startsWith('wheels/'))
-              .map((f) => `s3://\${ServerlessDeploymentBucket}/${prefix}/${f}`)
-              .join(','),
-          };
+          const builds = BUILDING_COMMANDS.includes(serverless.processedInput?.commands?.[0]);
+          const values = glueArtifactValues(builds ? built() : null);
           if (!(address in values)) throw new Error(`glueArtifacts:${address} is not one of ${Object.keys(values).join(', ')}`);
           return { value: values[address] };
+        },
+      },
+      network: {
+        resolve: async ({ address, resolveVariable }) => {
+          const param = async (name) => String((await resolveVariable(`param:${name}`)) ?? '').trim();
+          if (address === 'mode') return { value: networkMode(await param('subnetIds')) };
+          if (address !== 'glueAvailabilityZone') throw new Error(`network:${address} is not one of mode, glueAvailabilityZone`);
+          const command = serverless.processedInput?.commands?.[0];
+          const value = await glueAvailabilityZone({
+            subnetIds: await param('subnetIds'),
+            given: await param('glueAvailabilityZone'),
+            // Only a deploy has (and needs) the account: package stays offline.
+            describe:
+              command === 'deploy' ? async (id) => (await import('./subnet-zones.js')).subnetZone(await this.provider.getAwsSdkV3Config(), id) : null,
+            required: BUILDING_COMMANDS.includes(command),
+          });
+          return { value };
         },
       },
     };

@@ -25,6 +25,13 @@ export class SecretReadError extends Error {
 /** The database cannot answer now (down, unreachable, overloaded, timed out, credentials unusable): worth a retry. */
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
+  /** When a retry is worth it: longer when the database is still resuming than for a busy one. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { retryAfterSeconds?: number | undefined }) {
+    super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
 }
 
 /** A paging cursor that this code did not issue, was altered, or belongs to another query. The message reads

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BadRequestError, DatabaseUnavailableError, ForbiddenError, NotFoundError } from './errors';
 
-/** Seconds a client should wait before retrying when the database is unavailable. */
+/** Seconds a client should wait before retrying when the database is unavailable, unless the error says. */
 const RETRY_AFTER_SECONDS = 5;
 
 export const jsonResponse = (
@@ -39,7 +39,7 @@ export function errorResponses(
         request.response = jsonResponse(
           503,
           errorBody('service_unavailable', 'the database is unavailable, retry later'),
-          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          { 'retry-after': String(error.retryAfterSeconds ?? RETRY_AFTER_SECONDS) },
         );
       } else {
         logger.error('request failed', { error: error ?? undefined });

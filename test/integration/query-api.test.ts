@@ -47,6 +47,8 @@ beforeAll(async () => {
   Object.assign(process.env, {
     DATABASE_URL: pg.url,
     DB_STATEMENT_TIMEOUT_MS: '1000',
+    // A stopped database is retried for this long (test/integration/paused-database.test.ts: the shipped budget).
+    DB_CONNECT_BUDGET_MS: '1000',
     CORS_ORIGINS: 'https://app.example.com, https://admin.example.com',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
@@ -402,9 +404,9 @@ describe('GET /get when the database cannot answer', () => {
     return { lines, restore: () => spies.forEach((s) => s.mockRestore()) };
   };
 
-  const expectUnavailable = (res: Awaited<ReturnType<typeof get>>) => {
+  const expectUnavailable = (res: Awaited<ReturnType<typeof get>>, retryAfter: string) => {
     expect(res.status).toBe(503);
-    expect(res.headers['retry-after']).toBe('5');
+    expect(res.headers['retry-after']).toBe(retryAfter);
     expect(res.body).toEqual({ error: 'service_unavailable', message: 'the database is unavailable, retry later' });
   };
 
@@ -416,7 +418,7 @@ describe('GET /get when the database cannot answer', () => {
         await tx`LOCK TABLE daily_checkins IN ACCESS EXCLUSIVE MODE`;
         return get({ user: 'ana' });
       });
-      expectUnavailable(res);
+      expectUnavailable(res, '5');
       expect(logs.lines.join('')).toMatch(/database unavailable.*57014.*statement timeout/);
     } finally {
       logs.restore();
@@ -438,12 +440,13 @@ describe('GET /get when the database cannot answer', () => {
     const logs = captureLogs();
     try {
       const res = await get({ user: 'ana' });
-      expectUnavailable(res);
+      // Refused for the whole connect budget: as a database still resuming, retry after the rest of a resume.
+      expectUnavailable(res, '15');
       expect(res.raw).not.toMatch(/127\.0\.0\.1|ECONN|postgres|stack/i);
       expect(logs.lines.join('')).toMatch(/database unavailable.*(ECONNREFUSED|CONNECTION_|57P01)/);
       const viaHttp = await fetch(`${api.url}/get?user=ana`);
       expect(viaHttp.status).toBe(503);
-      expect(viaHttp.headers.get('retry-after')).toBe('5');
+      expect(viaHttp.headers.get('retry-after')).toBe('15');
     } finally {
       logs.restore();
       await pg.start();

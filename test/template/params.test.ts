@@ -16,9 +16,19 @@ test('packaging prod without its network and database parameters fails naming ev
   const { status, output } = slsPackage(['--stage', 'prod']);
   expect(status).not.toBe(0);
   expect(output).toContain('Stage "prod" cannot be packaged');
-  expect(output).toContain('missing required parameters subnetIds, securityGroupId, glueAvailabilityZone');
   expect(output).toContain('missing required parameters dbHost, dbSecretArn, dbReaderSecretArn');
+  expect(output).toContain('missing required parameter subnetIds (the VPC of the existing cluster (createDatabase=false)');
   expect(output).not.toContain('Service packaged');
+});
+
+test('given subnets need their security group, and packaging them offline needs the Glue connection\'s zone', () => {
+  const noGroup = slsPackage(['--stage', 'dev', '--param=subnetIds=subnet-0123456789abcdef0', '--param=vpcId=vpc-0123456789abcdef0']);
+  expect(noGroup.status).not.toBe(0);
+  expect(noGroup.output).toContain('missing required parameter securityGroupId (the given subnets (subnetIds)');
+  const noZone = slsPackage(['--stage', 'dev', '--param=subnetIds=subnet-0123456789abcdef0', '--param=securityGroupId=sg-0123456789abcdef0', '--param=vpcId=vpc-0123456789abcdef0']);
+  expect(noZone.status).not.toBe(0);
+  expect(noZone.output).toContain('missing parameter glueAvailabilityZone, the zone of subnet subnet-0123456789abcdef0');
+  expect(noZone.output).not.toContain('Service packaged');
 });
 
 const NETWORK = ['--param=subnetIds=subnet-0123456789abcdef0', '--param=securityGroupId=sg-0123456789abcdef0', '--param=glueAvailabilityZone=us-east-1a'];
@@ -28,7 +38,8 @@ const PROD = [
   '--param=dbSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf',
   '--param=dbReaderSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-reader-AbCdEf',
 ];
-const DEV = [...NETWORK, '--param=vpcId=vpc-0123456789abcdef0'];
+// dev needs no parameter: the stack creates its network and database.
+const DEV: string[] = [];
 
 type Packaged = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>; Outputs: Record<string, unknown> };
 const template = (dir: string) => JSON.parse(readFileSync(`${dir}/cloudformation-template-update-stack.json`, 'utf8')) as Packaged;
@@ -120,7 +131,7 @@ describe('reserved concurrency', () => {
   });
 });
 
-test('removing a stage needs only its name: the deployment parameters are not required by `sls remove`', () => {
+test('removing a stage needs only its name: no deployment parameter, no Python, no wheels', () => {
   // No credentials from anywhere, and an endpoint that refuses connections: this must never reach an account.
   const offline = {
     AWS_ACCESS_KEY_ID: '',
@@ -135,8 +146,9 @@ test('removing a stage needs only its name: the deployment parameters are not re
     AWS_WEB_IDENTITY_TOKEN_FILE: '',
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   };
-  const run = spawnSync('npx', ['sls', 'remove', '--stage', 'never-deployed', '--region', 'us-east-1'], {
-    env: { ...process.env, ...offline },
+  // No Python either: removing a stage must not build the Glue artifacts (python3 zips the package, pip the wheels).
+  const run = spawnSync(process.execPath, ['node_modules/osls/bin/serverless.js', 'remove', '--stage', 'never-deployed', '--region', 'us-east-1'], {
+    env: { ...process.env, ...offline, PATH: '/nonexistent' },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -144,5 +156,6 @@ test('removing a stage needs only its name: the deployment parameters are not re
   // Without credentials the removal itself cannot start; what matters is that it got past reading serverless.yml.
   expect(output).not.toContain('cannot be packaged');
   expect(output).not.toContain('Cannot resolve serverless.yml');
+  expect(output).not.toContain('python3');
   expect(output).toContain('credentials not found');
 });

@@ -106,7 +106,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
     });
   });
 
-  test('defines three Glue 5.1 jobs in the VPC with the security configuration, sized by parameters', () => {
+  test('defines three Glue 5.1 jobs with the security configuration, sized by parameters, the load in the VPC', () => {
     for (const [id, suffix] of [
       ['TransformJob', 'transform'],
       ['TestJob', 'test'],
@@ -121,10 +121,10 @@ describe.each(STAGES)('the %s stack', (stage) => {
         Timeout: 60,
         ExecutionProperty: { MaxConcurrentRuns: 5 },
         JobRunQueuingEnabled: true,
-        Connections: { Connections: [{ Ref: 'GlueConnection' }] },
         SecurityConfiguration: { Ref: 'GlueSecurityConfiguration' },
       });
     }
+    expect(props(t, 'LoadJob', 'AWS::Glue::Job').Connections).toEqual({ Connections: [{ Ref: 'GlueConnection' }] });
     expect(at(props(t, 'LoadJob', 'AWS::Glue::Job'), 'DefaultArguments.--load_connections')).toBe('1');
     expect(at(props(t, 'GlueConnection', 'AWS::Glue::Connection'), 'ConnectionInput.ConnectionType')).toBe('NETWORK');
     expect(props(t, 'GlueSecurityConfiguration', 'AWS::Glue::SecurityConfiguration').EncryptionConfiguration).toMatchObject({
@@ -308,17 +308,21 @@ describe.each(STAGES)('the %s stack', (stage) => {
   });
 });
 
-test('the resources a removal keeps are the ones the README says how to delete or adopt before a redeploy', () => {
-  const teardown = readFileSync('README.md', 'utf8').split('**Tear down**')[1]!.split('**Cost of a daily run**')[0]!;
+test('the resources a removal keeps are the ones docs/deployment.md says how to delete or adopt before a redeploy', () => {
+  const teardown = readFileSync('docs/deployment.md', 'utf8').split('## Tear down')[1]!;
   for (const stage of STAGES) {
     const t = loadTemplate(stage);
     const kept = Object.entries(t.Resources)
       // Serverless retains Lambda versions, which go with their function.
       .filter(([, r]) => r.Type !== 'AWS::Lambda::Version')
-      .filter(([, r]) => r.DeletionPolicy === 'Retain' || r.UpdateReplacePolicy === 'Retain')
+      .filter(([, r]) => r.DeletionPolicy?.startsWith('Retain') || r.UpdateReplacePolicy === 'Retain')
       .map(([id]) => id)
       .sort();
     expect(kept).toEqual(['Key', 'PrivacyKeySecret', 'RunLogTable']);
+    // Kept when the stack is removed, deleted when the deploy that created them rolls back: a failed first deploy
+    // leaves no "already exists" behind. Deletion protection would stop that delete.
+    for (const id of kept) expect({ id, policy: t.Resources[id]!.DeletionPolicy }).toEqual({ id, policy: 'RetainExceptOnCreate' });
+    expect(props(t, 'RunLogTable', 'AWS::DynamoDB::Table').DeletionProtectionEnabled).not.toBe(true);
     // The import template takes exactly these, and the change set names an identifier for each.
     expect(teardown).toContain(`[${['Key', 'RunLogTable', 'PrivacyKeySecret'].map((id) => `"${id}"`).join(', ')}]`);
     for (const id of kept) expect(teardown).toContain(`\\"LogicalResourceId\\": \\"${id}\\"`);
@@ -327,6 +331,12 @@ test('the resources a removal keeps are the ones the README says how to delete o
     expect(props(t, 'PrivacyKeySecret', 'AWS::SecretsManager::Secret').Name).toBe(`landing-etl/${stage}/privacy-key`);
   }
   expect(teardown).toContain('table="landing-etl-$stage-runlog"; secret="landing-etl/$stage/privacy-key"');
+  // The key still encrypts the retained snapshot and backups: its deletion comes only after checking that none is left.
+  const afresh = teardown.split('*Start afresh*')[1]!.split('*Keep them*')[0]!;
+  const scheduling = afresh.indexOf('aws kms schedule-key-deletion');
+  expect(scheduling).toBeGreaterThan(afresh.indexOf('aws rds describe-db-cluster-snapshots'));
+  expect(scheduling).toBeGreaterThan(afresh.indexOf('aws dynamodb list-backups'));
+  expect(afresh.slice(0, afresh.indexOf('**Leave the key.**'))).not.toContain('schedule-key-deletion');
 });
 
 test('dev creates an Aurora Serverless v2 cluster with a generated secret; prod uses the given cluster', () => {

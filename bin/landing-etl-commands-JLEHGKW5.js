@@ -28,6 +28,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as z from "zod/mini";
 var DATASET_NAME_MAX = 40;
+var DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
 function isTimeZone(name) {
   try {
     new Intl.DateTimeFormat("en-GB", { timeZone: name });
@@ -56,7 +57,9 @@ var contractSchema = z.object({
   description: z.optional(z.string()),
   target: z.object({ table: z.string().check(z.minLength(1)) }),
   quality: z.object({ mode: z.enum(["hard", "soft"]) }),
-  schedule: z.optional(scheduleSchema)
+  schedule: z.optional(scheduleSchema),
+  /** Read as maxBytes(contract). */
+  max_bytes: z.optional(z.int({ error: "must be a whole number of bytes" }).check(z.positive("must be a positive number of bytes")))
 });
 function loadContracts(dir = process.env.DATASETS_DIR ?? resolve("datasets")) {
   const contracts = /* @__PURE__ */ new Map();
@@ -477,8 +480,24 @@ async function retry(target2, id, json, detach) {
   return 1;
 }
 var target = (o) => resolveTarget({ stage: o.stage, region: o.region });
+async function doctor(stage, region) {
+  if (!stage) throw new UsageError("doctor needs --stage NAME (it checks an AWS account, not the local stack)");
+  const { accountFindings, formatFindings, networkFindings } = await import("./landing-etl-doctor-OCCEGID2.js");
+  const { describeAccount, describeNetwork, planFromStack, planFromTemplate } = await import("./landing-etl-doctor-aws-QXH7Z4QN.js");
+  const packaged = planFromTemplate(`.build/package/${stage}/cloudformation-template-update-stack.json`);
+  const deployed = await planFromStack(stage, region, packaged);
+  const plan = deployed ?? packaged;
+  const where = region ?? process.env.AWS_REGION ?? "us-east-1";
+  console.log(`doctor: stage ${stage} in ${where}, ${deployed ? "its deployed stack" : "its packaged template (not deployed)"}`);
+  const network = await describeNetwork(plan, where);
+  if (!network) console.log("doctor: the stack creates its network on its first deploy; run doctor again after it");
+  const findings = [...network ? networkFindings(network) : [], ...accountFindings(await describeAccount(plan, where))];
+  console.log(formatFindings(findings));
+  return findings.some((f) => f.severity === "error") ? 1 : 0;
+}
 export {
   datasets,
+  doctor,
   ingest,
   parseLimit,
   parseStatus,

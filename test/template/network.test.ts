@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { at, list, loadTemplate, record, references, resource, resourcesOfType, STAGES, text, type Template } from './template';
+
+// The network of the packaged stacks: dev creates its own (no --param), prod is given one.
+
+const dev = loadTemplate('dev');
+const prod = loadTemplate('prod');
+const props = (t: Template, id: string, type: string) => resource(t, id, type).Properties;
+
+/** The service an endpoint serves: "secretsmanager" of com.amazonaws.${AWS::Region}.secretsmanager. */
+const serviceOf = (endpoint: Record<string, unknown>) => text(at(endpoint, 'ServiceName.Fn::Sub')).split('.').pop()!;
+const endpoints = (t: Template, type: 'Gateway' | 'Interface') =>
+  resourcesOfType(t, 'AWS::EC2::VPCEndpoint')
+    .map(([id, r]): Record<string, unknown> => ({ id, ...r.Properties }))
+    .filter((e) => e.VpcEndpointType === type);
+
+/** The security groups a VPC principal's interfaces are in. */
+function groupsOf(t: Template, principal: 'LoadJob' | 'QueryLambdaFunction'): string[] {
+  if (principal === 'QueryLambdaFunction') return references(at(props(t, principal, 'AWS::Lambda::Function'), 'VpcConfig.SecurityGroupIds'));
+  const connection = references(at(props(t, principal, 'AWS::Glue::Job'), 'Connections.Connections'))[0]!;
+  return references(at(props(t, connection, 'AWS::Glue::Connection'), 'ConnectionInput.PhysicalConnectionRequirements.SecurityGroupIdList'));
+}
+
+/** The services the recorded calls show a role using (what the local stack observed the principal call). */
+function recordedServices(role: string): Set<string> {
+  const calls = readFileSync('test/fixtures/aws-calls.sample.jsonl', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { principal: string; service: string });
+  return new Set(calls.filter((c) => c.principal === role).map((c) => c.service));
+}
+
+/** What the platform itself calls from inside the VPC on the principal's behalf, read from its template settings. */
+function platformServices(t: Template, principal: 'LoadJob' | 'QueryLambdaFunction'): Set<string> {
+  const services = new Set<string>();
+  if (principal === 'QueryLambdaFunction') {
+    // Active tracing: the X-Ray daemon in the execution environment sends the segments over the function's interfaces.
+    if (at(props(t, principal, 'AWS::Lambda::Function'), 'TracingConfig.Mode') === 'Active') services.add('xray');
+    return services;
+  }
+  const job = props(t, principal, 'AWS::Glue::Job');
+  const args = record(job.DefaultArguments);
+  if (args['--enable-continuous-cloudwatch-log'] === 'true') services.add('logs');
+  if (args['--enable-metrics'] === 'true' || args['--enable-observability-metrics'] === 'true') services.add('monitoring');
+  // A security configuration with KMS needs a route to KMS ("Encrypting data written by AWS Glue").
+  const configuration = references(job.SecurityConfiguration)[0];
+  if (configuration && JSON.stringify(t.Resources[configuration]?.Properties).includes('KMS')) services.add('kms');
+  return services;
+}
+
+const roleOf = (t: Template, principal: string) => references(t.Resources[principal]!.Properties.Role)[0]!;
+
+describe.each(STAGES)('the %s stack', (stage) => {
+  const t = loadTemplate(stage);
+
+  test('runs in a VPC only what reaches the database: the load job and the query function', () => {
+    const jobsInVpc = resourcesOfType(t, 'AWS::Glue::Job').filter(([, r]) => r.Properties.Connections).map(([id]) => id);
+    expect(jobsInVpc).toEqual(['LoadJob']);
+    const functionsInVpc = resourcesOfType(t, 'AWS::Lambda::Function').filter(([, r]) => r.Properties.VpcConfig).map(([id]) => id);
+    expect(functionsInVpc).toEqual(['QueryLambdaFunction']);
+    // Roles of jobs outside the VPC get no network-interface permissions.
+    for (const role of ['TransformJobRole', 'TestJobRole']) {
+      expect(JSON.stringify(t.Resources[role]!.Properties)).not.toMatch(/ec2:|glue:GetConnection/);
+    }
+  });
+});
+
+describe('the network dev creates when no subnetIds are given', () => {
+  test('is a VPC with DNS support and hostnames, private subnets in two zones and no route out', () => {
+    expect(props(dev, 'Vpc', 'AWS::EC2::VPC')).toMatchObject({ EnableDnsSupport: true, EnableDnsHostnames: true });
+    const subnets = resourcesOfType(dev, 'AWS::EC2::Subnet').map(([, s]) => s.Properties);
+    expect(subnets.map((s) => s.AvailabilityZone)).toEqual([{ 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, { 'Fn::Select': [1, { 'Fn::GetAZs': '' }] }]);
+    for (const s of subnets) expect(s).toMatchObject({ VpcId: { Ref: 'Vpc' }, MapPublicIpOnLaunch: false });
+    expect(resourcesOfType(dev, 'AWS::EC2::InternetGateway')).toEqual([]);
+    expect(resourcesOfType(dev, 'AWS::EC2::NatGateway')).toEqual([]);
+    expect(props(dev, 'DatabaseSubnetGroup', 'AWS::RDS::DBSubnetGroup').SubnetIds).toEqual([{ Ref: 'PrivateSubnetA' }, { Ref: 'PrivateSubnetB' }]);
+  });
+
+  test('puts the Glue connection in the first created subnet and that subnet\'s zone, never a typed one', () => {
+    expect(Object.keys(dev.Parameters)).not.toEqual(expect.arrayContaining(['SubnetIds']));
+    expect(Object.keys(dev.Parameters)).not.toContain('GlueAvailabilityZone');
+    const requirements = at(props(dev, 'GlueConnection', 'AWS::Glue::Connection'), 'ConnectionInput.PhysicalConnectionRequirements');
+    expect(requirements).toEqual({
+      SubnetId: { Ref: 'PrivateSubnetA' },
+      SecurityGroupIdList: [{ Ref: 'LoadJobSecurityGroup' }],
+      AvailabilityZone: { 'Fn::GetAtt': ['PrivateSubnetA', 'AvailabilityZone'] },
+    });
+  });
+
+  test('routes both subnets to S3 and DynamoDB through gateway endpoints', () => {
+    const associations = resourcesOfType(dev, 'AWS::EC2::SubnetRouteTableAssociation').map(([, a]) => a.Properties);
+    for (const subnet of ['PrivateSubnetA', 'PrivateSubnetB']) {
+      const tables = associations.filter((a) => references(a.SubnetId)[0] === subnet).map((a) => references(a.RouteTableId)[0]);
+      expect({ subnet, tables: tables.length }).toEqual({ subnet, tables: 1 });
+      const served = endpoints(dev, 'Gateway')
+        .filter((e) => references(e.RouteTableIds).includes(tables[0]!))
+        .map(serviceOf)
+        .sort();
+      expect({ subnet, served }).toEqual({ subnet, served: ['dynamodb', 's3'] });
+    }
+  });
+
+  test.each(['LoadJob', 'QueryLambdaFunction'] as const)(
+    'gives %s a path to every service it calls: a gateway endpoint, or an interface endpoint with private DNS that admits 443 from its group',
+    (principal) => {
+      const needed = new Set([...recordedServices(roleOf(dev, principal)), ...platformServices(dev, principal)]);
+      expect(needed.size).toBeGreaterThan(1);
+      const groups = groupsOf(dev, principal);
+      const gateway = new Set(endpoints(dev, 'Gateway').map(serviceOf));
+      const missing = [...needed].filter((service) => {
+        if (gateway.has(service)) return false;
+        const endpoint = endpoints(dev, 'Interface').find((e) => serviceOf(e) === service);
+        if (!endpoint || endpoint.PrivateDnsEnabled !== true) return true;
+        const endpointGroups = references(endpoint.SecurityGroupIds);
+        const admits = endpointGroups.some((g) =>
+          list(at(props(dev, g, 'AWS::EC2::SecurityGroup'), 'SecurityGroupIngress')).some(
+            (rule) => at(rule, 'FromPort') === 443 && groups.includes(references(at(rule, 'SourceSecurityGroupId'))[0]!),
+          ),
+        );
+        return !admits;
+      });
+      expect({ principal, missing }).toEqual({ principal, missing: [] });
+    },
+  );
+
+  test('creates exactly the interface endpoints the VPC principals need, in the zones networkEndpointZones says (1 for dev)', () => {
+    const needed = new Set(
+      (['LoadJob', 'QueryLambdaFunction'] as const).flatMap((p) => [...recordedServices(roleOf(dev, p)), ...platformServices(dev, p)]),
+    );
+    for (const s of ['s3', 'dynamodb']) needed.delete(s);
+    const created = endpoints(dev, 'Interface');
+    expect(created.map(serviceOf).sort()).toEqual([...needed].sort());
+    for (const e of created) expect({ id: e.id, subnets: e.SubnetIds }).toEqual({ id: e.id, subnets: [{ Ref: 'PrivateSubnetA' }] });
+  });
+
+  test('admits PostgreSQL to the database only from the load job and the query function', () => {
+    const ingress = list(props(dev, 'DatabaseSecurityGroup', 'AWS::EC2::SecurityGroup').SecurityGroupIngress);
+    expect(ingress.map((r) => [at(r, 'FromPort'), at(r, 'ToPort'), references(at(r, 'SourceSecurityGroupId'))[0]])).toEqual([
+      [5432, 5432, groupsOf(dev, 'LoadJob')[0]],
+      [5432, 5432, groupsOf(dev, 'QueryLambdaFunction')[0]],
+    ]);
+  });
+
+  test('gives the load job\'s group the self-referencing all-TCP rules Glue requires, and the query function\'s none', () => {
+    const selfRules = (type: string, peer: string) =>
+      resourcesOfType(dev, type)
+        .map(([, r]) => r.Properties)
+        .filter((r) => references(r.GroupId)[0] === references(r[peer])[0])
+        .map((r) => [references(r.GroupId)[0], r.IpProtocol, r.FromPort, r.ToPort]);
+    expect(selfRules('AWS::EC2::SecurityGroupIngress', 'SourceSecurityGroupId')).toEqual([['LoadJobSecurityGroup', 'tcp', 0, 65535]]);
+    expect(selfRules('AWS::EC2::SecurityGroupEgress', 'DestinationSecurityGroupId')).toEqual([['LoadJobSecurityGroup', 'tcp', 0, 65535]]);
+  });
+});
+
+test('a given network (prod) keeps its subnets, security group and typed zone, and the stack creates no network', () => {
+  expect(resourcesOfType(prod, 'AWS::EC2::VPC')).toEqual([]);
+  expect(resourcesOfType(prod, 'AWS::EC2::VPCEndpoint')).toEqual([]);
+  expect(prod.Parameters.SubnetIds).toMatchObject({ Type: 'List<AWS::EC2::Subnet::Id>', Default: 'subnet-0123456789abcdef0,subnet-0123456789abcdef1' });
+  expect(prod.Parameters.GlueAvailabilityZone).toMatchObject({ Type: 'AWS::EC2::AvailabilityZone::Name', Default: 'us-east-1a' });
+  expect(at(props(prod, 'GlueConnection', 'AWS::Glue::Connection'), 'ConnectionInput.PhysicalConnectionRequirements')).toEqual({
+    SubnetId: { 'Fn::Select': [0, { Ref: 'SubnetIds' }] },
+    SecurityGroupIdList: [{ Ref: 'SecurityGroupId' }],
+    AvailabilityZone: { Ref: 'GlueAvailabilityZone' },
+  });
+  expect(at(props(prod, 'QueryLambdaFunction', 'AWS::Lambda::Function'), 'VpcConfig.SecurityGroupIds')).toEqual([{ Ref: 'SecurityGroupId' }]);
+});
