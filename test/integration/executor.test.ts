@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startAwsApi } from '../../local/aws-api';
+import { startMoto, type LocalMoto } from '../../local/moto';
 import type { Notification } from '../../local/aws-api';
 import { startOrchestration, healthyJobs } from '../support/orchestration';
 
@@ -7,7 +9,13 @@ jest.setTimeout(60_000);
 
 let env: Awaited<ReturnType<typeof startOrchestration>>;
 let api: Awaited<ReturnType<typeof startAwsApi>>;
+let moto: LocalMoto;
+let sqs: SQSClient;
+let queueUrl: string;
 let handler: (event: unknown, context: never) => Promise<unknown>;
+/** The admission slots the handler is configured with: a test fills them with ingestions of its own to make
+ *  landed objects wait. */
+const SLOTS = 8;
 const alerts: Notification[] = [];
 const notify = (n: Notification) => alerts.push(n);
 
@@ -15,6 +23,10 @@ beforeAll(async () => {
   env = await startOrchestration();
   env.glue.jobs = healthyJobs();
   api = await startAwsApi(env.stepFunctions, env.glue, notify);
+  // SQS on moto: where the handler sends back the messages whose objects must wait for a slot.
+  moto = await startMoto({ account: '000000000000' });
+  sqs = new SQSClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  ({ QueueUrl: queueUrl } = (await sqs.send(new CreateQueueCommand({ QueueName: 'landing' }))) as { QueueUrl: string });
   // The handler reads its configuration at import, as in Lambda.
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
@@ -23,6 +35,10 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: env.dynamo.endpoint,
     AWS_ENDPOINT_URL_SFN: api.endpoint,
     AWS_ENDPOINT_URL_SNS: api.endpoint,
+    AWS_ENDPOINT_URL_SQS: moto.endpoint,
+    LANDING_QUEUE_URL: queueUrl,
+    ADMISSION_SLOTS: String(SLOTS),
+    ADMISSION_RETRY_SECONDS: '0',
     STATE_MACHINE_ARN: env.names.stateMachineArn,
     RUN_LOG_TABLE: env.names.runLogTable,
     TOPIC_ARN: env.names.topicArn,
@@ -33,6 +49,8 @@ beforeAll(async () => {
   ({ handler } = (await import('../../functions/executor/handler')) as unknown as { handler: typeof handler });
 });
 afterAll(async () => {
+  sqs?.destroy();
+  await moto?.stop();
   await api?.stop();
   await env?.stop();
 });
@@ -49,7 +67,15 @@ const s3Record = (key: string, opts: { size?: number; versionId?: string } = {})
     object: { key, size: opts.size ?? 120, eTag: 'etag', versionId: opts.versionId ?? `v${++n}` },
   },
 });
-const deliver = (...records: unknown[]) => handler({ Records: records }, {} as never) as Promise<Array<Record<string, string>>>;
+type Reply = { batchItemFailures: Array<{ itemIdentifier: string }>; outcomes: Array<Record<string, string>> };
+/** One SQS message per call, as the landing queue delivers S3's notification of the records. */
+const receive = (...bodies: string[]) =>
+  handler({ Records: bodies.map((body, i) => ({ messageId: `m${++n}-${i}`, receiptHandle: 'r', body, eventSource: 'aws:sqs' })) }, {} as never) as Promise<Reply>;
+const deliver = async (...records: unknown[]) => {
+  const reply = await receive(JSON.stringify({ Records: records }));
+  if (reply.batchItemFailures.length > 0) throw new Error(`${reply.batchItemFailures.length} message(s) not handled`);
+  return reply.outcomes;
+};
 const executionsOf = (id: string) => env.stepFunctions.listExecutions().filter((e) => e.name.startsWith(id));
 
 test('handles every record of a multi-record event: two runs started, one file rejected', async () => {
@@ -154,12 +180,78 @@ test('ignores folder markers', async () => {
   ]);
 });
 
-test('Step Functions unavailable: the handler throws so Lambda retries, and the retry starts the run once', async () => {
+test("S3's test event is consumed without a word; a body that is not S3's is reported failed, for the dead-letter queue", async () => {
+  const reply = await receive(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'landing' }), 'not json', JSON.stringify({ hello: 1 }));
+  expect(reply.outcomes).toEqual([]);
+  expect(reply.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([expect.stringMatching(/-1$/), expect.stringMatching(/-2$/)]);
+});
+
+describe('admission', () => {
+  /** Fills every slot with ingestions in flight (RECEIVED in the run log), so the next landed object must wait. */
+  async function fillSlots(): Promise<string[]> {
+    const { receivedIngestion } = await import('../support/orchestration');
+    const holders: string[] = [];
+    for (let i = 0; i < SLOTS; i++) {
+      const { ingestionId } = await receivedIngestion(env.runLog);
+      expect(await env.admission.acquire(ingestionId, SLOTS)).toBe(true);
+      holders.push(ingestionId);
+    }
+    return holders;
+  }
+  const sentBack = async () => {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    return Messages.map((m) => m.Body!);
+  };
+
+  test('with every slot taken an object waits QUEUED, its message comes back, and it runs once a slot is free', async () => {
+    const holders = await fillSlots();
+    const record = s3Record('dailycheckin/2026-11-22/waits.csv');
+    const [queued] = await deliver(record, s3Record('dailycheckin/2026-11-22/', { size: 0 }));
+    expect(queued).toEqual({ outcome: 'queued', ingestionId: expect.stringMatching(/^dailycheckin-20261122-/) });
+    const id = queued!.ingestionId!;
+    expect(await env.runLog.getSummary(id)).toMatchObject({ status: 'QUEUED', state: 'QUEUED', queuedAt: expect.any(String) });
+    expect(executionsOf(id)).toHaveLength(0);
+    // The object's record is sent back alone (not the folder marker), to come again after ADMISSION_RETRY_SECONDS.
+    const [body, ...more] = await sentBack();
+    expect(more).toEqual([]);
+    expect(JSON.parse(body!)).toEqual({ Records: [record] });
+
+    // Still full: it waits again, and joins the backlog once.
+    expect((await receive(body!)).outcomes).toEqual([{ outcome: 'queued', ingestionId: id }]);
+    await sentBack();
+
+    await env.admission.release(...holders);
+    const before = env.notifications.length;
+    const [started] = (await receive(body!)).outcomes;
+    expect(started).toMatchObject({ outcome: 'started', ingestionId: id });
+    expect((await env.finished(id)).status).toBe('SUCCEEDED');
+    expect(await env.runLog.getSummary(id)).toMatchObject({ status: 'SUCCEEDED', queuedAt: expect.any(String) });
+    // Its end gave the slot back and closed the backlog it was the only member of: one summary, no alert of its own.
+    expect(await env.admission.holders()).toEqual([]);
+    const events = env.notifications.slice(before).map((n) => JSON.parse(n.message) as { event: string; ingestions?: number; succeeded?: number });
+    expect(events.filter((e) => e.event === 'BACKLOG_ENDED')).toEqual([expect.objectContaining({ ingestions: 1, succeeded: 1, failed: 0, datasets: ['dailycheckin'] })]);
+    expect(events.filter((e) => e.event === 'INGESTION_SUCCEEDED')).toEqual([]);
+  });
+
+  test('a slot held by an ingestion that has ended (its release lost) is taken back when the slots are full', async () => {
+    const holders = await fillSlots();
+    await env.runLog.markAborted(holders[0]!, 1, 'ExecutionAborted', 'test', new Date().toISOString());
+    const [outcome] = await deliver(s3Record('dailycheckin/2026-11-22/heals.csv'));
+    expect(outcome).toMatchObject({ outcome: 'started' });
+    expect(await env.admission.holders()).not.toContain(holders[0]);
+    await env.finished(outcome!.ingestionId!);
+    await env.admission.release(...holders);
+  });
+});
+
+test('Step Functions unavailable: the message is reported failed so SQS delivers it again, and that delivery starts the run once', async () => {
   const record = s3Record('dailycheckin/2026-11-21/outage.csv');
   const port = Number(new URL(api.endpoint).port);
   await api.stop();
   try {
-    await expect(deliver(record)).rejects.toThrow(/LandedObjectsFailedError|1 landed object\(s\) not handled: dailycheckin\/2026-11-21\/outage.csv/);
+    const reply = await receive(JSON.stringify({ Records: [record] }));
+    expect(reply.batchItemFailures).toHaveLength(1);
+    expect(reply.outcomes).toEqual([]);
   } finally {
     api = await startAwsApi(env.stepFunctions, env.glue, notify, port);
   }
@@ -170,9 +262,9 @@ test('Step Functions unavailable: the handler throws so Lambda retries, and the 
   expect(await env.runLog.getSummary(outcome!.ingestionId!)).toMatchObject({ status: 'SUCCEEDED' });
 });
 
-test('the run log unavailable: the handler throws and starts nothing', async () => {
+test('the run log unavailable: the message is reported failed and nothing starts', async () => {
   const before = env.stepFunctions.listExecutions().length;
   await env.dynamo.stop();
-  await expect(deliver(s3Record('dailycheckin/2026-11-21/no-runlog.csv'))).rejects.toThrow(/not handled/);
+  await expect(deliver(s3Record('dailycheckin/2026-11-21/no-runlog.csv'))).rejects.toThrow(/1 message\(s\) not handled/);
   expect(env.stepFunctions.listExecutions()).toHaveLength(before);
 });
