@@ -25,6 +25,8 @@ export const paths = {
   /** Each function's unzipped package and its log. */
   lambdas: join(localDir, 'lambda'),
   notifications: join(localDir, 'notifications.jsonl'),
+  /** Written as the stack stops: Glue's API calls and its runs (local/stack.ts). */
+  glueReport: join(localDir, 'glue-report.json'),
   /** The executor's on-failure destination: events it could not process after Lambda's retries. */
   /** Events EventBridge could not deliver to a rule's target after its retries (the target's dead-letter queue). */
   eventDeadLetters: join(localDir, 'eventbridge-dead-letters.jsonl'),

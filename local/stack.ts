@@ -152,15 +152,16 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
         ]),
       ),
     );
+    const glueLimits = localGlueLimits(process.env);
     const glue = new GlueModel(
       Object.fromEntries(
         deployment.glueJobs().map((job) => [
           job.name,
-          { name: job.name, defaultArguments: job.defaultArguments, nonOverridableArguments: localTls(job.nonOverridableArguments), maxConcurrentRuns: job.maxConcurrentRuns, timeoutMinutes: job.timeoutMinutes, capacity: job.capacity },
+          { name: job.name, defaultArguments: job.defaultArguments, nonOverridableArguments: localTls(job.nonOverridableArguments), maxConcurrentRuns: Math.min(job.maxConcurrentRuns, glueLimits.jobConcurrentRuns), timeoutMinutes: job.timeoutMinutes, capacity: job.capacity },
         ]),
       ),
       drivers,
-      localGlueLimits(process.env),
+      glueLimits,
     );
     await mkdir(paths.glueLogs, { recursive: true });
     const warming = drivers.warmUp();
@@ -168,6 +169,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       glue.close();
       await drivers.stopAll();
     });
+    // What a benchmark reads once the stack has stopped: the Glue API calls made, and every run as it stood.
+    stops.push(() => writeFile(paths.glueReport, JSON.stringify({ calls: glue.calls, runs: glue.list() })));
 
     // The state machine calls DynamoDB, Glue and SNS as its role, through the gateway.
     // One attempt per call: Step Functions' integrations surface an error to the definition's Retry and Catch, where
@@ -219,6 +222,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       ...('CLI_TARGET' in fn.environment ? { CLI_TARGET: '' } : {}),
       // A landed object that waits for a slot asks again after seconds here, not the template's half minute.
       ...('ADMISSION_RETRY_SECONDS' in fn.environment ? { ADMISSION_RETRY_SECONDS: process.env.LOCAL_ADMISSION_RETRY_SECONDS ?? '1' } : {}),
+      // LOCAL_ADMISSION_SLOTS: how many ingestions run at once, when a benchmark sets other than the template's.
+      ...('ADMISSION_SLOTS' in fn.environment && process.env.LOCAL_ADMISSION_SLOTS ? { ADMISSION_SLOTS: process.env.LOCAL_ADMISSION_SLOTS } : {}),
       // Folder mode: the staging zone is a folder, read as files (as the Glue jobs' storage.py does).
       ...(s3Mode === 'folder' && 'DATA_BUCKET' in fn.environment ? { LANDING_ETL_LOCAL_S3: paths.s3 } : {}),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -319,9 +324,10 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
 }
 
 /** The local account's Glue limits. The account's concurrent runs default to 2 (LOCAL_GLUE_CONCURRENCY), not AWS's 50:
- *  every run's driver shares this machine's cores. LOCAL_GLUE_API_RATES (`GetJobRun=5,StartJobRun=2`: calls a
- *  second) throttles Glue's API as AWS may; LOCAL_GLUE_QUEUE_TIMEOUT_MS bounds a queued run's wait. */
-function localGlueLimits(env: NodeJS.ProcessEnv): GlueLimits {
+ *  every run's driver shares this machine's cores. LOCAL_GLUE_JOB_CONCURRENCY lowers every job's MaxConcurrentRuns
+ *  below the template's; LOCAL_GLUE_API_RATES (`GetJobRun=5,StartJobRun=2`: calls a second) throttles Glue's API as
+ *  AWS may; LOCAL_GLUE_QUEUE_TIMEOUT_MS bounds a queued run's wait. */
+function localGlueLimits(env: NodeJS.ProcessEnv): GlueLimits & { jobConcurrentRuns: number } {
   const count = (name: string, fallback: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -336,6 +342,7 @@ function localGlueLimits(env: NodeJS.ProcessEnv): GlueLimits {
   const queueTimeoutMs = env.LOCAL_GLUE_QUEUE_TIMEOUT_MS ? count('LOCAL_GLUE_QUEUE_TIMEOUT_MS', 0) : undefined;
   return {
     accountConcurrentRuns: count('LOCAL_GLUE_CONCURRENCY', 2),
+    jobConcurrentRuns: count('LOCAL_GLUE_JOB_CONCURRENCY', Number.MAX_SAFE_INTEGER),
     apiRates: Object.fromEntries(rates),
     minuteMs: 60_000,
     ...(queueTimeoutMs ? { queueTimeoutMs } : {}),

@@ -15,6 +15,8 @@ export interface Execution {
   output?: string;
   error?: string;
   cause?: string;
+  /** How many events its history holds (counted locally as Step Functions would record them). */
+  historyEvents?: number;
 }
 
 /** The executions of the local state machine by name, each persisted as `<name>.json` under `dir` so that they

@@ -2,6 +2,9 @@ import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine, type StateM
 import { ExecutionRegistry, type Execution } from './stepfunctions-executions';
 import { taskHandlers, type TaskServices } from './stepfunctions-tasks';
 
+/** An event of the interpreter's log (the package does not export the type). */
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
 /** Step Functions' error codes: the `name` is what the SDK client maps back to its exception class. */
 export class ExecutionAlreadyExistsError extends Error {
   override name = 'ExecutionAlreadyExists';
@@ -128,20 +131,37 @@ export class LocalStepFunctions {
         },
       },
     });
+    const history = this.countHistory(started.eventLogs);
     const done = started.result.then(
-      (output) => this.end({ ...execution, status: 'SUCCEEDED', output: JSON.stringify(output) }),
+      (output) => this.end({ ...execution, status: 'SUCCEEDED', output: JSON.stringify(output) }, history),
       (e: Error & { cause?: unknown }) => {
-        if (e instanceof ExecutionAbortedError) return this.end({ ...execution, status: 'ABORTED', ...this.stops.get(execution.name) });
-        if (e instanceof ExecutionTimeoutError) return this.end({ ...execution, status: 'TIMED_OUT', error: 'States.Timeout' });
+        if (e instanceof ExecutionAbortedError) return this.end({ ...execution, status: 'ABORTED', ...this.stops.get(execution.name) }, history);
+        if (e instanceof ExecutionTimeoutError) return this.end({ ...execution, status: 'TIMED_OUT', error: 'States.Timeout' }, history);
         const inner = e.cause instanceof Error ? e.cause : e;
-        return this.end({ ...execution, status: 'FAILED', error: inner.name, cause: inner.message });
+        return this.end({ ...execution, status: 'FAILED', error: inner.name, cause: inner.message }, history);
       },
     );
     this.running.set(execution.name, { done: done.finally(() => (this.running.delete(execution.name), this.stops.delete(execution.name))), abort: started.abort });
   }
 
-  private async end(execution: Execution): Promise<void> {
-    const ended = { ...execution, stopDate: new Date().toISOString() };
+  /** The events Step Functions' history would hold for the execution, counted from the interpreter's event log: one
+   *  per execution start and end, two per state (entered, exited), three more per attempt of a Task (scheduled,
+   *  started, succeeded or failed), as "GetExecutionHistory" lists them. The counter is read when the execution ends. */
+  private countHistory(events: AsyncGenerator<EventLog>): { events: number } {
+    const history = { events: 0 };
+    const isTask = (name: string) => this.states[name]?.Type === 'Task';
+    void (async () => {
+      for await (const event of events) {
+        if (event.type === 'StateEntered') history.events += 1 + (isTask(event.state.name) ? 3 : 0);
+        else if (event.type === 'StateRetried') history.events += 3;
+        else if (event.type === 'StateExited' || event.type.startsWith('Execution')) history.events += 1;
+      }
+    })().catch(() => {});
+    return history;
+  }
+
+  private async end(execution: Execution, history?: { events: number }): Promise<void> {
+    const ended = { ...execution, stopDate: new Date().toISOString(), ...(history ? { historyEvents: history.events } : {}) };
     await this.executions.save(ended);
     await this.options.onEnded?.(ended).catch(() => {});
   }

@@ -44,4 +44,8 @@ test('a throttled poll never fails a stage: it backs off and polls again until i
   expect(env.glue.model.calls.GetJobRun.throttled).toBeGreaterThan(0);
   // Each stage's run was started once: no stage gave up on a live run and started another.
   expect(env.glue.model.calls.StartJobRun.total).toBe(15);
+  // Their histories, counted as Step Functions records them: every poll and retry adds events, yet far from 25,000.
+  const events = ended.map((e) => e.execution.historyEvents!);
+  expect(Math.min(...events)).toBeGreaterThan(3 * 20);
+  expect(Math.max(...events)).toBeLessThan(25_000);
 });
