@@ -2,10 +2,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import { Admission } from '../shared/admission';
-import { dynamodb, sfn, sns } from '../shared/aws-clients';
+import { dynamodb, sfn, sns, sqs } from '../shared/aws-clients';
 import { Backlog } from '../shared/backlog';
 import { readConfig, required } from '../shared/config';
 import { loadContracts } from '../shared/contracts';
@@ -33,7 +33,6 @@ const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
 const datasetLog = new DatasetLog(dynamodb, config.RUN_LOG_TABLE);
 const admission = new Admission(dynamodb, config.RUN_LOG_TABLE);
 const backlog = new Backlog(dynamodb, config.RUN_LOG_TABLE);
-const sqs = new SQSClient({});
 
 const ports: IngestionPorts = {
   contracts: loadContracts(),

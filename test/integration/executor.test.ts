@@ -36,7 +36,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SFN: api.endpoint,
     AWS_ENDPOINT_URL_SNS: api.endpoint,
     AWS_ENDPOINT_URL_SQS: moto.endpoint,
-    LANDING_QUEUE_URL: queueUrl,
+    // As the template's Ref gives it: AWS's host, not the endpoint the client is configured with.
+    LANDING_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/000000000000/landing`,
     ADMISSION_SLOTS: String(SLOTS),
     ADMISSION_RETRY_SECONDS: '0',
     STATE_MACHINE_ARN: env.names.stateMachineArn,
