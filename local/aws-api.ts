@@ -40,6 +40,8 @@ export async function startAwsApi(
       })
       .catch((e: Error) => send(res, 500, 'application/json', JSON.stringify({ __type: 'InternalError', message: e.message })));
   });
+  // As the gateway's: idle keep-alive sockets are closed by their client only (no ECONNRESET race).
+  server.keepAliveTimeout = 0;
   const bound = port ?? (await freePort());
   await new Promise<void>((resolve) => server.listen(bound, '127.0.0.1', resolve));
   return {

@@ -219,6 +219,9 @@ export async function startAwsGateway(options: AwsGatewayOptions): Promise<AwsGa
       else res.destroy(e);
     });
   });
+  // Idle keep-alive sockets stay open until their client closes them: a server that closes one after Node's default 5 s
+  // races a client reusing it, and the call fails with ECONNRESET (it failed a stage of a backfill on a loaded machine).
+  server.keepAliveTimeout = 0;
   const port = options.port ?? (await freePort());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
