@@ -29,6 +29,10 @@ export function securityTables(stages: StageModel[]): Record<TableName, string> 
   };
 }
 
+export class SecurityDocError extends Error {
+  override name = 'SecurityDocError';
+}
+
 /** The doc with each generated block replaced by its table; a block the doc lacks is an error, never skipped. */
 export function withTables(doc: string, tables: Record<TableName, string>): string {
   let out = doc;
@@ -36,7 +40,7 @@ export function withTables(doc: string, tables: Record<TableName, string>): stri
     const [b, e] = [begin(name), end(name)];
     const from = out.indexOf(b);
     const to = out.indexOf(e);
-    if (from < 0 || to < from) throw new Error(`the doc has no block ${b} … ${e}`);
+    if (from < 0 || to < from) throw new SecurityDocError(`the doc has no block ${b} … ${e}`);
     out = `${out.slice(0, from + b.length)}\n${tables[name]}\n${out.slice(to)}`;
   }
   return out;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadStage } from '../local/iam-check';
-import { securityTables, withTables } from '../local/security-tables';
+import { SecurityDocError, securityTables, withTables } from '../local/security-tables';
 import { readPackagedTemplate, TemplateError } from '../local/template';
 
 /** node --import tsx scripts/security-doc.ts [--check] [--package DIR] [--doc FILE]
@@ -40,6 +40,6 @@ function main(argv: string[]): number {
 try {
   process.exit(main(process.argv.slice(2)));
 } catch (e) {
-  console.error(e instanceof TemplateError ? `security-doc: ${e.message}` : e);
+  console.error(e instanceof TemplateError || e instanceof SecurityDocError ? `security-doc: ${e.message}` : e);
   process.exit(2);
 }

@@ -61,7 +61,7 @@ test('two datasets from different domains land side by side and each loads into 
 
   // The quality report names the refused and the warned lines.
   const report = JSON.parse(
-    readFileSync(join(stack.info.dataFolder!, 'staging', 'cafe_transactions', cafeRun.ingestionId, 'quality-report.json'), 'utf8'),
+    readFileSync(join(stack.info.dataFolder!, 'staging', 'cafe_transactions', cafeRun.ingestionId, `attempt-${cafeRun.attempt}`, 'quality-report.json'), 'utf8'),
   ) as { rowsIn: number; accepted: number; rejected: number; rules: Array<{ rule: string; severity: string; failed: number; examples: Array<{ line: number; value: string }> }> };
   expect([report.rowsIn, report.accepted, report.rejected]).toEqual([10, 8, 2]);
   expect(report.rules.filter((r) => r.failed).map((r) => [r.rule, r.severity, r.failed, r.examples.map((e) => [e.line, e.value])])).toEqual([
