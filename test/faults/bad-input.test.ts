@@ -105,7 +105,7 @@ test('one bad row in a million in hard mode halts at test, with that row written
   expect(summary).toMatchObject({ status: 'FAILED', state: 'TEST' });
   expect(summary.cause).toMatch(/hard mode: 1 of 1000000 rows rejected/);
   expect(stages.find((s) => s.stage === 'test')?.metrics).toMatchObject({ rejected: 1, rejectedByRule: { 'hours.format': 1 } });
-  const rejectedDir = join(stack.info.dataFolder!, 'staging', 'dailycheckin_hard', summary.ingestionId, 'rejected');
+  const rejectedDir = join(stack.info.dataFolder!, 'staging', 'dailycheckin_hard', summary.ingestionId, `attempt-${summary.attempt}`, 'rejected');
   expect(existsSync(rejectedDir) && readdirSync(rejectedDir).some((f) => f.endsWith('.parquet'))).toBe(true);
   const [count] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM daily_checkins WHERE source_object = ${summary.sourceUri}`;
   expect(count!.n).toBe(0);
