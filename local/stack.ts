@@ -159,7 +159,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       Object.fromEntries(
         deployment.glueJobs().map((job) => [
           job.name,
-          { name: job.name, defaultArguments: job.defaultArguments, nonOverridableArguments: localTls(job.nonOverridableArguments), maxConcurrentRuns: job.maxConcurrentRuns, timeoutMinutes: job.timeoutMinutes, capacity: job.capacity },
+          { name: job.name, defaultArguments: job.defaultArguments, nonOverridableArguments: localTls(job.nonOverridableArguments), maxConcurrentRuns: job.maxConcurrentRuns, timeoutMinutes: job.timeoutMinutes, capacity: job.capacity, logGroupName: job.logGroupName },
         ]),
       ),
       drivers,
