@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AccountFacts, NetworkFacts, Rule } from './doctor';
 
-/** What each VPC principal calls (docs/deployment.md: Network; test/template/network.test.ts derives it). */
+/** What each VPC principal calls (docs/deployment.md: Network); npm run check:network fails when a recorded call or a
+ *  platform need of the packaged template is missing here. */
 export const VPC_PRINCIPAL_SERVICES = {
   'load job': ['s3', 'dynamodb', 'secretsmanager', 'logs', 'monitoring', 'kms'],
   'query function': ['secretsmanager', 'xray'],
