@@ -59,7 +59,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-JLEHGKW5.js");
+  const commands = () => import("./landing-etl-commands-5DRRTMLZ.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AccountFacts, NetworkFacts, Rule } from './doctor';
 
-/** What each VPC principal calls (docs/deployment.md: Network; test/template/network.test.ts derives it). */
+/** What each VPC principal calls (docs/deployment.md: Network); npm run check:network fails when a recorded call or a
+ *  platform need of the packaged template is missing here. */
 export const VPC_PRINCIPAL_SERVICES = {
   'load job': ['s3', 'dynamodb', 'secretsmanager', 'logs', 'monitoring', 'kms'],
   'query function': ['secretsmanager', 'xray'],
@@ -50,6 +51,8 @@ const rules = (p: z.infer<typeof permissions>): Rule[] =>
 export interface StagePlan {
   subnetIds: string[];
   glueConnection?: { subnetId: string; zone: string; securityGroupIds: string[] } | undefined;
+  /** The Glue connection's name, as the template gives it (its physical id in the stack). */
+  glueConnectionName: string;
   loadSecurityGroupIds: string[];
   querySecurityGroupIds: string[];
   databaseSecurityGroupIds: string[];
@@ -77,6 +80,7 @@ export function planFromTemplate(path: string): StagePlan {
   );
   return {
     subnetIds,
+    glueConnectionName: String(asRecord(props('GlueConnection').ConnectionInput).Name ?? ''),
     glueConnection: subnetIds.length ? { subnetId: subnetIds[0]!, zone: def('GlueAvailabilityZone'), securityGroupIds: [group] } : undefined,
     loadSecurityGroupIds: group ? [group] : [],
     querySecurityGroupIds: group ? [group] : [],
@@ -98,7 +102,7 @@ export async function planFromStack(stage: string, region: string | undefined, t
     const param = (name: string) => stack?.Parameters?.find((p) => p.ParameterKey === name)?.ParameterValue ?? '';
     const created = physical('Vpc') !== undefined;
     const glue = new GlueClient(region ? { region } : {});
-    const name = physical('GlueConnection');
+    const name = template.glueConnectionName;
     const connection = name ? (await glue.send(new GetConnectionCommand({ Name: name }))).Connection?.PhysicalConnectionRequirements : undefined;
     glue.destroy();
     const given = param('SecurityGroupId');

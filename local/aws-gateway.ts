@@ -9,6 +9,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Reachability } from '../checks/network/paths';
 import { pipeline } from 'node:stream/promises';
 import { credentialOf, operationOf, parseObject, permissionsFor, s3Operation, type AwsRequest, type Permission } from './aws-permissions';
 import type { S3Object } from './landing-watcher';
@@ -17,7 +18,9 @@ import { freePort } from './ports';
 /** The one AWS endpoint of the local stack (AWS_ENDPOINT_URL). Every principal signs with its own key id (the role's
  *  logical id); the gateway reads the principal and the service from the SigV4 credential scope, forwards the request
  *  unchanged to that service's local backend, streaming bodies both ways, and records each (action, resource) the
- *  request needs on AWS. Successful S3 writes are reported so the stack can raise ObjectCreated events. */
+ *  request needs on AWS. Successful S3 writes are reported so the stack can raise ObjectCreated events. A principal
+ *  that runs in a VPC on AWS reaches only the services its subnets have a path to: the others are refused as AWS
+ *  would fail them, with a timeout, here at once and saying what is missing. */
 
 export interface AwsCall {
   time: string;
@@ -30,8 +33,9 @@ export interface AwsCall {
   /** Request context keys a policy condition may test (`s3:prefix`). */
   context?: Record<string, string>;
   /** The backend's HTTP status (502: it did not answer); 'unrouted': no backend serves the service; 'failed': the
-   *  client went away before its request was sent on. */
-  status: number | 'unrouted' | 'failed';
+   *  client went away before its request was sent on; 'no-path': the principal would have no network path to the
+   *  service on AWS. */
+  status: number | 'unrouted' | 'failed' | 'no-path';
   /** The x-landing-etl-caller header, when the request had one. */
   caller?: string;
 }
@@ -48,6 +52,8 @@ export interface AwsGatewayOptions {
   onS3Write?(event: S3WriteEvent): void | Promise<void>;
   log?(line: string): void;
   port?: number;
+  /** What the principals that run in a VPC reach on AWS (checks/network/paths.ts, from the packaged template). */
+  reachability?: Reachability;
 }
 
 export interface AwsGateway {
@@ -81,6 +87,17 @@ export async function startAwsGateway(options: AwsGatewayOptions): Promise<AwsGa
       for (const p of permissions) options.record({ time, principal, service, ...p, status, ...(caller ? { caller } : {}) });
     };
     const head: AwsRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+
+    // On AWS the SDK's connection to a service with no path from the principal's subnets times out (after its
+    // retries); the same error name here, at once, with what is missing in its message.
+    const refusal = options.reachability?.refusal(principal, service);
+    if (refusal) {
+      // An S3 body is drained unread (it may be large); the others are read to know the target.
+      const body = service === 's3' ? (req.resume(), undefined) : await readAll(req);
+      record(permissionsFor(service, { ...head, ...(body ? { body: body.toString('utf8') } : {}) }, options), 'no-path');
+      log(`aws-gateway: ${refusal}`);
+      return sendError(res, head, 'TimeoutError', refusal, 504);
+    }
 
     const backend = options.backends[service];
     if (!backend) {

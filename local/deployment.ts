@@ -1,6 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { basename, join } from 'node:path';
 import type { Json, PhysicalOverride, ResolvedTemplate } from './template';
+import { refOf } from './iam-platform';
 import { logicalIdOfGetAtt, ResolvedTemplate as Resolved, readPackagedTemplate } from './template';
 
 /** The stage the local stack runs: its packaged template is what `npm start` resolves and runs. */
@@ -37,6 +38,8 @@ export interface GlueJob {
   /** ExecutionProperty.MaxConcurrentRuns (Glue's default: 1). */
   maxConcurrentRuns: number;
   timeoutMinutes: number;
+  /** The log group GetJobRun names when the job's security configuration encrypts its logs. */
+  logGroupName?: string;
 }
 
 /** An EventBridge Scheduler schedule that invokes a function of the template at a fixed rate. */
@@ -228,8 +231,20 @@ export class Deployment {
         },
         maxConcurrentRuns: Number(t.property<Record<string, Json>>(logicalId, 'ExecutionProperty')?.MaxConcurrentRuns ?? 1),
         timeoutMinutes: Number(t.property<number>(logicalId, 'Timeout')),
+        ...this.encryptedLogGroup(logicalId, role),
       };
     });
+  }
+
+  /** A job whose security configuration encrypts CloudWatch logs writes to its own group, which GetJobRun names:
+   *  /aws-glue/jobs-<role name>-<configuration name>/ (AWS Glue API reference, "JobRun": LogGroupName). */
+  private encryptedLogGroup(logicalId: string, role: string): { logGroupName?: string } {
+    const t = this.template;
+    const configuration = refOf(t.resource(logicalId).Properties?.SecurityConfiguration);
+    if (!configuration) return {};
+    const mode = t.property<string | null>(configuration, 'EncryptionConfiguration', 'CloudWatchEncryption', 'CloudWatchEncryptionMode');
+    if (!mode || mode === 'DISABLED') return {};
+    return { logGroupName: `/aws-glue/jobs-${t.ref(role)}-${t.property<string>(configuration, 'Name')}/` };
   }
 
   /** The template's schedules (AWS::Scheduler::Schedule) of rate(N minutes|hours) that invoke its functions. */

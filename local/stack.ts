@@ -7,6 +7,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startAwsApi, type Notification } from './aws-api';
+import { reachability } from '../checks/network/paths';
 import { startAwsGateway } from './aws-gateway';
 import { CallRecorder } from './calls';
 import { Deployment, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STAGE } from './deployment';
@@ -121,6 +122,8 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       account: LOCAL_ACCOUNT,
       region: LOCAL_REGION,
       record: recorder.record,
+      // A call the packaged network gives no path on AWS fails here too (checks/network/paths.ts).
+      reachability: reachability(deployment.template.template),
       onS3Write: (o) => (o.bucket === names.landingBucket ? onLanded(o) : undefined),
       log,
     });
@@ -157,7 +160,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
       Object.fromEntries(
         deployment.glueJobs().map((job) => [
           job.name,
-          { name: job.name, defaultArguments: job.defaultArguments, nonOverridableArguments: localTls(job.nonOverridableArguments), maxConcurrentRuns: Math.min(job.maxConcurrentRuns, glueLimits.jobConcurrentRuns), timeoutMinutes: job.timeoutMinutes, capacity: job.capacity },
+          { name: job.name, defaultArguments: job.defaultArguments, nonOverridableArguments: localTls(job.nonOverridableArguments), maxConcurrentRuns: Math.min(job.maxConcurrentRuns, glueLimits.jobConcurrentRuns), timeoutMinutes: job.timeoutMinutes, capacity: job.capacity, logGroupName: job.logGroupName },
         ]),
       ),
       drivers,

@@ -10,6 +10,9 @@ export interface JobRunFigures {
   NumberOfWorkers?: number | undefined;
   /** Only for Auto Scaling runs: executor time × DPU factor (GetJobRun, "JobRun" in the AWS Glue API reference). */
   DPUSeconds?: number | undefined;
+  /** The run's log group prefix: /aws-glue/jobs, or with a security configuration that encrypts CloudWatch logs
+   *  /aws-glue/jobs-<role>-<configuration>/ (GetJobRun, "JobRun" in the AWS Glue API reference: LogGroupName). */
+  LogGroupName?: string | undefined;
 }
 
 export interface StageCost {
@@ -28,11 +31,21 @@ const DPU_PER_WORKER: Record<string, number> = {
 /** Glue 2.0 and later bill per second with a 1-minute minimum (aws.amazon.com/glue/pricing, "AWS Glue pricing"). */
 const MINIMUM_BILLED_SECONDS = 60;
 
-/** The log links of a run: `template` with {group} (output or error), {runId} and {jobName} filled in. On AWS the
- *  template is a CloudWatch console link to /aws-glue/jobs/{group}, stream {runId}; locally, the run's log file. */
-export function logLinks(template: string, jobName: string, runId: string): StageCost['logs'] {
+/** Where Glue writes a run's logs when GetJobRun names no LogGroupName. */
+export const DEFAULT_LOG_GROUP = '/aws-glue/jobs';
+
+/** The log links of a run: `template` with {logGroup} (the run's output or error log group, escaped as the CloudWatch
+ *  console's links escape it), {group} (output or error), {runId} and {jobName} filled in. On AWS the template is a
+ *  console link to the log group {logGroup}, stream {runId}: the group is <LogGroupName>/output or /error, so a job
+ *  whose security configuration encrypts its logs links to its own groups; locally, the run's log file. */
+export function logLinks(template: string, jobName: string, runId: string, logGroupName = DEFAULT_LOG_GROUP): StageCost['logs'] {
+  const prefix = logGroupName.replace(/\/+$/, '') || DEFAULT_LOG_GROUP;
   const fill = (group: string) =>
-    template.replaceAll('{group}', group).replaceAll('{runId}', encodeURIComponent(runId)).replaceAll('{jobName}', encodeURIComponent(jobName));
+    template
+      .replaceAll('{logGroup}', encodeURIComponent(`${prefix}/${group}`).replaceAll('%', '$25'))
+      .replaceAll('{group}', group)
+      .replaceAll('{runId}', encodeURIComponent(runId))
+      .replaceAll('{jobName}', encodeURIComponent(jobName));
   return { output: fill('output'), error: fill('error') };
 }
 
@@ -48,7 +61,7 @@ export function stageCost(run: JobRunFigures, pricePerDpuHour: number, logTempla
     jobSeconds: seconds,
     dpuSeconds: round(dpuSeconds, 2),
     costUsd: round((billed / 3600) * pricePerDpuHour, 6),
-    logs: logLinks(logTemplate, run.JobName ?? '', run.Id ?? ''),
+    logs: logLinks(logTemplate, run.JobName ?? '', run.Id ?? '', run.LogGroupName),
   };
 }
 

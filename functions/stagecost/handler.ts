@@ -12,7 +12,7 @@ const config = readConfig({
   RUN_LOG_TABLE: required(),
   // USD per DPU-hour of a Glue ETL job in the stage's region (serverless.yml: param glueDpuHourPrice).
   GLUE_DPU_HOUR_PRICE: z.coerce.number().check(z.positive()),
-  // Where a run's logs are: {group} (output, error), {runId} and {jobName} are filled in.
+  // Where a run's logs are: {logGroup} (its output or error log group), {group} (output, error), {runId}, {jobName}.
   GLUE_LOG_LINK: required(),
 });
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);

@@ -32,6 +32,9 @@ import { LOCAL_ACCOUNT as account, LOCAL_REGION as region } from '../../local/de
 import { paths } from '../../local/layout';
 import { localDeployment } from '../support/orchestration';
 import { startMoto, type LocalMoto } from '../../local/moto';
+import { reachability } from '../../checks/network/paths';
+import type { Template } from '../../local/template';
+import { loadTemplate } from '../template/template';
 
 jest.setTimeout(60_000);
 
@@ -392,5 +395,61 @@ describe('boto3 through the gateway (AWS_ENDPOINT_URL, as the Glue jobs use it)'
       ['LoadJobRole', 's3:GetObject', `arn:aws:s3:::${bucket}/out/from-python.txt`],
       ['LoadJobRole', 'dynamodb:GetItem', tableArn],
     ]);
+  });
+});
+
+describe('a principal that would have no network path on AWS', () => {
+  // The packaged dev network without its Secrets Manager endpoint: the query function and the load job, which run in
+  // its subnets, have no path to Secrets Manager; the executor, outside the VPC, reaches the public endpoint.
+  let isolated: AwsGateway;
+  const refused: AwsCall[] = [];
+  beforeAll(async () => {
+    const template = structuredClone(loadTemplate('dev')) as unknown as Template;
+    delete template.Resources.SecretsManagerEndpoint;
+    isolated = await startAwsGateway({
+      backends: { s3: moto.endpoint, secretsmanager: moto.endpoint, dynamodb: dynamo.endpoint },
+      account,
+      region,
+      record: (call) => refused.push(call),
+      reachability: reachability(template),
+      log: () => {},
+    });
+    await as(SecretsManagerClient, 'LocalAdmin').send(new CreateSecretCommand({ Name: 'no-path-db', SecretString: '{"password":"p"}' }));
+  });
+  afterAll(() => isolated?.stop());
+
+  const via = <C>(Client: new (config: object) => C, principal: string): C =>
+    new Client({ region, endpoint: isolated.endpoint, credentials: { accessKeyId: principal, secretAccessKey: 'local' } });
+  const missing = 'VPC Vpc has no secretsmanager interface endpoint';
+
+  it('fails the SDK call as AWS would, a TimeoutError, naming principal, service and the missing endpoint', async () => {
+    const call = via(SecretsManagerClient, 'QueryRole').send(new GetSecretValueCommand({ SecretId: 'no-path-db' }));
+    await expect(call).rejects.toMatchObject({
+      name: 'TimeoutError',
+      message: expect.stringMatching(/^no network path: QueryLambdaFunction \(QueryRole\) runs in the VPC and its call to secretsmanager would time out connecting on AWS: .*VPC Vpc has no secretsmanager interface endpoint/),
+    });
+    expect(refused.at(-1)).toMatchObject({ principal: 'QueryRole', action: 'secretsmanager:GetSecretValue', status: 'no-path' });
+  });
+
+  it('fails a Glue job\'s boto3 call the same way, and forwards what has a path or runs outside the VPC', async () => {
+    const script = [
+      'import boto3, botocore.exceptions',
+      `boto3.client("s3").list_objects_v2(Bucket="${bucket}")`,
+      'try:',
+      '    boto3.client("secretsmanager").get_secret_value(SecretId="no-path-db")',
+      'except botocore.exceptions.ClientError as e:',
+      '    print(e.response["Error"]["Code"], e.response["Error"]["Message"])',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(paths.python, ['-c', script], {
+      env: { PATH: process.env.PATH, AWS_ENDPOINT_URL: isolated.endpoint, AWS_ACCESS_KEY_ID: 'LoadJobRole', AWS_SECRET_ACCESS_KEY: 'local', AWS_DEFAULT_REGION: region, AWS_MAX_ATTEMPTS: '1' },
+    });
+    expect(stdout).toMatch(/^TimeoutError no network path: LoadJob \(LoadJobRole\) runs in the VPC/);
+    expect(stdout).toContain(missing);
+    expect(refused.filter((c) => c.principal === 'LoadJobRole').map((c) => [c.action, c.status])).toEqual([
+      ['s3:ListBucket', 200],
+      ['secretsmanager:GetSecretValue', 'no-path'],
+    ]);
+    const outside = await via(SecretsManagerClient, 'ExecutorRole').send(new GetSecretValueCommand({ SecretId: 'no-path-db' }));
+    expect(outside.SecretString).toBe('{"password":"p"}');
   });
 });

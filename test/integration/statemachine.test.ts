@@ -77,11 +77,13 @@ test('a run whose jobs all succeed is recorded stage by stage and announced with
 
   // What each job run cost (2 G.1X workers for 7 s, billed as a minute at $0.44 per DPU-hour) and where its logs are,
   // recorded by the stage-cost step from GetJobRun, per stage, in total, and in the message.
+  // The jobs' security configuration encrypts their CloudWatch logs: GetJobRun's LogGroupName is their own group.
+  const group = (stage: string, stream: string) => `$252Faws-glue$252Fjobs-landing-etl-dev-${stage}-us-east-1-landing-etl-dev$252F${stream}`;
   for (const s of record.stages) {
-    expect(s).toMatchObject({ dpuSeconds: 14, costUsd: 0.014667, logs: { output: `logs/landing-etl-dev-${s.stage}/output/${s.glueRunId}`, error: `logs/landing-etl-dev-${s.stage}/error/${s.glueRunId}` } });
+    expect(s).toMatchObject({ dpuSeconds: 14, costUsd: 0.014667, logs: { output: `logs/${group(s.stage, 'output')}/${s.glueRunId}`, error: `logs/${group(s.stage, 'error')}/${s.glueRunId}` } });
   }
   expect(record.summary).toMatchObject({ dpuSeconds: 42, costUsd: 0.044001 });
-  expect(stages.test).toMatchObject({ dpuSeconds: 14, costUsd: 0.014667, logs: { output: `logs/landing-etl-dev-test/output/${record.stages[1]!.glueRunId}` } });
+  expect(stages.test).toMatchObject({ dpuSeconds: 14, costUsd: 0.014667, logs: { output: `logs/${group('test', 'output')}/${record.stages[1]!.glueRunId}` } });
 });
 
 test('a run whose cost cannot be recorded still succeeds, without the figures', async () => {

@@ -36,7 +36,7 @@ export async function startOrchestration(opts: { executionsDir?: string; glueLim
   const runLog = new RunLog(documentClient(dynamodb), names.runLogTable);
   const admission = new Admission(documentClient(dynamodb), names.runLogTable);
   const backlog = new Backlog(documentClient(dynamodb), names.runLogTable);
-  const jobs = deployment.glueJobs().map((j) => ({ name: j.name, defaultArguments: {}, maxConcurrentRuns: j.maxConcurrentRuns, timeoutMinutes: j.timeoutMinutes, capacity: j.capacity }));
+  const jobs = deployment.glueJobs().map((j) => ({ name: j.name, defaultArguments: {}, maxConcurrentRuns: j.maxConcurrentRuns, timeoutMinutes: j.timeoutMinutes, capacity: j.capacity, logGroupName: j.logGroupName }));
   const glue = new ScriptedGlue(dynamodb, jobs, { ...AWS_GLUE_LIMITS, ...opts.glueLimits });
   const notifications: Notification[] = [];
   const publish = async (p: { TopicArn: string; Message: string; Subject?: string }) => {
@@ -48,7 +48,7 @@ export async function startOrchestration(opts: { executionsDir?: string; glueLim
   const functions: Record<string, (payload: unknown) => Promise<unknown>> = {
     stagecost: (payload) =>
       recordStageCost(
-        { getJobRun: async (job, run) => (await glue.getJobRun({ JobName: job, RunId: run })).JobRun, runLog, pricePerDpuHour: 0.44, logLinkTemplate: 'logs/{jobName}/{group}/{runId}' },
+        { getJobRun: async (job, run) => (await glue.getJobRun({ JobName: job, RunId: run })).JobRun, runLog, pricePerDpuHour: 0.44, logLinkTemplate: 'logs/{logGroup}/{runId}' },
         stageCostInput.parse(payload),
       ),
     finish: (event) =>

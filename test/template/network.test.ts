@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { at, list, loadTemplate, record, references, resource, resourcesOfType, STAGES, text, type Template } from './template';
+import { checkNetwork } from '../../checks/network/check';
+import { parseCalls } from '../../local/iam-check';
+import type { Template as PackagedTemplate } from '../../local/template';
+import { at, list, loadTemplate, references, resource, resourcesOfType, STAGES, text, type Template } from './template';
 
 // The network of the packaged stacks: dev creates its own (no --param), prod is given one.
 
@@ -21,34 +24,10 @@ function groupsOf(t: Template, principal: 'LoadJob' | 'QueryLambdaFunction'): st
   return references(at(props(t, connection, 'AWS::Glue::Connection'), 'ConnectionInput.PhysicalConnectionRequirements.SecurityGroupIdList'));
 }
 
-/** The services the recorded calls show a role using (what the local stack observed the principal call). */
-function recordedServices(role: string): Set<string> {
-  const calls = readFileSync('test/fixtures/aws-calls.sample.jsonl', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { principal: string; service: string });
-  return new Set(calls.filter((c) => c.principal === role).map((c) => c.service));
-}
-
-/** What the platform itself calls from inside the VPC on the principal's behalf, read from its template settings. */
-function platformServices(t: Template, principal: 'LoadJob' | 'QueryLambdaFunction'): Set<string> {
-  const services = new Set<string>();
-  if (principal === 'QueryLambdaFunction') {
-    // Active tracing: the X-Ray daemon in the execution environment sends the segments over the function's interfaces.
-    if (at(props(t, principal, 'AWS::Lambda::Function'), 'TracingConfig.Mode') === 'Active') services.add('xray');
-    return services;
-  }
-  const job = props(t, principal, 'AWS::Glue::Job');
-  const args = record(job.DefaultArguments);
-  if (args['--enable-continuous-cloudwatch-log'] === 'true') services.add('logs');
-  if (args['--enable-metrics'] === 'true' || args['--enable-observability-metrics'] === 'true') services.add('monitoring');
-  // A security configuration with KMS needs a route to KMS ("Encrypting data written by AWS Glue").
-  const configuration = references(job.SecurityConfiguration)[0];
-  if (configuration && JSON.stringify(t.Resources[configuration]?.Properties).includes('KMS')) services.add('kms');
-  return services;
-}
-
-const roleOf = (t: Template, principal: string) => references(t.Resources[principal]!.Properties.Role)[0]!;
+/** What the network check (checks/network/) finds for dev over the recorded sample: each VPC principal's services
+ *  (recorded and the platform's) and their paths. */
+const sample = parseCalls(readFileSync('test/fixtures/aws-calls.sample.jsonl', 'utf8'), 'test/fixtures/aws-calls.sample.jsonl');
+const devPaths = checkNetwork(sample, [{ stage: 'dev', template: dev as unknown as PackagedTemplate }]);
 
 describe.each(STAGES)('the %s stack', (stage) => {
   const t = loadTemplate(stage);
@@ -100,34 +79,19 @@ describe('the network dev creates when no subnetIds are given', () => {
     }
   });
 
-  test.each(['LoadJob', 'QueryLambdaFunction'] as const)(
+  test.each(['LoadJob', 'QueryLambdaFunction'])(
     'gives %s a path to every service it calls: a gateway endpoint, or an interface endpoint with private DNS that admits 443 from its group',
     (principal) => {
-      const needed = new Set([...recordedServices(roleOf(dev, principal)), ...platformServices(dev, principal)]);
-      expect(needed.size).toBeGreaterThan(1);
-      const groups = groupsOf(dev, principal);
-      const gateway = new Set(endpoints(dev, 'Gateway').map(serviceOf));
-      const missing = [...needed].filter((service) => {
-        if (gateway.has(service)) return false;
-        const endpoint = endpoints(dev, 'Interface').find((e) => serviceOf(e) === service);
-        if (!endpoint || endpoint.PrivateDnsEnabled !== true) return true;
-        const endpointGroups = references(endpoint.SecurityGroupIds);
-        const admits = endpointGroups.some((g) =>
-          list(at(props(dev, g, 'AWS::EC2::SecurityGroup'), 'SecurityGroupIngress')).some(
-            (rule) => at(rule, 'FromPort') === 443 && groups.includes(references(at(rule, 'SourceSecurityGroupId'))[0]!),
-          ),
-        );
-        return !admits;
-      });
-      expect({ principal, missing }).toEqual({ principal, missing: [] });
+      const rows = devPaths.rows.filter((r) => r.principal === principal);
+      expect(rows.filter((r) => r.service !== 'postgresql').length).toBeGreaterThan(1);
+      expect(rows.filter((r) => r.result !== 'path')).toEqual([]);
+      expect(devPaths.failures).toEqual([]);
     },
   );
 
   test('creates exactly the interface endpoints the VPC principals need, in the zones networkEndpointZones says (1 for dev)', () => {
-    const needed = new Set(
-      (['LoadJob', 'QueryLambdaFunction'] as const).flatMap((p) => [...recordedServices(roleOf(dev, p)), ...platformServices(dev, p)]),
-    );
-    for (const s of ['s3', 'dynamodb']) needed.delete(s);
+    const needed = new Set(devPaths.rows.map((r) => r.service));
+    for (const s of ['s3', 'dynamodb', 'postgresql']) needed.delete(s);
     const created = endpoints(dev, 'Interface');
     expect(created.map(serviceOf).sort()).toEqual([...needed].sort());
     for (const e of created) expect({ id: e.id, subnets: e.SubnetIds }).toEqual({ id: e.id, subnets: [{ Ref: 'PrivateSubnetA' }] });

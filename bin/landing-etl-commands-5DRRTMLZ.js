@@ -483,7 +483,7 @@ var target = (o) => resolveTarget({ stage: o.stage, region: o.region });
 async function doctor(stage, region) {
   if (!stage) throw new UsageError("doctor needs --stage NAME (it checks an AWS account, not the local stack)");
   const { accountFindings, formatFindings, networkFindings } = await import("./landing-etl-doctor-OCCEGID2.js");
-  const { describeAccount, describeNetwork, planFromStack, planFromTemplate } = await import("./landing-etl-doctor-aws-QXH7Z4QN.js");
+  const { describeAccount, describeNetwork, planFromStack, planFromTemplate } = await import("./landing-etl-doctor-aws-JGZMIX3J.js");
   const packaged = planFromTemplate(`.build/package/${stage}/cloudformation-template-update-stack.json`);
   const deployed = await planFromStack(stage, region, packaged);
   const plan = deployed ?? packaged;

@@ -50,6 +50,7 @@ function planFromTemplate(path) {
   );
   return {
     subnetIds,
+    glueConnectionName: String(asRecord(props("GlueConnection").ConnectionInput).Name ?? ""),
     glueConnection: subnetIds.length ? { subnetId: subnetIds[0], zone: def("GlueAvailabilityZone"), securityGroupIds: [group] } : void 0,
     loadSecurityGroupIds: group ? [group] : [],
     querySecurityGroupIds: group ? [group] : [],
@@ -69,7 +70,7 @@ async function planFromStack(stage, region, template) {
     const param = (name2) => stack?.Parameters?.find((p) => p.ParameterKey === name2)?.ParameterValue ?? "";
     const created = physical("Vpc") !== void 0;
     const glue = new GlueClient(region ? { region } : {});
-    const name = physical("GlueConnection");
+    const name = template.glueConnectionName;
     const connection = name ? (await glue.send(new GetConnectionCommand({ Name: name }))).Connection?.PhysicalConnectionRequirements : void 0;
     glue.destroy();
     const given = param("SecurityGroupId");
