@@ -3,7 +3,6 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
-import { invokeAsync } from '../../local/async-invoke';
 import { LocalLambdas } from '../../local/lambdas';
 import { localDeployment } from '../support/orchestration';
 import { land as landIn, waitForIngestion } from '../support/landing';
@@ -17,8 +16,8 @@ let stack: RunningStack;
 let runLog: RunLog;
 let sql: postgres.Sql;
 let dynamoProxy: Awaited<ReturnType<typeof startTcpProxy>>;
-type Handler = (event: unknown, context: never) => Promise<Array<{ outcome: string; ingestionId?: string }>>;
-let executor: Handler;
+type Handler = (event: unknown, context: never) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }>; outcomes: Array<{ outcome: string; ingestionId?: string }> }>;
+let handler: Handler;
 let lambdas: LocalLambdas;
 
 beforeAll(async () => {
@@ -39,7 +38,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   }), () => {});
   await lambdas.start();
-  executor = lambdas.handler(fn.logicalId) as Handler;
+  handler = lambdas.handler(fn.logicalId) as Handler;
 });
 
 afterAll(async () => {
@@ -65,6 +64,12 @@ function s3Event(key: string, size: number, versionId: string, sequencer?: strin
     ],
   };
 }
+
+let messages = 0;
+/** The executor as the landing queue invokes it: the S3 notification as the body of one SQS message. */
+const receive = (notification: unknown) =>
+  handler({ Records: [{ messageId: `m-${++messages}`, receiptHandle: 'r', body: JSON.stringify(notification), eventSource: 'aws:sqs' }] }, {} as never);
+const executor = async (notification: unknown) => (await receive(notification)).outcomes;
 
 /** Polls one ingestion until it has finished, failing loudly at the deadline. */
 async function ended(id: string, deadlineMs = 300_000) {
@@ -98,7 +103,7 @@ test('100 deliveries of the same S3 event start exactly one run', async () => {
   writeFileSync(target, body);
   const since = new Date().toISOString();
   const event = s3Event(key, Buffer.byteLength(body), 'v-hundred');
-  const outcomes = (await Promise.all(Array.from({ length: 100 }, () => executor(event, {} as never)))).flat();
+  const outcomes = (await Promise.all(Array.from({ length: 100 }, () => executor(event)))).flat();
   expect(outcomes.filter((o) => o.outcome === 'started')).toHaveLength(1);
   expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(99);
   expect(new Set(outcomes.map((o) => o.ingestionId)).size).toBe(1);
@@ -152,10 +157,10 @@ test("the older version's event delivered after the newer one's run, within the 
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, body);
   const size = Buffer.byteLength(body);
-  const [newer] = await executor(s3Event(key, size, 'v-reordered-2', '0062A1B2C3D4E5F60B'), {} as never);
+  const [newer] = await executor(s3Event(key, size, 'v-reordered-2', '0062A1B2C3D4E5F60B'));
   const newerRun = await ended(newer!.ingestionId!);
   expect(newerRun.summary.status).toBe('SUCCEEDED');
-  const [older] = await executor(s3Event(key, size, 'v-reordered-1', '0062A1B2C3D4E5F60A'), {} as never);
+  const [older] = await executor(s3Event(key, size, 'v-reordered-1', '0062A1B2C3D4E5F60A'));
   expect(older!.outcome).toBe('started');
   const olderRun = await ended(older!.ingestionId!);
   expect(olderRun.summary.status).toBe('SUCCEEDED');
@@ -165,28 +170,25 @@ test("the older version's event delivered after the newer one's run, within the 
   expect(loaded).toEqual([{ ingestion_id: newer!.ingestionId, n: 40 }]);
 });
 
-test('a run log outage when a file lands: retried until it is back, or kept in the on-failure queue with its key', async () => {
+test('a run log outage when a file lands: the message is reported failed, for SQS to deliver again, and a delivery once it is back starts it once', async () => {
   const key = 'dailycheckin/.faults/outage.csv'; // not announced by the watcher: this test delivers its events
   const body = csv('u-outage', 5);
   const target = join(stack.info.landingFolder, key);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, body);
   const event = s3Event(key, Buffer.byteLength(body), 'v-outage');
-  const failed: Array<{ event: unknown; error: Error }> = [];
-  const onFailure = async (e: unknown, error: Error) => void failed.push({ event: e, error });
 
-  // Down for the whole retry budget: nothing is started, and the event is kept with its key.
+  // Down: nothing is started, and the message is the one reported failed (after the queue's maxReceiveCount such a
+  // message goes to the dead-letter queue, with its key: test/template/stack.test.ts checks the redrive policy).
   dynamoProxy.down();
-  expect(await invokeAsync(executor, event, { backoffMs: 100, onFailure })).toBeUndefined();
-  expect(failed).toHaveLength(1);
-  expect(JSON.stringify(failed[0]!.event)).toContain(key);
+  const down = await receive(event);
+  expect(down.outcomes).toEqual([]);
+  expect(down.batchItemFailures).toEqual([{ itemIdentifier: `m-${messages}` }]);
+  dynamoProxy.up();
 
-  // Down at the first attempt only: a retry processes it, once.
   const since = new Date().toISOString();
-  setTimeout(() => dynamoProxy.up(), 300);
-  const outcomes = await invokeAsync(executor, event, { backoffMs: 1000, onFailure });
-  expect(outcomes?.map((o) => o.outcome)).toEqual(['started']);
-  expect(failed).toHaveLength(1);
+  expect((await executor(event)).map((o) => o.outcome)).toEqual(['started']);
+  expect((await executor(event)).map((o) => o.outcome)).toEqual(['duplicate']);
   expect((await finished(uri(key), since)).status).toBe('SUCCEEDED');
   expect((await rowsOf(uri(key))).n).toBe(5);
 });
