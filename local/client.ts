@@ -1,10 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DatasetLog } from '../functions/shared/dataset-log';
 import { documentClient } from '../functions/shared/document-client';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
 import type { ApiClients } from './issuer';
+import { folderObject, type S3Object } from './landing-watcher';
 import { localAws, type StackInfo } from './layout';
 
 /** A client of a running local stack (what `npm start` wrote to .local/stack.json): its run log, its landing zone,
@@ -61,6 +62,13 @@ export async function dropIntoLanding(info: StackInfo, file: string, key: string
   const partial = join(dirname(target), `.${Date.now()}.part`);
   await copyFile(file, partial);
   await rename(partial, target);
+}
+
+/** Folder mode: the one version of a landing key the folder holds, as S3 would describe it; none when no file is there. */
+export async function landingFolderObject(info: StackInfo, key: string): Promise<S3Object | undefined> {
+  const path = join(info.landingFolder, key);
+  const file = await stat(path).catch(() => undefined);
+  return file?.isFile() ? folderObject(info.landingBucket, { path, key, size: file.size, mtimeMs: file.mtimeMs }) : undefined;
 }
 
 export interface FollowResult {

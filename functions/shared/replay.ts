@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
+import { ReplayConflictError } from './errors';
 import { RUN_LOG_INDEXES, summarySchema, type IngestionSummary } from './run-log';
 
 /** A replay re-runs the ingestions of a business-date range of one dataset from their landed objects. Each object is
@@ -87,10 +88,6 @@ export const replaySchema = z.object({
   sentAt: z.optional(z.string()),
 });
 export type Replay = z.infer<typeof replaySchema>;
-
-export class ReplayConflictError extends Error {
-  override name = 'ReplayConflictError';
-}
 
 export class ReplayLog {
   constructor(

@@ -5,6 +5,9 @@
 var UsageError = class extends Error {
   name = "UsageError";
 };
+var ReplayPlanError = class extends Error {
+  name = "ReplayPlanError";
+};
 
 // cli/stack-file.ts
 import { readFileSync } from "node:fs";
@@ -71,6 +74,7 @@ function runningStack() {
 
 export {
   UsageError,
+  ReplayPlanError,
   localAws,
   StackNotRunningError,
   runningStack

@@ -4,11 +4,11 @@ import {
   allStageOutputs,
   clientCredentialsToken,
   localApiToken
-} from "./landing-etl-chunk-3XZH7OKJ.js";
+} from "./landing-etl-chunk-QI7OK2W7.js";
 import {
   UsageError,
   runningStack
-} from "./landing-etl-chunk-APTC5DPG.js";
+} from "./landing-etl-chunk-FQM2PEA4.js";
 
 // cli/cognito.ts
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
