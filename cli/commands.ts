@@ -52,7 +52,9 @@ export async function ingest(file: string | undefined, dataset: string | undefin
 export async function status(target: Target, id: string, json: boolean) {
   const record = await target.runLog.get(id);
   if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target.label}`);
-  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record), target.flags));
+  const { dataset, replayId } = record.summary;
+  const view = ingestionView(record, replayId ? await target.replayLog.get(dataset, replayId) : undefined);
+  console.log(json ? JSON.stringify(view, null, 2) : formatIngestion(view, target.flags));
   return 0;
 }
 

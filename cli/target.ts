@@ -10,7 +10,7 @@ import { documentClient } from '../functions/shared/document-client';
 import { ReplayLog } from '../functions/shared/replay';
 import { RunLog } from '../functions/shared/run-log';
 import { localAws } from '../local/layout';
-import { datasetLogFor, landingFolderObject, runLogFor } from '../local/client';
+import { datasetLogFor, landingFolderObject, replayLogFor, runLogFor } from '../local/client';
 import type { ObjectVersion, ReplayPorts } from './replay';
 import { runningStack } from './stack-file';
 
@@ -21,6 +21,7 @@ export interface Target {
   flags: string;
   runLog: RunLog;
   datasetLog: DatasetLog;
+  replayLog: ReplayLog;
   sfn: SFNClient;
   stateMachineArn: string;
 }
@@ -68,6 +69,7 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
       flags: `--stage ${opts.stage} --region ${region}`,
       runLog: new RunLog(doc, runLogTable),
       datasetLog: new DatasetLog(doc, runLogTable),
+      replayLog: new ReplayLog(doc, runLogTable),
       sfn: new SFNClient({ region }),
       stateMachineArn,
     };
@@ -78,6 +80,7 @@ export async function resolveTarget(opts: { stage?: string | undefined; region?:
     flags: '',
     runLog: runLogFor(stack),
     datasetLog: datasetLogFor(stack),
+    replayLog: replayLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
     stateMachineArn: stack.stateMachineArn,
   };
@@ -104,7 +107,7 @@ export async function resolveReplayPorts(opts: { stage?: string | undefined; reg
   if (!stack.landingQueueUrl) throw new StageNotFoundError('the running local stack names no landing queue in its stack file: restart it (npm start)');
   const s3 = new S3Client({ endpoint: stack.awsEndpoint, forcePathStyle: true, ...localAws });
   return {
-    replayLog: new ReplayLog(documentClient(new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, ...localAws })), stack.runLogTable),
+    replayLog: replayLogFor(stack),
     // Folder mode: the landing folder is the bucket, and a file is its key's one version (landing-watcher.ts).
     versions:
       stack.s3Mode === 'folder'

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ReplayConflictError } from './errors';
@@ -140,8 +140,12 @@ export class ReplayLog {
     );
   }
 
+  /** A Query of its one key rather than a GetItem: what reads a dataset's partition (the API's role) may read it. */
   async get(dataset: string, replayId: string): Promise<Replay | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: replayKey(dataset, replayId), ConsistentRead: true }));
-    return Item ? replaySchema.parse(Item) : undefined;
+    const key = replayKey(dataset, replayId);
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk }, ConsistentRead: true }),
+    );
+    return Items[0] ? replaySchema.parse(Items[0]) : undefined;
   }
 }

@@ -460,7 +460,7 @@ var RunLog = class {
 };
 
 // functions/shared/replay.ts
-import { GetCommand as GetCommand2, PutCommand as PutCommand2, QueryCommand as QueryCommand2, UpdateCommand as UpdateCommand2 } from "@aws-sdk/lib-dynamodb";
+import { PutCommand as PutCommand2, QueryCommand as QueryCommand2, UpdateCommand as UpdateCommand2 } from "@aws-sdk/lib-dynamodb";
 import { randomBytes } from "node:crypto";
 import * as z2 from "zod/mini";
 var REPLAY_EVENT_SOURCE = "landing-etl:replay";
@@ -561,9 +561,13 @@ var ReplayLog = class {
       new UpdateCommand2({ TableName: this.table, Key: replayKey(dataset, replayId), UpdateExpression: "SET sentAt = :now", ExpressionAttributeValues: { ":now": now } })
     );
   }
+  /** A Query of its one key rather than a GetItem: what reads a dataset's partition (the API's role) may read it. */
   async get(dataset, replayId) {
-    const { Item } = await this.doc.send(new GetCommand2({ TableName: this.table, Key: replayKey(dataset, replayId), ConsistentRead: true }));
-    return Item ? replaySchema.parse(Item) : void 0;
+    const key = replayKey(dataset, replayId);
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand2({ TableName: this.table, KeyConditionExpression: "pk = :pk AND sk = :sk", ExpressionAttributeValues: { ":pk": key.pk, ":sk": key.sk }, ConsistentRead: true })
+    );
+    return Items[0] ? replaySchema.parse(Items[0]) : void 0;
   }
 };
 
@@ -776,6 +780,7 @@ async function folderObject(bucket, file) {
 // local/client.ts
 var runLogFor = (info) => new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 var datasetLogFor = (info) => new DatasetLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
+var replayLogFor = (info) => new ReplayLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 var TokenRequestError = class extends Error {
   name = "TokenRequestError";
 };
@@ -849,6 +854,7 @@ async function followRun(runLog, id, opts) {
 var sleep = () => new Promise((r) => setTimeout(r, 250));
 function progressLines({ summary, stages }) {
   const lines = [`  ${summary.status === "REJECTED" ? "rejected" : "received"}  ${summary.sourceUri}`];
+  if (summary.queuedAt) lines.push(`  queued    waiting for an admission slot since ${summary.queuedAt}`);
   for (const s of stages) {
     lines.push(`  ${s.stage.padEnd(9)} ${s.status}${s.status === "FAILED" ? `: ${s.cause ?? s.error ?? ""}` : ""}`);
   }
@@ -902,6 +908,7 @@ async function resolveTarget(opts) {
       flags: `--stage ${opts.stage} --region ${region}`,
       runLog: new RunLog(doc, runLogTable),
       datasetLog: new DatasetLog(doc, runLogTable),
+      replayLog: new ReplayLog(doc, runLogTable),
       sfn: new SFNClient({ region }),
       stateMachineArn
     };
@@ -912,6 +919,7 @@ async function resolveTarget(opts) {
     flags: "",
     runLog: runLogFor(stack),
     datasetLog: datasetLogFor(stack),
+    replayLog: replayLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
     stateMachineArn: stack.stateMachineArn
   };
@@ -935,7 +943,7 @@ async function resolveReplayPorts(opts) {
   if (!stack.landingQueueUrl) throw new StageNotFoundError("the running local stack names no landing queue in its stack file: restart it (npm start)");
   const s3 = new S3Client({ endpoint: stack.awsEndpoint, forcePathStyle: true, ...localAws });
   return {
-    replayLog: new ReplayLog(documentClient(new DynamoDBClient2({ endpoint: stack.dynamodbEndpoint, ...localAws })), stack.runLogTable),
+    replayLog: replayLogFor(stack),
     // Folder mode: the landing folder is the bucket, and a file is its key's one version (landing-watcher.ts).
     versions: stack.s3Mode === "folder" ? async (_bucket, key) => {
       const o = await landingFolderObject(stack, key);

@@ -19,7 +19,7 @@ import {
   resolveReplayPorts,
   resolveTarget,
   runLogFor
-} from "./landing-etl-chunk-QI7OK2W7.js";
+} from "./landing-etl-chunk-DAAB3OE4.js";
 import {
   ReplayPlanError,
   UsageError,
@@ -238,6 +238,7 @@ async function datasetsView(contracts, log, now) {
 }
 
 // functions/shared/ingestion-view.ts
+var replayView = ({ ingestions, ...replay2 }) => ({ ...replay2, ingestionCount: ingestions.length });
 function durationSeconds(startedAt, endedAt) {
   if (!startedAt || !endedAt) return null;
   return Math.round(Date.parse(endedAt) - Date.parse(startedAt)) / 1e3;
@@ -246,8 +247,9 @@ var stageView = (s) => ({ ...s, durationSeconds: durationSeconds(s.startedAt, s.
 function summaryView({ executionInput: _, ...summary }) {
   return { ...summary, durationSeconds: durationSeconds(summary.startedAt, summary.endedAt) };
 }
-function ingestionView(record) {
+function ingestionView(record, replay2) {
   return {
+    ...replay2 ? { replay: replayView(replay2) } : {},
     summary: summaryView(record.summary),
     stages: record.stages.map(stageView),
     attempts: record.attempts.map((a) => ({ ...a, durationSeconds: durationSeconds(a.startedAt, a.endedAt), stages: a.stages.map(stageView) }))
@@ -303,6 +305,10 @@ async function retryIngestion(id, ports) {
 // functions/shared/commands.ts
 var retryCommand = (ingestionId2, target2) => `npx landing-etl retry ${ingestionId2}${target2 ? ` ${target2}` : ""}`;
 
+// functions/shared/visible-text.ts
+var INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+var visibleText = (text) => text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0).toString(16).padStart(4, "0")}}`);
+
 // cli/format.ts
 function table(headers, rows) {
   const cells = [headers, ...rows.map((r) => r.map((c) => c || "-"))];
@@ -333,14 +339,19 @@ function stagesTable(stages) {
     ])
   );
 }
-function formatIngestion({ summary: s, stages, attempts }, target2) {
+var whereNow = (s) => s.status === "QUEUED" ? `waiting for an admission slot since ${time(s.queuedAt ?? s.updatedAt)}` : `at ${s.state}`;
+function formatIngestion({ summary: s, stages, attempts, replay: replay2 }, target2) {
   const lines = [
     `ingestion  ${s.ingestionId}`,
     `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` \u2192 ${s.ingestedTable}` : ""}`,
-    `source     ${s.sourceUri}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ""}`,
-    `status     ${s.status} at ${s.state}, attempt ${s.attempt}${s.durationSeconds === null ? "" : ` (${seconds(s.durationSeconds)})`}`,
+    `source     ${visibleText(s.sourceUri)}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ""}`,
+    `status     ${s.status} ${whereNow(s)}, attempt ${s.attempt}${s.durationSeconds === null ? "" : ` (${seconds(s.durationSeconds)})`}`,
     `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ""}`
   ];
+  if (s.replayOf) {
+    lines.push(`replay of  ${s.replayOf} (replay ${s.replayId ?? ""}${replay2 ? ` by ${replay2.requestedBy} at ${time(replay2.requestedAt)}, ${replay2.from} to ${replay2.to}` : ""})`);
+    if (replay2) lines.push(`reason     ${visibleText(replay2.reason)}`);
+  }
   if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
   if (s.status === "FAILED") lines.push(`retry      ${retryCommand(s.ingestionId, target2)}`);
   if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
@@ -356,8 +367,17 @@ function formatIngestion({ summary: s, stages, attempts }, target2) {
 function formatRuns(items) {
   if (items.length === 0) return "no ingestions";
   return table(
-    ["RECEIVED", "STATUS", "STATE", "ATTEMPT", "DURATION", "INGESTION", "SOURCE"],
-    items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri])
+    ["RECEIVED", "STATUS", "STATE", "ATTEMPT", "DURATION", "INGESTION", "REPLAY OF", "SOURCE"],
+    items.map((s) => [
+      time(s.receivedAt),
+      s.status,
+      s.status === "QUEUED" ? `waiting since ${time(s.queuedAt ?? s.updatedAt)}` : s.state,
+      String(s.attempt),
+      seconds(s.durationSeconds),
+      s.ingestionId,
+      s.replayOf ?? "",
+      visibleText(s.sourceUri)
+    ])
   );
 }
 var age = (minutes) => minutes === null ? "" : minutes < 120 ? `${minutes} min ago` : minutes < 2880 ? `${Math.floor(minutes / 60)} h ago` : `${Math.floor(minutes / 1440)} days ago`;
@@ -481,10 +501,6 @@ function identify(obj) {
   const date = obj.replay?.businessDate ?? businessDate(obj.key, obj.eventTime);
   return { ingestionId: ingestionId(dataset || "unknown", date, obj, obj.replay?.replayId), dataset, businessDate: date };
 }
-
-// functions/shared/visible-text.ts
-var INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-var visibleText = (text) => text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0).toString(16).padStart(4, "0")}}`);
 
 // cli/replay.ts
 var DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -637,7 +653,9 @@ async function ingest(file, dataset, date) {
 async function status(target2, id, json) {
   const record = await target2.runLog.get(id);
   if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target2.label}`);
-  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record), target2.flags));
+  const { dataset, replayId } = record.summary;
+  const view = ingestionView(record, replayId ? await target2.replayLog.get(dataset, replayId) : void 0);
+  console.log(json ? JSON.stringify(view, null, 2) : formatIngestion(view, target2.flags));
   return 0;
 }
 async function runs(target2, o) {

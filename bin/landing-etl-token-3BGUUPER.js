@@ -4,7 +4,7 @@ import {
   allStageOutputs,
   clientCredentialsToken,
   localApiToken
-} from "./landing-etl-chunk-QI7OK2W7.js";
+} from "./landing-etl-chunk-DAAB3OE4.js";
 import {
   UsageError,
   runningStack
