@@ -100,6 +100,7 @@ export async function resolveReplayPorts(opts: { stage?: string | undefined; reg
       replayLog: new ReplayLog(documentClient(new DynamoDBClient({ region })), outputs.RunLogTableName!),
       versions: (bucket, key) => s3Versions(s3, bucket, key),
       send: sender(new SQSClient({ region }), outputs.LandingQueueUrl!),
+      // Needs no permission: "No permissions are required to perform this operation" (AWS STS API Reference, GetCallerIdentity).
       caller: async () => (await sts.send(new GetCallerIdentityCommand({}))).Arn!,
     };
   }
