@@ -68,7 +68,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-JWL6H6CH.js");
+  const commands = () => import("./landing-etl-commands-OU3FBA5S.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":
@@ -89,7 +89,7 @@ async function main(argv) {
     case "datasets":
       return (await commands()).datasets(await target(), o.json);
     case "token": {
-      const { token, parseScope } = await import("./landing-etl-token-3BGUUPER.js");
+      const { token, parseScope } = await import("./landing-etl-token-F6G6L7LG.js");
       return token(parseScope(o.scope ?? (o.page ? "operations" : "rows")), o);
     }
     case "doctor":

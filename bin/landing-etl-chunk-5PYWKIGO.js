@@ -936,6 +936,7 @@ async function resolveReplayPorts(opts) {
       replayLog: new ReplayLog(documentClient(new DynamoDBClient2({ region })), outputs.RunLogTableName),
       versions: (bucket, key) => s3Versions(s32, bucket, key),
       send: sender(new SQSClient({ region }), outputs.LandingQueueUrl),
+      // Needs no permission: "No permissions are required to perform this operation" (AWS STS API Reference, GetCallerIdentity).
       caller: async () => (await sts.send(new GetCallerIdentityCommand({}))).Arn
     };
   }

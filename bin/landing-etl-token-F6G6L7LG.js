@@ -4,7 +4,7 @@ import {
   allStageOutputs,
   clientCredentialsToken,
   localApiToken
-} from "./landing-etl-chunk-DAAB3OE4.js";
+} from "./landing-etl-chunk-5PYWKIGO.js";
 import {
   UsageError,
   runningStack

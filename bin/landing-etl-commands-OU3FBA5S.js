@@ -19,7 +19,7 @@ import {
   resolveReplayPorts,
   resolveTarget,
   runLogFor
-} from "./landing-etl-chunk-DAAB3OE4.js";
+} from "./landing-etl-chunk-5PYWKIGO.js";
 import {
   ReplayPlanError,
   UsageError,
