@@ -3,7 +3,7 @@
 import {
   StackNotRunningError,
   UsageError
-} from "./landing-etl-chunk-FQM2PEA4.js";
+} from "./landing-etl-chunk-4OH5UAI6.js";
 
 // cli/main.ts
 import { parseArgs } from "node:util";
@@ -68,7 +68,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-OU3FBA5S.js");
+  const commands = () => import("./landing-etl-commands-NRC3WOQA.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":
@@ -89,7 +89,7 @@ async function main(argv) {
     case "datasets":
       return (await commands()).datasets(await target(), o.json);
     case "token": {
-      const { token, parseScope } = await import("./landing-etl-token-F6G6L7LG.js");
+      const { token, parseScope } = await import("./landing-etl-token-PHMCEQB3.js");
       return token(parseScope(o.scope ?? (o.page ? "operations" : "rows")), o);
     }
     case "doctor":

@@ -8,3 +8,8 @@ export class UsageError extends Error {
 export class ReplayPlanError extends Error {
   override name = 'ReplayPlanError';
 }
+
+/** The landing queue refused some of a replay's messages: those before them were sent and will run. */
+export class ReplaySendError extends Error {
+  override name = 'ReplaySendError';
+}

@@ -12,7 +12,8 @@ import { RunLog } from '../functions/shared/run-log';
 import { localAws } from '../local/layout';
 import { datasetLogFor, landingFolderObject, replayLogFor, runLogFor } from '../local/client';
 import type { ObjectVersion, ReplayPorts } from './replay';
-import { runningStack } from './stack-file';
+import { ReplaySendError } from './errors';
+import { runningStack, StackNotRunningError } from './stack-file';
 
 /** Where the CLI reads the run log and starts executions: the local stack, or a deployed stage. */
 export interface Target {
@@ -105,7 +106,7 @@ export async function resolveReplayPorts(opts: { stage?: string | undefined; reg
     };
   }
   const stack = runningStack();
-  if (!stack.landingQueueUrl) throw new StageNotFoundError('the running local stack names no landing queue in its stack file: restart it (npm start)');
+  if (!stack.landingQueueUrl) throw new StackNotRunningError('the running local stack names no landing queue in its stack file: restart it (npm start)');
   const s3 = new S3Client({ endpoint: stack.awsEndpoint, forcePathStyle: true, ...localAws });
   return {
     replayLog: replayLogFor(stack),
@@ -143,7 +144,7 @@ function sender(sqs: SQSClient, queueUrl: string): ReplayPorts['send'] {
       const batch = bodies.slice(i, i + 10);
       const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((MessageBody, j) => ({ Id: String(i + j), MessageBody })) }));
       if (Failed.length > 0) {
-        throw new Error(`the landing queue refused ${Failed.length} of messages ${i + 1}–${i + batch.length} (${Failed.map((f) => `${f.Id}: ${f.Code}`).join(', ')}); ${i} sent before them`);
+        throw new ReplaySendError(`the landing queue refused ${Failed.length} of messages ${i + 1}–${i + batch.length} (${Failed.map((f) => `${f.Id}: ${f.Code}`).join(', ')}); ${i} sent before them`);
       }
     }
   };

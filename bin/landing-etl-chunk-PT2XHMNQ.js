@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Built by `npm run build:cli` (scripts/build-cli.mjs) from cli/: edit the sources, then rebuild.
 import {
+  ReplaySendError,
+  StackNotRunningError,
   localAws,
   runningStack
-} from "./landing-etl-chunk-FQM2PEA4.js";
+} from "./landing-etl-chunk-4OH5UAI6.js";
 
 // functions/shared/errors.ts
 var ContractError = class extends Error {
@@ -941,7 +943,7 @@ async function resolveReplayPorts(opts) {
     };
   }
   const stack = runningStack();
-  if (!stack.landingQueueUrl) throw new StageNotFoundError("the running local stack names no landing queue in its stack file: restart it (npm start)");
+  if (!stack.landingQueueUrl) throw new StackNotRunningError("the running local stack names no landing queue in its stack file: restart it (npm start)");
   const s3 = new S3Client({ endpoint: stack.awsEndpoint, forcePathStyle: true, ...localAws });
   return {
     replayLog: replayLogFor(stack),
@@ -973,7 +975,7 @@ function sender(sqs, queueUrl) {
       const batch = bodies.slice(i, i + 10);
       const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((MessageBody, j) => ({ Id: String(i + j), MessageBody })) }));
       if (Failed.length > 0) {
-        throw new Error(`the landing queue refused ${Failed.length} of messages ${i + 1}\u2013${i + batch.length} (${Failed.map((f) => `${f.Id}: ${f.Code}`).join(", ")}); ${i} sent before them`);
+        throw new ReplaySendError(`the landing queue refused ${Failed.length} of messages ${i + 1}\u2013${i + batch.length} (${Failed.map((f) => `${f.Id}: ${f.Code}`).join(", ")}); ${i} sent before them`);
       }
     }
   };

@@ -8,6 +8,9 @@ var UsageError = class extends Error {
 var ReplayPlanError = class extends Error {
   name = "ReplayPlanError";
 };
+var ReplaySendError = class extends Error {
+  name = "ReplaySendError";
+};
 
 // cli/stack-file.ts
 import { readFileSync } from "node:fs";
@@ -75,6 +78,7 @@ function runningStack() {
 export {
   UsageError,
   ReplayPlanError,
+  ReplaySendError,
   localAws,
   StackNotRunningError,
   runningStack

@@ -19,12 +19,12 @@ import {
   resolveReplayPorts,
   resolveTarget,
   runLogFor
-} from "./landing-etl-chunk-5PYWKIGO.js";
+} from "./landing-etl-chunk-PT2XHMNQ.js";
 import {
   ReplayPlanError,
   UsageError,
   runningStack
-} from "./landing-etl-chunk-FQM2PEA4.js";
+} from "./landing-etl-chunk-4OH5UAI6.js";
 
 // cli/commands.ts
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";

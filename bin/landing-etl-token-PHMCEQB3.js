@@ -4,11 +4,11 @@ import {
   allStageOutputs,
   clientCredentialsToken,
   localApiToken
-} from "./landing-etl-chunk-5PYWKIGO.js";
+} from "./landing-etl-chunk-PT2XHMNQ.js";
 import {
   UsageError,
   runningStack
-} from "./landing-etl-chunk-FQM2PEA4.js";
+} from "./landing-etl-chunk-4OH5UAI6.js";
 
 // cli/cognito.ts
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
