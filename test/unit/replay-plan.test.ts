@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError, ReplayPlanError } from '../../cli/errors';
 import { formatPlan, planReplay, replayRequest, sendReplay, type ObjectVersion, type ReplayPorts } from '../../cli/replay';
 import { parseQueueEvent } from '../../functions/executor/queue-event';
@@ -5,6 +8,9 @@ import { parseS3Event } from '../../functions/executor/s3-event';
 import { identify } from '../../functions/executor/ingest';
 import type { Replay, ReplayLog } from '../../functions/shared/replay';
 import type { IngestionSummary } from '../../functions/shared/run-log';
+import { landingFolderObject } from '../../local/client';
+import { folderObject } from '../../local/landing-watcher';
+import type { StackInfo } from '../../local/layout';
 
 const DATASETS = ['dailycheckin', 'orders'];
 const ask = (o: Partial<Parameters<typeof replayRequest>[0]> = {}) =>
@@ -146,4 +152,20 @@ test('a replay is recorded (who, why, range, ingestions) before its messages are
   // What the executor reads off the queue: one message per object, each marked with the replay.
   const messages = parseQueueEvent({ Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })) });
   expect(messages.map((m) => parseS3Event(m.notification)[0]!.replay)).toEqual(plan.replays.map((p) => ({ replayId: REPLAY_ID, replayOf: p.replayOf, businessDate: p.businessDate })));
+});
+
+test("folder mode: a landing file is its key's one version, the watcher's, and rewriting it leaves the recorded one gone", async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'replay-folder-'));
+  const info = { landingFolder: folder, landingBucket: 'landing' } as StackInfo;
+  const key = 'dailycheckin/2026-11-01/a.csv';
+  mkdirSync(join(folder, 'dailycheckin/2026-11-01'), { recursive: true });
+  writeFileSync(join(folder, key), 'user,timestamp,hours,project\n');
+  utimesSync(join(folder, key), new Date('2026-11-01T07:00:00Z'), new Date('2026-11-01T07:00:00Z'));
+  const first = await landingFolderObject(info, key);
+  const watched = await folderObject('landing', { path: join(folder, key), key, size: statSync(join(folder, key)).size, mtimeMs: statSync(join(folder, key)).mtimeMs });
+  expect(first).toEqual(watched);
+  utimesSync(join(folder, key), new Date('2026-11-02T07:00:00Z'), new Date('2026-11-02T07:00:00Z'));
+  expect((await landingFolderObject(info, key))!.versionId).not.toBe(first!.versionId);
+  expect(await landingFolderObject(info, 'dailycheckin/none.csv')).toBeUndefined();
+  rmSync(folder, { recursive: true });
 });
