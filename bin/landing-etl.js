@@ -3,7 +3,7 @@
 import {
   StackNotRunningError,
   UsageError
-} from "./landing-etl-chunk-APTC5DPG.js";
+} from "./landing-etl-chunk-6BP6GOZP.js";
 
 // cli/main.ts
 import { parseArgs } from "node:util";
@@ -15,6 +15,10 @@ var USAGE = `usage: landing-etl <command> [options]
                                                     recent ingestions of a dataset (all: every dataset) or of
                                                     one source object, newest first
   retry ID [--detach]                               re-run a FAILED ingestion as its next attempt and follow it
+  replay --dataset NAME --from DATE --to DATE --reason TEXT [--latest] [--dry-run]
+                                                    re-run the ingestions of a business-date range from the
+                                                    versions they ingested (--latest: each key's latest), through
+                                                    the landing queue; prints the plan first (docs/replay.md)
   doctor --stage NAME [--region R]                  read-only checks of the account a stage deploys to (network,
                                                     engine version, quotas), each problem with its fix
   datasets                                          every dataset's freshness against its schedule (fresh,
@@ -24,7 +28,7 @@ var USAGE = `usage: landing-etl <command> [options]
                                                     operations (the run log); --page prints the operator
                                                     page's address with an operations token in it
 
-  --json              machine-readable output (status, runs, retry, datasets)
+  --json              machine-readable output (status, runs, retry, replay, datasets)
   --stage NAME        a deployed stage (CloudFormation stack landing-etl-NAME) instead of the local stack
   --region R          the deployed stage's region (default: the AWS SDK's)
   --help, -h          this text`;
@@ -32,6 +36,11 @@ var OPTIONS = {
   dataset: { type: "string" },
   object: { type: "string" },
   date: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  latest: { type: "boolean", default: false },
+  "dry-run": { type: "boolean", default: false },
+  reason: { type: "string" },
   status: { type: "string" },
   limit: { type: "string", default: "20" },
   cursor: { type: "string" },
@@ -59,7 +68,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-5DRRTMLZ.js");
+  const commands = () => import("./landing-etl-commands-P4BJE34F.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":
@@ -75,10 +84,12 @@ async function main(argv) {
     case "retry":
       if (!positionals[0]) throw new UsageError("retry needs an ingestion ID");
       return (await commands()).retry(await target(), positionals[0], o.json, o.detach);
+    case "replay":
+      return (await commands()).replay({ ...o, dryRun: o["dry-run"] });
     case "datasets":
       return (await commands()).datasets(await target(), o.json);
     case "token": {
-      const { token, parseScope } = await import("./landing-etl-token-7AT4YA3Y.js");
+      const { token, parseScope } = await import("./landing-etl-token-7VHB2PDQ.js");
       return token(parseScope(o.scope ?? (o.page ? "operations" : "rows")), o);
     }
     case "doctor":

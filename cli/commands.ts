@@ -9,11 +9,13 @@ import { ingestionView, summaryView } from '../functions/shared/ingestion-view';
 import { IngestionNotFoundError, InvalidCursorError } from '../functions/shared/errors';
 import { retryIngestion } from '../functions/shared/retry';
 import { INGESTION_STATUSES, type IngestionStatus } from '../functions/shared/run-log';
+import { newReplayId } from '../functions/shared/replay';
 import { UsageError } from './errors';
 import { dropIntoLanding, followIngestion, followRun, landingUri, runLogFor } from '../local/client';
 import { formatDatasets, formatIngestion, formatRuns } from './format';
 import { runningStack } from './stack-file';
-import { resolveTarget, type Target } from './target';
+import { formatPlan, planReplay, replayRequest, sendReplay } from './replay';
+import { resolveReplayPorts, resolveTarget, type Target } from './target';
 
 export function parseLimit(raw: string): number {
   const limit = Number(raw);
@@ -50,7 +52,9 @@ export async function ingest(file: string | undefined, dataset: string | undefin
 export async function status(target: Target, id: string, json: boolean) {
   const record = await target.runLog.get(id);
   if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target.label}`);
-  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record), target.flags));
+  const { dataset, replayId } = record.summary;
+  const view = ingestionView(record, replayId ? await target.replayLog.get(dataset, replayId) : undefined);
+  console.log(json ? JSON.stringify(view, null, 2) : formatIngestion(view, target.flags));
   return 0;
 }
 
@@ -122,6 +126,44 @@ export async function retry(target: Target, id: string, json: boolean, detach: b
   }
   console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ''}: ${result.reason ?? 'no reason recorded'}`);
   return 1;
+}
+
+/** `replay`: prints what it will replay, then (unless --dry-run) records the replay and sends its messages. */
+export async function replay(o: {
+  dataset?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  latest: boolean;
+  dryRun: boolean;
+  reason?: string | undefined;
+  json: boolean;
+  stage?: string | undefined;
+  region?: string | undefined;
+}) {
+  const request = replayRequest(o, [...loadContracts().keys()]);
+  const ports = await resolveReplayPorts(o);
+  const now = new Date();
+  const plan = await planReplay(request, newReplayId(now), await ports.replayLog.ingestionsOf(request.dataset, request.from, request.to), ports.versions, now);
+  const json = (sent: unknown) => ({
+    replayId: plan.replayId,
+    ...request,
+    replays: plan.replays.map(({ record: _, ...p }) => p),
+    skipped: plan.skipped,
+    datesWithoutIngestion: plan.datesWithoutIngestion,
+    sent,
+  });
+  if (!o.json) console.log(formatPlan(plan));
+  if (o.dryRun) {
+    console.log(o.json ? JSON.stringify(json(null), null, 2) : 'dry run: nothing recorded, nothing sent');
+    return 0;
+  }
+  const recorded = await sendReplay(plan, ports, () => new Date());
+  if (o.json) console.log(JSON.stringify(json(recorded), null, 2));
+  else {
+    console.log(`replay ${plan.replayId} recorded and sent to the landing queue as ${recorded.requestedBy}`);
+    console.log(`follow it: npx landing-etl runs --dataset ${request.dataset}${o.stage ? ` --stage ${o.stage}` : ''}${o.region ? ` --region ${o.region}` : ''}`);
+  }
+  return 0;
 }
 
 export const target = (o: { stage?: string | undefined; region?: string | undefined }) => resolveTarget({ stage: o.stage, region: o.region });

@@ -1,6 +1,7 @@
 import { retryCommand } from '../functions/shared/commands';
 import type { DatasetsView, DatasetView } from '../functions/shared/datasets-view';
 import type { IngestionView, StageView, SummaryView } from '../functions/shared/ingestion-view';
+import { visibleText } from '../functions/shared/visible-text';
 
 /** Left-aligned columns separated by two spaces; empty cells print as "-". */
 export function table(headers: string[], rows: string[][]): string {
@@ -35,14 +36,21 @@ function stagesTable(stages: StageView[]): string {
   );
 }
 
-export function formatIngestion({ summary: s, stages, attempts }: IngestionView, target: string): string {
+/** Where a run is: a QUEUED one waits for an admission slot (since when), any other is at its state. */
+const whereNow = (s: SummaryView) => (s.status === 'QUEUED' ? `waiting for an admission slot since ${time(s.queuedAt ?? s.updatedAt)}` : `at ${s.state}`);
+
+export function formatIngestion({ summary: s, stages, attempts, replay }: IngestionView, target: string): string {
   const lines = [
     `ingestion  ${s.ingestionId}`,
     `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` → ${s.ingestedTable}` : ''}`,
-    `source     ${s.sourceUri}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ''}`,
-    `status     ${s.status} at ${s.state}, attempt ${s.attempt}${s.durationSeconds === null ? '' : ` (${seconds(s.durationSeconds)})`}`,
+    `source     ${visibleText(s.sourceUri)}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ''}`,
+    `status     ${s.status} ${whereNow(s)}, attempt ${s.attempt}${s.durationSeconds === null ? '' : ` (${seconds(s.durationSeconds)})`}`,
     `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ''}`,
   ];
+  if (s.replayOf) {
+    lines.push(`replay of  ${s.replayOf} (replay ${s.replayId ?? ''}${replay ? ` by ${replay.requestedBy} at ${time(replay.requestedAt)}, ${replay.from} to ${replay.to}` : ''})`);
+    if (replay) lines.push(`reason     ${visibleText(replay.reason)}`);
+  }
   if (s.status === 'FAILED' || s.status === 'REJECTED') lines.push(`reason     ${s.stage ? `${s.stage}: ` : ''}${s.error}: ${s.cause}`);
   if (s.status === 'FAILED') lines.push(`retry      ${retryCommand(s.ingestionId, target)}`);
   if (s.costUsd !== undefined) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
@@ -59,8 +67,17 @@ export function formatIngestion({ summary: s, stages, attempts }: IngestionView,
 export function formatRuns(items: SummaryView[]): string {
   if (items.length === 0) return 'no ingestions';
   return table(
-    ['RECEIVED', 'STATUS', 'STATE', 'ATTEMPT', 'DURATION', 'INGESTION', 'SOURCE'],
-    items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri]),
+    ['RECEIVED', 'STATUS', 'STATE', 'ATTEMPT', 'DURATION', 'INGESTION', 'REPLAY OF', 'SOURCE'],
+    items.map((s) => [
+      time(s.receivedAt),
+      s.status,
+      s.status === 'QUEUED' ? `waiting since ${time(s.queuedAt ?? s.updatedAt)}` : s.state,
+      String(s.attempt),
+      seconds(s.durationSeconds),
+      s.ingestionId,
+      s.replayOf ?? '',
+      visibleText(s.sourceUri),
+    ]),
   );
 }
 

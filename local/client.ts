@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DatasetLog } from '../functions/shared/dataset-log';
 import { documentClient } from '../functions/shared/document-client';
+import { ReplayLog } from '../functions/shared/replay';
 import { RunLog, type IngestionRecord } from '../functions/shared/run-log';
 import type { ApiClients } from './issuer';
+import { folderObject, type S3Object } from './landing-watcher';
 import { localAws, type StackInfo } from './layout';
 
 /** A client of a running local stack (what `npm start` wrote to .local/stack.json): its run log, its landing zone,
@@ -18,6 +20,10 @@ export const runLogFor = (info: StackInfo) =>
 /** The stack's run log seen per dataset (freshness, MISSING entries, daily figures). */
 export const datasetLogFor = (info: StackInfo) =>
   new DatasetLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
+
+/** The stack's replays (landing-etl replay). */
+export const replayLogFor = (info: StackInfo) =>
+  new ReplayLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 
 export class TokenRequestError extends Error {
   override name = 'TokenRequestError';
@@ -61,6 +67,13 @@ export async function dropIntoLanding(info: StackInfo, file: string, key: string
   const partial = join(dirname(target), `.${Date.now()}.part`);
   await copyFile(file, partial);
   await rename(partial, target);
+}
+
+/** Folder mode: the one version of a landing key the folder holds, as S3 would describe it; none when no file is there. */
+export async function landingFolderObject(info: StackInfo, key: string): Promise<S3Object | undefined> {
+  const path = join(info.landingFolder, key);
+  const file = await stat(path).catch(() => undefined);
+  return file?.isFile() ? folderObject(info.landingBucket, { path, key, size: file.size, mtimeMs: file.mtimeMs }) : undefined;
 }
 
 export interface FollowResult {
@@ -121,6 +134,8 @@ const sleep = () => new Promise((r) => setTimeout(r, 250));
 
 function progressLines({ summary, stages }: IngestionRecord): string[] {
   const lines = [`  ${summary.status === 'REJECTED' ? 'rejected' : 'received'}  ${summary.sourceUri}`];
+  // Once it has waited for an admission slot, when it started to: a line that stays the same while it waits.
+  if (summary.queuedAt) lines.push(`  queued    waiting for an admission slot since ${summary.queuedAt}`);
   for (const s of stages) {
     lines.push(`  ${s.stage.padEnd(9)} ${s.status}${s.status === 'FAILED' ? `: ${s.cause ?? s.error ?? ''}` : ''}`);
   }

@@ -63,6 +63,8 @@ export interface StackInfo {
   dataFolder?: string;
   runLogTable: string;
   stateMachineArn: string;
+  /** Where landed objects (and replays) wait for the executor: the template's LandingQueue. */
+  landingQueueUrl?: string;
   notificationsFile: string;
   /** Absent when the API is anonymous: the token endpoint and the file of the clients' credentials. */
   auth?: { tokenEndpoint: string; clientsFile: string };

@@ -315,6 +315,7 @@ export async function startStack({ port, log }: StackOptions): Promise<Stack> {
         ...(s3Mode === 'folder' ? { dataFolder: join(paths.s3, names.dataBucket) } : {}),
         runLogTable: names.runLogTable,
         stateMachineArn: names.stateMachineArn,
+        landingQueueUrl: queues.get('LandingQueue'),
         notificationsFile: paths.notifications,
         ...(issuer ? { auth: { tokenEndpoint: issuer.tokenEndpoint, clientsFile: paths.apiClients } } : {}),
       },

@@ -3,7 +3,8 @@
 import type { QualityReport } from '../ingestions/report';
 import { retryCommand } from '../shared/commands';
 import type { DatasetsView, DatasetView, DayFigures } from '../shared/datasets-view';
-import type { IngestionView, StageView, SummaryView } from '../shared/ingestion-view';
+import type { IngestionView, ReplayView, StageView, SummaryView } from '../shared/ingestion-view';
+import { visibleText } from '../shared/visible-text';
 
 /** GET /datasets: every dataset with a contract, its freshness and 30 days of daily figures. */
 export type DatasetsResponse = DatasetsView;
@@ -47,8 +48,35 @@ export function minutes(total: number | null | undefined): string {
 export const usd = (n: number | undefined | null) => (n === undefined || n === null ? '' : `$${n.toFixed(4)}`);
 export const count = (n: number | undefined | null) => (n === undefined || n === null ? '' : n.toLocaleString('en-US'));
 
+/** The run log's statuses (functions/shared/run-log.ts INGESTION_STATUSES, which the page's bundle does not load). */
+export const STATUSES = ['RECEIVED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED'] as const;
+/** Started or starting; QUEUED is waiting for an admission slot, which is not running yet. */
 export const RUNNING_STATUSES = new Set(['RECEIVED', 'RUNNING']);
 export const isRunning = (s: Pick<SummaryView, 'status'>) => RUNNING_STATUSES.has(s.status);
+export const isWaiting = (s: Pick<SummaryView, 'status'>) => s.status === 'QUEUED';
+/** Not ended yet: what the page follows live. */
+export const isInFlight = (s: Pick<SummaryView, 'status'>) => isRunning(s) || isWaiting(s);
+
+/** What an ingestion not yet ended is doing, in words: waiting for a slot since when, or running at a state. */
+export function progress(s: SummaryView): { text: string; since: string | null } | null {
+  if (isWaiting(s)) return { text: 'waiting for an admission slot since', since: s.queuedAt ?? s.updatedAt };
+  if (isRunning(s)) return { text: `at ${s.state}`, since: null };
+  return null;
+}
+
+/** A replay's ingestion: what it re-runs and the replay that started it, its reason as typed but with control
+ *  characters shown as escapes. */
+export function replayFacts(s: SummaryView, replay: ReplayView | undefined) {
+  if (!s.replayOf) return null;
+  return {
+    replayOf: s.replayOf,
+    replayId: s.replayId ?? '',
+    requestedBy: replay?.requestedBy ?? '',
+    requestedAt: replay?.requestedAt,
+    reason: replay ? visibleText(replay.reason) : '',
+    range: replay ? `${replay.from} to ${replay.to}, ${replay.versions === 'latest' ? 'latest versions' : 'the versions ingested'}, ${replay.ingestionCount} ingestion${replay.ingestionCount === 1 ? '' : 's'}` : '',
+  };
+}
 
 /** Where a run stopped and why, for a failed or rejected one. */
 export function failure(s: SummaryView): { stage: string; reason: string } | null {
@@ -66,6 +94,10 @@ export interface IngestionRow {
   businessDate: string;
   status: string;
   receivedAt: string;
+  /** Since when a QUEUED one waits for a slot. */
+  waitingSince: string | null;
+  /** The ingestion a replay's re-runs. */
+  replayOf: string;
   failedStage: string;
   reason: string;
   duration: string;
@@ -84,6 +116,8 @@ export function ingestionRow(s: SummaryView): IngestionRow {
     businessDate: s.businessDate,
     status: s.status,
     receivedAt: s.receivedAt,
+    waitingSince: isWaiting(s) ? (s.queuedAt ?? s.updatedAt) : null,
+    replayOf: s.replayOf ?? '',
     failedStage: f?.stage ?? '',
     reason: f?.reason ?? '',
     duration: duration(s.durationSeconds),

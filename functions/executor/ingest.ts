@@ -39,8 +39,8 @@ export type Outcome =
 export function identify(obj: LandedObject): { ingestionId: string; dataset: string; businessDate: string } | undefined {
   if (obj.key.endsWith('/')) return undefined;
   const dataset = obj.key.includes('/') ? obj.key.split('/')[0]! : '';
-  const date = businessDate(obj.key, obj.eventTime);
-  return { ingestionId: ingestionId(dataset || 'unknown', date, obj), dataset, businessDate: date };
+  const date = obj.replay?.businessDate ?? businessDate(obj.key, obj.eventTime);
+  return { ingestionId: ingestionId(dataset || 'unknown', date, obj, obj.replay?.replayId), dataset, businessDate: date };
 }
 
 /** Turns one landed object into exactly one ingestion: started, queued for a slot (its message comes back later),
@@ -57,6 +57,7 @@ export async function ingestLandedObject(obj: LandedObject, ports: IngestionPort
     businessDate: date,
     sourceUri: uri,
     ...(obj.versionId ? { sourceVersion: obj.versionId } : {}),
+    ...(obj.replay ? { replayOf: obj.replay.replayOf, replayId: obj.replay.replayId } : {}),
     receivedAt: ports.now().toISOString(),
   };
   const duplicate = async (reason: string): Promise<Outcome> => {

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 
 /** What the landing queue delivers (Lambda's SQS event): each message's body is an S3 event notification, S3's test
- *  event when a notification is configured, or a message the executor sent back to wait (the same shape). */
+ *  event when a notification is configured, a message the executor sent back to wait (the same shape), or a replay's
+ *  message: the same shape again, its record marked with the replay (functions/shared/replay.ts, read by s3-event.ts). */
 const sqsEventSchema = z.object({
   Records: z.array(z.object({ messageId: z.string().check(z.minLength(1)), body: z.string() })),
 });

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { SourceObject } from '../shared/ingestion-id';
+import { replayMarkSchema, type ReplayMark } from '../shared/replay';
 
 /** S3 notifications URL-encode keys as a form does: '+' for a space, %XX for the UTF-8 bytes of the rest. A key
  *  whose encoding does not decode (a stray '%', bytes that are not UTF-8) is an issue of the event, not a crash. */
@@ -37,6 +38,8 @@ const s3EventSchema = z.object({
           sequencer,
         }),
       }),
+      /** Only on a replay's record (functions/shared/replay.ts): S3's own records have none. */
+      replay: z.optional(replayMarkSchema),
     }),
   ),
 });
@@ -45,6 +48,8 @@ export interface LandedObject extends SourceObject {
   eventTime: Date;
   /** S3's sequencer of the event (upper-case hex): orders the versions of one key within a second. */
   sequencer?: string | undefined;
+  /** Set when the object is replayed rather than landed. */
+  replay?: ReplayMark | undefined;
 }
 
 export function parseS3Event(event: unknown): LandedObject[] {
@@ -56,5 +61,6 @@ export function parseS3Event(event: unknown): LandedObject[] {
     versionId: r.s3.object.versionId,
     sequencer: r.s3.object.sequencer,
     eventTime: new Date(r.eventTime),
+    ...(r.replay ? { replay: r.replay } : {}),
   }));
 }

@@ -10,6 +10,7 @@ import { DatasetLog } from '../shared/dataset-log';
 import { datasetsView } from '../shared/datasets-view';
 import { errorResponses, jsonResponse } from '../shared/http-responses';
 import { logger } from '../shared/logger';
+import { ReplayLog } from '../shared/replay';
 import { RunLog } from '../shared/run-log';
 import { stagingZone } from '../shared/staging-zone';
 import { ingestionIdOf, readIngestions } from './read';
@@ -24,6 +25,7 @@ const config = readConfig({
 const runLog = new RunLog(dynamodb, config.RUN_LOG_TABLE);
 const staging = stagingZone(new S3Client({}), config.LANDING_ETL_LOCAL_S3);
 const datasetLog = new DatasetLog(dynamodb, config.RUN_LOG_TABLE);
+const replayLog = new ReplayLog(dynamodb, config.RUN_LOG_TABLE);
 const contracts = loadContracts();
 
 /** GET /datasets → every dataset's freshness and daily figures; GET /ingestions/{id} → one ingestion's run log;
@@ -39,6 +41,6 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
         ? await datasetsView(contracts, datasetLog, new Date())
         : event.routeKey === 'GET /ingestions/{id}/report'
           ? await readReport(runLog, staging, ingestionIdOf(id ?? ''))
-          : await readIngestions(runLog, id, event.queryStringParameters ?? {});
+          : await readIngestions(runLog, id, event.queryStringParameters ?? {}, replayLog);
     return jsonResponse(200, JSON.stringify(body));
   });

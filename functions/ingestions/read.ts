@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { BadRequestError, InvalidCursorError, NotFoundError } from '../shared/errors';
 import { ingestionView, summaryView, type IngestionView, type SummaryView } from '../shared/ingestion-view';
+import type { ReplayLog } from '../shared/replay';
 import { INGESTION_STATUSES, type RunLog } from '../shared/run-log';
 
 const idSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/, 'ingestion id must be 1–80 characters of A-Z a-z 0-9 - _'));
@@ -44,18 +45,20 @@ export function ingestionIdOf(id: string): string {
   return parsed.data;
 }
 
-/** The run-log reads behind GET /ingestions: one ingestion by id, or the recent ones of a dataset or of one source
- *  object (newest first, paged, optionally by status). */
+/** The run-log reads behind GET /ingestions: one ingestion by id (with the replay that started it, if one did), or
+ *  the recent ones of a dataset or of one source object (newest first, paged, optionally by status). */
 export async function readIngestions(
   runLog: RunLog,
   id: string | undefined,
   query: Record<string, string | undefined>,
+  replays?: Pick<ReplayLog, 'get'>,
 ): Promise<IngestionView | { items: SummaryView[]; nextCursor: string | null }> {
   if (id !== undefined) {
     const valid = ingestionIdOf(id);
     const record = await runLog.get(valid);
     if (!record) throw new NotFoundError(`no ingestion ${valid}`);
-    return ingestionView(record);
+    const { dataset, replayId } = record.summary;
+    return ingestionView(record, replayId && replays ? await replays.get(dataset, replayId) : undefined);
   }
   const parsed = listSchema.safeParse(query);
   if (!parsed.success) throw badRequest(parsed.error);

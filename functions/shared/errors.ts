@@ -56,6 +56,11 @@ export class RetryConflictError extends Error {
 }
 
 /** A request an HTTP API refuses with 400: `code` is the stable machine-readable part, `message` names the problem. */
+/** A replay of that id is recorded already: a replay is recorded once, before its messages are sent. */
+export class ReplayConflictError extends Error {
+  override name = 'ReplayConflictError';
+}
+
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
   constructor(

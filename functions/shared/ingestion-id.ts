@@ -32,10 +32,11 @@ function isRealDate(iso: string): boolean {
 }
 
 /** Deterministic ingestion id, also the Step Functions execution name (≤ 80 chars of A-Za-z0-9-_), so a second
- *  delivery of the same S3 event maps to the same execution and cannot start a second run. */
-export function ingestionId(dataset: string, date: string, source: SourceObject): string {
+ *  delivery of the same S3 event maps to the same execution and cannot start a second run. A replay's ingestion of the
+ *  same object version is a new one: its replay id is part of the hash. */
+export function ingestionId(dataset: string, date: string, source: SourceObject, replayId?: string): string {
   const version = source.versionId ?? source.eTag ?? '';
-  const digest = createHash('sha256').update(`${source.bucket}\n${source.key}\n${version}`).digest('hex');
+  const digest = createHash('sha256').update(`${source.bucket}\n${source.key}\n${version}${replayId ? `\n${replayId}` : ''}`).digest('hex');
   const name = dataset.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40);
   return `${name}-${date.replaceAll('-', '')}-${digest.slice(0, 16)}`;
 }

@@ -1,3 +1,4 @@
+import type { Replay } from './replay';
 import type { AttemptRecord, IngestionRecord, IngestionSummary, StageRecord } from './run-log';
 
 /** What people see of the run log (the CLI's --json, GET /ingestions): the recorded attributes plus durations,
@@ -8,7 +9,12 @@ export interface IngestionView {
   summary: SummaryView;
   stages: StageView[];
   attempts: Array<Omit<AttemptRecord, 'stages'> & { durationSeconds: number | null; stages: StageView[] }>;
+  /** A replay's ingestion: the replay that started it (who asked, why, the range), without its list of ingestions. */
+  replay?: ReplayView;
 }
+export type ReplayView = Omit<Replay, 'ingestions'> & { ingestionCount: number };
+
+export const replayView = ({ ingestions, ...replay }: Replay): ReplayView => ({ ...replay, ingestionCount: ingestions.length });
 
 export function durationSeconds(startedAt: string | undefined, endedAt: string | undefined): number | null {
   if (!startedAt || !endedAt) return null;
@@ -21,8 +27,9 @@ export function summaryView({ executionInput: _, ...summary }: IngestionSummary)
   return { ...summary, durationSeconds: durationSeconds(summary.startedAt, summary.endedAt) };
 }
 
-export function ingestionView(record: IngestionRecord): IngestionView {
+export function ingestionView(record: IngestionRecord, replay?: Replay): IngestionView {
   return {
+    ...(replay ? { replay: replayView(replay) } : {}),
     summary: summaryView(record.summary),
     stages: record.stages.map(stageView),
     attempts: record.attempts.map((a) => ({ ...a, durationSeconds: durationSeconds(a.startedAt, a.endedAt), stages: a.stages.map(stageView) })),

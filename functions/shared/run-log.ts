@@ -69,6 +69,9 @@ export const summarySchema = z.object({
   endedAt: text(),
   /** When it first had to wait for a slot (admission control): it is part of a backlog. */
   queuedAt: text(),
+  /** A replay's ingestion: the ingestion it re-runs and the replay (functions/shared/replay.ts) that started it. */
+  replayOf: text(),
+  replayId: text(),
   executionArn: text(),
   /** The state machine input, kept so a retry runs exactly the same ingestion again. */
   executionInput: text(),

@@ -40,3 +40,17 @@ def test_a_job_of_an_earlier_attempt_overwrites_none_of_the_later_attempts_figur
     assert stage_item["metrics"]["M"]["rowsOut"] == {"N": "9"}
     summary_item = aws_apis.dynamodb.get_item(TableName=run_log_table, Key=summary)["Item"]
     assert (summary_item["accepted"], summary_item["rejected"]) == ({"N": "9"}, {"N": "1"})
+
+
+def test_a_replayed_ingestions_figures_leave_its_replay_marks_as_the_executor_wrote_them(aws_apis, run_log_table):
+    # The executor writes replayOf and replayId (names of the schema's summary) when it records a replay's ingestion.
+    marks = {name: {"S": f"{name}-value"} for name in ("replayOf", "replayId")}
+    assert set(marks) <= set(SCHEMA["summary"]["attributes"])
+    stage = {"pk": {"S": "ING#ing-r"}, "sk": {"S": "STAGE#test"}}
+    summary = {"pk": {"S": "ING#ing-r"}, "sk": {"S": "SUMMARY"}}
+    aws_apis.dynamodb.put_item(TableName=run_log_table, Item={**stage, "attempt": {"N": "1"}})
+    aws_apis.dynamodb.put_item(TableName=run_log_table, Item={**summary, "attempt": {"N": "1"}, **marks})
+    runlog.record_metrics(run_log_table, "ing-r", "test", {"rowsIn": 3, "rowsOut": 2, "rejected": 1}, attempt=1)
+    item = aws_apis.dynamodb.get_item(TableName=run_log_table, Key=summary)["Item"]
+    assert {k: item[k] for k in marks} == marks
+    assert item["accepted"] == {"N": "2"}

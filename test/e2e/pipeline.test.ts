@@ -1,10 +1,11 @@
 import { jest } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import postgres from 'postgres';
 import type { RunLog } from '../../functions/shared/run-log';
-import { runLogFor } from '../../local/client';
+import { replayLogFor, runLogFor } from '../../local/client';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { cli, startLocalStack, type RunningStack } from '../support/local-stack';
 import { waitForIngestion } from '../support/landing';
@@ -243,3 +244,70 @@ test('a run that fails at load is retried to success with one command, loading i
     { event: 'INGESTION_SUCCEEDED', attempt: 2, stages: { transform: { rowsIn: 2 }, load: { rowsOut: 2 } } },
   ]);
 }, 900_000);
+
+test('a business-date range is replayed with one command: planned first, recorded with who asked and why, re-run through the landing queue', async () => {
+  const s3 = new S3Client({ endpoint: stack.info.awsEndpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'e2e-user', secretAccessKey: 'local' } });
+  const rows = (day: string) => `user,timestamp,hours,project\nreplay-user,${day} 08:00:00 UTC,1,apollo\nreplay-user,${day} 09:00:00 UTC,2,apollo\n`;
+  const originals = [];
+  for (const day of ['2021-05-01', '2021-05-02']) {
+    const key = `dailycheckin/${day}/replay me.csv`;
+    const since = new Date().toISOString();
+    const put = await s3.send(new PutObjectCommand({ Bucket: stack.info.landingBucket, Key: key, Body: rows(day) }));
+    const original = await waitForIngestion(runLog, `s3://${stack.info.landingBucket}/${key}`, since);
+    expect(original).toMatchObject({ status: 'SUCCEEDED', sourceVersion: put.VersionId });
+    originals.push(original);
+  }
+  s3.destroy();
+  const range = ['replay', '--dataset', 'dailycheckin', '--from', '2021-05-01', '--to', '2021-05-03'];
+  const reason = 'timestamps were parsed in the wrong zone \u001b[2J';
+
+  const dry = await cli(stack.dir, [...range, '--reason', reason, '--dry-run']);
+  expect(dry.stderr).toBe('');
+  expect(dry.code).toBe(0);
+  for (const o of originals) expect(dry.stdout).toMatch(new RegExp(`${o.businessDate} +${o.sourceUri.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${o.sourceVersion} +${o.ingestionId} `));
+  expect(dry.stdout).toContain('reason: timestamps were parsed in the wrong zone \\u{001b}[2J');
+  expect(dry.stdout).toContain('no ingestion on: 2021-05-03');
+  expect(dry.stdout).toContain('2 ingestions to replay, 0 not replayed');
+  expect(dry.stdout).toContain('dry run: nothing recorded, nothing sent');
+  const dryId = /^replay (\S+) of/m.exec(dry.stdout)![1]!;
+  expect(await replayLogFor(stack.info).get('dailycheckin', dryId)).toBeUndefined();
+
+  const done = await cli(stack.dir, [...range, '--reason', reason, '--json']);
+  expect(done.stderr).toBe('');
+  expect(done.code).toBe(0);
+  const out = JSON.parse(done.stdout) as { replayId: string; replays: Array<{ ingestionId: string; replayOf: string }> };
+  expect(out.replays.map((r) => r.replayOf)).toEqual(originals.map((o) => o.ingestionId));
+
+  // Two new ingestions of the same versions, each naming what it replays, through admission to success.
+  const deadline = Date.now() + 300_000;
+  for (const [i, r] of out.replays.entries()) {
+    let s = await runLog.getSummary(r.ingestionId);
+    while (!s || !['SUCCEEDED', 'FAILED', 'REJECTED'].includes(s.status)) {
+      if (Date.now() > deadline) throw new Error(`replay ingestion ${r.ingestionId}: ${s ? s.status : 'not recorded'} at the deadline`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      s = await runLog.getSummary(r.ingestionId);
+    }
+    expect(s).toMatchObject({ status: 'SUCCEEDED', replayOf: originals[i]!.ingestionId, replayId: out.replayId, businessDate: originals[i]!.businessDate, sourceVersion: originals[i]!.sourceVersion, sourceUri: originals[i]!.sourceUri });
+  }
+  // The replays' loads replaced the originals' rows: none twice.
+  expect((await get('user=replay-user')).body.response).toHaveLength(4);
+
+  const recorded = await replayLogFor(stack.info).get('dailycheckin', out.replayId);
+  expect(recorded).toMatchObject({ from: '2021-05-01', to: '2021-05-03', versions: 'recorded', requestedBy: `local:${userInfo().username}`, reason, ingestions: out.replays.map(({ ingestionId, replayOf }) => ({ ingestionId, replayOf })), sentAt: expect.any(String) });
+
+  // What the page reads (GET /ingestions/{id}) and what the CLI prints.
+  const replayed = out.replays[0]!.ingestionId;
+  const view = (await apiJson<{ summary: { replayOf: string }; replay: { requestedBy: string; reason: string; ingestionCount: number } }>(stack.info, `/ingestions/${replayed}`)).body;
+  expect(view).toMatchObject({ summary: { replayOf: originals[0]!.ingestionId }, replay: { requestedBy: `local:${userInfo().username}`, reason, ingestionCount: 2 } });
+  const status = await cli(stack.dir, ['status', replayed]);
+  expect(status.stdout).toContain(`replay of  ${originals[0]!.ingestionId} (replay ${out.replayId} by local:${userInfo().username}`);
+  expect(status.stdout).toContain('reason     timestamps were parsed in the wrong zone \\u{001b}[2J');
+  const listed = await cli(stack.dir, ['runs', '--dataset', 'dailycheckin', '--limit', '100']);
+  expect(listed.stdout.split('\n').filter((l) => l.includes(replayed))[0]).toContain(originals[0]!.ingestionId);
+
+  // Bad input names the problem and sends nothing.
+  const backwards = await cli(stack.dir, ['replay', '--dataset', 'dailycheckin', '--from', '2021-05-03', '--to', '2021-05-01', '--reason', 'x']);
+  expect([backwards.code, backwards.stderr.split('\n')[0]]).toEqual([2, 'landing-etl: --from 2021-05-03 is after --to 2021-05-01: the range is empty']);
+  const empty = await cli(stack.dir, ['replay', '--dataset', 'dailycheckin', '--from', '1999-01-01', '--to', '1999-01-02', '--reason', 'x']);
+  expect([empty.code, empty.stderr.trim()]).toEqual([1, 'landing-etl: no ingestions of dailycheckin have business dates 1999-01-01 to 1999-01-02']);
+}, 600_000);

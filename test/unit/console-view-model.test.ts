@@ -1,5 +1,6 @@
 import type { IngestionView, SummaryView } from '../../functions/shared/ingestion-view';
-import { chartSeries, chartSummary, failure, freshnessText, ingestionRow, instant, retryOf, timeline, type DatasetEntry } from '../../functions/console/view-model';
+import { chartSeries, chartSummary, failure, freshnessText, ingestionRow, instant, isInFlight, isRunning, progress, replayFacts, retryOf, STATUSES, timeline, type DatasetEntry } from '../../functions/console/view-model';
+import { INGESTION_STATUSES } from '../../functions/shared/run-log';
 
 const summary = (over: Partial<SummaryView> = {}): SummaryView => ({
   ingestionId: 'dailycheckin-20261120-abc',
@@ -41,6 +42,34 @@ test('a failed run names its stage, its reason and the command that retries it; 
 test('a row of the list shows the counts the summary carries and leaves out what it does not', () => {
   expect(ingestionRow(summary())).toMatchObject({ failedStage: 'test', duration: '1 min 35 s', rowsIn: '3', accepted: '1', rejected: '2', duplicates: '0', attempts: '2' });
   expect(ingestionRow(summary({ status: 'RUNNING', rowsIn: undefined, accepted: undefined, durationSeconds: null }))).toMatchObject({ failedStage: '', rowsIn: '', accepted: '', duration: '' });
+});
+
+test("the page's statuses are the run log's", () => {
+  expect([...STATUSES]).toEqual([...INGESTION_STATUSES]);
+});
+
+test('a queued ingestion is waiting, with since when, followed live but not running', () => {
+  const queued = summary({ status: 'QUEUED', state: 'QUEUED', stage: undefined, queuedAt: '2026-11-20T07:00:05.000Z', durationSeconds: null });
+  expect(progress(queued)).toEqual({ text: 'waiting for an admission slot since', since: '2026-11-20T07:00:05.000Z' });
+  expect([isRunning(queued), isInFlight(queued)]).toEqual([false, true]);
+  expect(ingestionRow(queued)).toMatchObject({ status: 'QUEUED', waitingSince: '2026-11-20T07:00:05.000Z', failedStage: '' });
+  expect(progress(summary({ status: 'RUNNING', state: 'LOAD' }))).toEqual({ text: 'at LOAD', since: null });
+  expect([progress(summary()), ingestionRow(summary()).waitingSince, isInFlight(summary())]).toEqual([null, null, false]);
+});
+
+test("a replay's ingestion names what it re-runs and who asked for the replay and why, control characters escaped", () => {
+  const replayed = summary({ status: 'SUCCEEDED', replayOf: 'dailycheckin-20261120-old', replayId: '20261207T203000Z-0a1b2c3d' });
+  const replay = { replayId: '20261207T203000Z-0a1b2c3d', dataset: 'dailycheckin', from: '2026-11-20', to: '2026-11-21', versions: 'recorded' as const, requestedBy: 'local:ana', reason: 'tz fix \u001b[31m', requestedAt: '2026-12-07T20:30:00.000Z', ingestionCount: 2 };
+  expect(replayFacts(replayed, replay)).toEqual({
+    replayOf: 'dailycheckin-20261120-old',
+    replayId: '20261207T203000Z-0a1b2c3d',
+    requestedBy: 'local:ana',
+    requestedAt: '2026-12-07T20:30:00.000Z',
+    reason: 'tz fix \\u{001b}[31m',
+    range: '2026-11-20 to 2026-11-21, the versions ingested, 2 ingestions',
+  });
+  expect(ingestionRow(replayed).replayOf).toBe('dailycheckin-20261120-old');
+  expect(replayFacts(summary(), replay)).toBeNull();
 });
 
 test('the timeline lists earlier attempts first, each stage with its cost and logs', () => {

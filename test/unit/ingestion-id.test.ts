@@ -31,6 +31,11 @@ describe('ingestionId', () => {
     );
   });
 
+  test("differs for a replay of the same object version, and is the original's without a replay id", () => {
+    expect(ingestionId('dailycheckin', '2024-01-15', source, '20261207T203000Z-0a1b2c3d')).not.toBe(ingestionId('dailycheckin', '2024-01-15', source));
+    expect(ingestionId('dailycheckin', '2024-01-15', source, undefined)).toBe(ingestionId('dailycheckin', '2024-01-15', source));
+  });
+
   test('stays a valid execution name for any dataset folder name', () => {
     const id = ingestionId('weird name/ü'.repeat(10), '2024-01-15', source);
     expect(id).toMatch(/^[A-Za-z0-9_-]{1,80}$/);

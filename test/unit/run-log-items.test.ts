@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { STAGE_COUNTS } from '../../functions/shared/alerts';
+import { replayKey, replaySchema } from '../../functions/shared/replay';
 import { stageSchema, summarySchema } from '../../functions/shared/run-log';
 import { executionTimeoutSeconds, ingestionDefinition } from '../../statemachine/definition.js';
 
@@ -8,6 +9,7 @@ import { executionTimeoutSeconds, ingestionDefinition } from '../../statemachine
 const schema = JSON.parse(readFileSync('functions/shared/run-log-items.json', 'utf8')) as {
   summary: { attributes: string[] };
   stage: { attributes: string[] };
+  replay: { key: { pk: string; sk: string }; attributes: string[] };
   metrics: Record<string, string[]>;
 };
 const INDEX_KEYS = ['datasetKey', 'recentKey', 'objectKey'];
@@ -15,6 +17,14 @@ const INDEX_KEYS = ['datasetKey', 'recentKey', 'objectKey'];
 test("the TypeScript items are the schema's: the summary (with its index keys) and the stage item", () => {
   expect(['pk', 'sk', ...INDEX_KEYS, ...Object.keys(summarySchema.shape)].sort()).toEqual([...schema.summary.attributes].sort());
   expect(['pk', 'sk', ...Object.keys(stageSchema.shape)].sort()).toEqual([...schema.stage.attributes].sort());
+});
+
+test("the REPLAY item is the schema's, under the key the schema gives it", () => {
+  expect(['pk', 'sk', ...Object.keys(replaySchema.shape)].sort()).toEqual([...schema.replay.attributes].sort());
+  expect(replayKey('dailycheckin', '20261207T203000Z-0a1b2c3d')).toEqual({
+    pk: schema.replay.key.pk.replace('<dataset>', 'dailycheckin'),
+    sk: schema.replay.key.sk.replace('<replayId>', '20261207T203000Z-0a1b2c3d'),
+  });
 });
 
 test('the counts an alert shows per stage are metrics that stage records', () => {

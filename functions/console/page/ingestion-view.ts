@@ -2,7 +2,7 @@
 import * as api from './api';
 import { announce, h } from './dom';
 import { timeEl } from './time';
-import { failure, isRunning, logLink, rejectsByRule, retryOf, timeline, usd, count, duration, type QualityReport } from '../view-model';
+import { failure, isInFlight, logLink, progress, rejectsByRule, replayFacts, retryOf, timeline, usd, count, duration, type QualityReport } from '../view-model';
 import type { IngestionView } from '../../shared/ingestion-view';
 
 const POLL_MS = 2000;
@@ -99,14 +99,33 @@ function reportSection(report: QualityReport | string): HTMLElement {
   );
 }
 
+/** After the status: what an ingestion not yet ended is doing. */
+function headline(s: IngestionView['summary']) {
+  const p = progress(s);
+  if (!p) return '';
+  return h('span', { 'data-field': 'progress' }, ` ${p.text} `, p.since ? timeEl(p.since) : null, ' — updating live');
+}
+
+function replayLine(r: NonNullable<ReturnType<typeof replayFacts>>) {
+  return [
+    h('a', { href: `#/ingestion/${encodeURIComponent(r.replayOf)}` }, r.replayOf),
+    ` — replay `,
+    h('code', {}, r.replayId),
+    r.requestedBy ? [' by ', h('code', { 'data-field': 'requested-by' }, r.requestedBy), ' at ', timeEl(r.requestedAt)] : null,
+    r.range ? ` (${r.range})` : null,
+    r.reason ? [': ', h('q', { 'data-field': 'replay-reason' }, r.reason)] : null,
+  ];
+}
+
 function render(main: HTMLElement, view: IngestionView, report: QualityReport | string, cliTarget: string) {
   const s = view.summary;
   const f = failure(s);
   const retry = retryOf(s, cliTarget);
+  const replay = replayFacts(s, view.replay);
   main.replaceChildren(
     h('p', {}, h('a', { href: `#/ingestions?dataset=${encodeURIComponent(s.dataset)}` }, `← Ingestions of ${s.dataset}`)),
     h('h1', {}, 'Ingestion ', h('code', {}, s.ingestionId)),
-    h('p', { class: 'headline' }, h('span', { class: `status status-${s.status.toLowerCase()}`, id: 'run-status', 'data-status': s.status }, s.status), isRunning(s) ? ` at ${s.state} — updating live` : ''),
+    h('p', { class: 'headline' }, h('span', { class: `status status-${s.status.toLowerCase()}`, id: 'run-status', 'data-status': s.status }, s.status), headline(s)),
     f
       ? h(
           'div',
@@ -120,6 +139,7 @@ function render(main: HTMLElement, view: IngestionView, report: QualityReport | 
       { class: 'facts' },
       h('dt', {}, 'Dataset'), h('dd', {}, `${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` → ${s.ingestedTable}` : ''}`),
       h('dt', {}, 'Source'), h('dd', {}, h('code', {}, s.sourceUri), s.sourceVersion ? ` (version ${s.sourceVersion})` : ''),
+      replay ? [h('dt', {}, 'Replay of'), h('dd', { 'data-field': 'replay' }, replayLine(replay))] : null,
       h('dt', {}, 'Received'), h('dd', {}, timeEl(s.receivedAt)),
       h('dt', {}, 'Ended'), h('dd', {}, timeEl(s.endedAt) || '—'),
       h('dt', {}, 'Duration'), h('dd', {}, duration(s.durationSeconds) || '—'),
@@ -146,13 +166,13 @@ async function reportOf(id: string): Promise<QualityReport | string> {
 export async function ingestionView(main: HTMLElement, id: string, cliTarget: string, signal: AbortSignal): Promise<void> {
   const [view, report] = await Promise.all([api.ingestion(id), reportOf(id)]);
   render(main, view, report, cliTarget);
-  if (isRunning(view.summary)) void follow(main, view, cliTarget, signal);
+  if (isInFlight(view.summary)) void follow(main, view, cliTarget, signal);
 }
 
 async function follow(main: HTMLElement, first: IngestionView, cliTarget: string, signal: AbortSignal): Promise<void> {
   const id = first.summary.ingestionId;
   let view = first;
-  while (isRunning(view.summary) && !signal.aborted) {
+  while (isInFlight(view.summary) && !signal.aborted) {
     await new Promise((r) => setTimeout(r, POLL_MS));
     if (signal.aborted) return;
     const before = `${view.summary.status} ${view.summary.state}`;

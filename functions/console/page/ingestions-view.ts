@@ -2,9 +2,7 @@
 import * as api from './api';
 import { h } from './dom';
 import { timeEl } from './time';
-import { ingestionRow } from '../view-model';
-
-const STATUSES = ['RECEIVED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED'];
+import { ingestionRow, STATUSES } from '../view-model';
 export const PAGE_SIZE = 25;
 
 export interface IngestionsQuery {
@@ -57,7 +55,7 @@ export async function ingestionsView(main: HTMLElement, q: IngestionsQuery, know
             'table',
             { class: 'runs' },
             h('caption', {}, caption),
-            h('thead', {}, h('tr', {}, ...['Received', 'Ingestion', 'Business date', 'Status', 'Failing stage', 'Reason', 'Duration', 'Rows in', 'Accepted', 'Rejected', 'Duplicates', 'Attempts'].map((c) => h('th', { scope: 'col' }, c)))),
+            h('thead', {}, h('tr', {}, ...['Received', 'Ingestion', 'Business date', 'Status', 'Replay of', 'Failing stage', 'Reason', 'Duration', 'Rows in', 'Accepted', 'Rejected', 'Duplicates', 'Attempts'].map((c) => h('th', { scope: 'col' }, c)))),
             h(
               'tbody',
               {},
@@ -68,7 +66,8 @@ export async function ingestionsView(main: HTMLElement, q: IngestionsQuery, know
                   h('td', {}, timeEl(r.receivedAt)),
                   h('td', {}, h('a', { href: `#/ingestion/${encodeURIComponent(r.id)}` }, r.id)),
                   h('td', {}, r.businessDate),
-                  h('td', {}, h('span', { class: `status status-${r.status.toLowerCase()}` }, r.status)),
+                  h('td', {}, h('span', { class: `status status-${r.status.toLowerCase()}` }, r.status), r.waitingSince ? h('span', { class: 'since', 'data-field': 'waiting-since' }, ' waiting since ', timeEl(r.waitingSince)) : null),
+                  h('td', { 'data-field': 'replay-of' }, r.replayOf ? h('a', { href: `#/ingestion/${encodeURIComponent(r.replayOf)}` }, r.replayOf) : ''),
                   h('td', { 'data-field': 'stage' }, r.failedStage),
                   h('td', { 'data-field': 'reason', class: 'reason' }, r.reason),
                   h('td', { class: 'num' }, r.duration),

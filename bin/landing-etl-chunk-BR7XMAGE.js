@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Built by `npm run build:cli` (scripts/build-cli.mjs) from cli/: edit the sources, then rebuild.
 import {
+  ReplaySendError,
+  StackNotRunningError,
   localAws,
   runningStack
-} from "./landing-etl-chunk-APTC5DPG.js";
+} from "./landing-etl-chunk-6BP6GOZP.js";
 
 // functions/shared/errors.ts
 var ContractError = class extends Error {
@@ -20,6 +22,9 @@ var RetryRefusedError = class extends Error {
 };
 var RetryConflictError = class extends Error {
   name = "RetryConflictError";
+};
+var ReplayConflictError = class extends Error {
+  name = "ReplayConflictError";
 };
 
 // functions/shared/run-log.ts
@@ -99,6 +104,9 @@ var summarySchema = z.object({
   endedAt: text(),
   /** When it first had to wait for a slot (admission control): it is part of a backlog. */
   queuedAt: text(),
+  /** A replay's ingestion: the ingestion it re-runs and the replay (functions/shared/replay.ts) that started it. */
+  replayOf: text(),
+  replayId: text(),
   executionArn: text(),
   /** The state machine input, kept so a retry runs exactly the same ingestion again. */
   executionInput: text(),
@@ -453,34 +461,146 @@ var RunLog = class {
   }
 };
 
+// functions/shared/replay.ts
+import { PutCommand as PutCommand2, QueryCommand as QueryCommand2, UpdateCommand as UpdateCommand2 } from "@aws-sdk/lib-dynamodb";
+import { randomBytes } from "node:crypto";
+import * as z2 from "zod/mini";
+var REPLAY_EVENT_SOURCE = "landing-etl:replay";
+var MAX_REPLAY_INGESTIONS = 1e3;
+var MAX_REASON_LENGTH = 500;
+var ID2 = /^[A-Za-z0-9_-]{1,80}$/;
+var DATE = /^\d{4}-\d{2}-\d{2}$/;
+var replayIdSchema = z2.string().check(z2.regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, "a replay id is <UTC time YYYYMMDDTHHMMSSZ>-<8 hex digits>"));
+var replayMarkSchema = z2.object({
+  replayId: replayIdSchema,
+  /** The ingestion this one re-runs. */
+  replayOf: z2.string().check(z2.regex(ID2)),
+  /** The replayed ingestion's business date: a key with no date in it took it from its first event's time. */
+  businessDate: z2.string().check(z2.regex(DATE))
+});
+var newReplayId = (now, random = randomBytes(4).toString("hex")) => `${now.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z-${random}`;
+function replayRecord(o, mark, now) {
+  return {
+    eventVersion: "2.1",
+    eventSource: REPLAY_EVENT_SOURCE,
+    eventTime: now.toISOString(),
+    eventName: "ObjectCreated:Replay",
+    s3: {
+      bucket: { name: o.bucket },
+      object: {
+        key: encodeURIComponent(o.key).replace(/%2F/g, "/").replace(/%20/g, "+"),
+        size: o.size,
+        ...o.eTag ? { eTag: o.eTag } : {},
+        ...o.versionId ? { versionId: o.versionId } : {},
+        ...o.sequencer ? { sequencer: o.sequencer } : {}
+      }
+    },
+    replay: mark
+  };
+}
+var replayKey = (dataset, replayId) => ({ pk: `DATASET#${dataset}`, sk: `REPLAY#${replayId}` });
+var replaySchema = z2.object({
+  replayId: replayIdSchema,
+  dataset: z2.string(),
+  from: z2.string().check(z2.regex(DATE)),
+  to: z2.string().check(z2.regex(DATE)),
+  /** `recorded`: the object versions the replayed runs ingested; `latest`: each key's latest version. */
+  versions: z2.enum(["recorded", "latest"]),
+  /** Who asked: the caller's ARN (STS GetCallerIdentity) on AWS, `local:<user>` on the local stack. */
+  requestedBy: z2.string(),
+  reason: z2.string().check(z2.minLength(1), z2.maxLength(MAX_REASON_LENGTH)),
+  requestedAt: z2.string(),
+  ingestions: z2.array(z2.object({ ingestionId: z2.string(), replayOf: z2.string() })),
+  /** When every message was on the landing queue; absent while (or if) sending did not finish. */
+  sentAt: z2.optional(z2.string())
+});
+var ReplayLog = class {
+  constructor(doc, table) {
+    this.doc = doc;
+    this.table = table;
+  }
+  doc;
+  table;
+  /** Every ingestion of `dataset` whose business date is from `from` to `to`: one Query of the dataset's partition
+   *  of the byDataset index, whose sort key is the arrival time, so the dates are a filter on every page. */
+  async ingestionsOf(dataset, from, to) {
+    const items = [];
+    let start;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand2({
+          TableName: this.table,
+          IndexName: RUN_LOG_INDEXES.byDataset,
+          KeyConditionExpression: "datasetKey = :d",
+          FilterExpression: "businessDate BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":d": dataset, ":from": from, ":to": to },
+          ExclusiveStartKey: start
+        })
+      );
+      items.push(...(page.Items ?? []).map((i) => summarySchema.parse(i)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+  /** Writes the replay before any of its messages is sent, so every replayed ingestion's replayId names a recorded
+   *  replay. */
+  async record(replay) {
+    try {
+      await this.doc.send(
+        new PutCommand2({
+          TableName: this.table,
+          Item: { ...replayKey(replay.dataset, replay.replayId), ...replaySchema.parse(replay) },
+          ConditionExpression: "attribute_not_exists(pk)"
+        })
+      );
+    } catch (e) {
+      if (e.name === "ConditionalCheckFailedException") throw new ReplayConflictError(`replay ${replay.replayId} of ${replay.dataset} is already recorded`);
+      throw e;
+    }
+  }
+  async markSent(dataset, replayId, now) {
+    await this.doc.send(
+      new UpdateCommand2({ TableName: this.table, Key: replayKey(dataset, replayId), UpdateExpression: "SET sentAt = :now", ExpressionAttributeValues: { ":now": now } })
+    );
+  }
+  /** A Query of its one key rather than a GetItem: what reads a dataset's partition (the API's role) may read it. */
+  async get(dataset, replayId) {
+    const key = replayKey(dataset, replayId);
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand2({ TableName: this.table, KeyConditionExpression: "pk = :pk AND sk = :sk", ExpressionAttributeValues: { ":pk": key.pk, ":sk": key.sk }, ConsistentRead: true })
+    );
+    return Items[0] ? replaySchema.parse(Items[0]) : void 0;
+  }
+};
+
 // local/client.ts
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { copyFile, mkdir, readFile, rename } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 // functions/shared/dataset-log.ts
-import { QueryCommand as QueryCommand2, UpdateCommand as UpdateCommand2 } from "@aws-sdk/lib-dynamodb";
-import * as z2 from "zod/mini";
+import { QueryCommand as QueryCommand3, UpdateCommand as UpdateCommand3 } from "@aws-sdk/lib-dynamodb";
+import * as z3 from "zod/mini";
 var missingKey = (dataset, businessDate) => ({ pk: `DATASET#${dataset}`, sk: `MISSING#${businessDate}` });
-var missingSchema = z2.object({
-  dataset: z2.string(),
-  businessDate: z2.string(),
-  status: z2.enum(["MISSING", "LATE"]),
-  dueAt: z2.string(),
-  deadlineAt: z2.string(),
+var missingSchema = z3.object({
+  dataset: z3.string(),
+  businessDate: z3.string(),
+  status: z3.enum(["MISSING", "LATE"]),
+  dueAt: z3.string(),
+  deadlineAt: z3.string(),
   /** The checker's time when it first found the file missing. */
-  detectedAt: z2.string(),
+  detectedAt: z3.string(),
   /** The time of the check that claimed (and sent) the alert; absent while no check has. */
-  alertedAt: z2.optional(z2.string()),
-  arrivedAt: z2.optional(z2.string()),
-  ingestionId: z2.optional(z2.string()),
-  lateByMinutes: z2.optional(z2.number())
+  alertedAt: z3.optional(z3.string()),
+  arrivedAt: z3.optional(z3.string()),
+  ingestionId: z3.optional(z3.string()),
+  lateByMinutes: z3.optional(z3.number())
 });
-var num = z2.catch(z2.optional(z2.number()), void 0);
-var figuresItem = z2.object({
-  sk: z2.string(),
+var num = z3.catch(z3.optional(z3.number()), void 0);
+var figuresItem = z3.object({
+  sk: z3.string(),
   costUsd: num,
-  metrics: z2.optional(z2.object({ rowsIn: num, rejected: num, rowsOut: num }))
+  metrics: z3.optional(z3.object({ rowsIn: num, rejected: num, rowsOut: num }))
 });
 var LOOK_BACK = 100;
 var DatasetLog = class {
@@ -498,7 +618,7 @@ var DatasetLog = class {
     let start;
     do {
       const page = await this.doc.send(
-        new QueryCommand2({
+        new QueryCommand3({
           TableName: this.table,
           IndexName: RUN_LOG_INDEXES.byDataset,
           KeyConditionExpression: "datasetKey = :d AND recentKey BETWEEN :since AND :until",
@@ -519,7 +639,7 @@ var DatasetLog = class {
    *  index, newest first): for a dataset with no success in the window the views show. */
   async lastSuccessBefore(dataset, before) {
     const { Items = [] } = await this.doc.send(
-      new QueryCommand2({
+      new QueryCommand3({
         TableName: this.table,
         IndexName: RUN_LOG_INDEXES.byDataset,
         KeyConditionExpression: "datasetKey = :d AND recentKey < :before",
@@ -536,7 +656,7 @@ var DatasetLog = class {
    *  total when the run recorded one, else the sum of its stages'). */
   async figures(ingestionId) {
     const { Items = [] } = await this.doc.send(
-      new QueryCommand2({
+      new QueryCommand3({
         TableName: this.table,
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": summaryKey(ingestionId).pk }
@@ -559,7 +679,7 @@ var DatasetLog = class {
   recordMissing(entry) {
     return writtenIf(
       this.doc.send(
-        new UpdateCommand2({
+        new UpdateCommand3({
           TableName: this.table,
           Key: missingKey(entry.dataset, entry.businessDate),
           UpdateExpression: "SET #status = :missing, dataset = :dataset, businessDate = :date, dueAt = :due, deadlineAt = :deadline, detectedAt = if_not_exists(detectedAt, :at), alertedAt = :at",
@@ -581,7 +701,7 @@ var DatasetLog = class {
   async releaseAlert(entry) {
     await writtenIf(
       this.doc.send(
-        new UpdateCommand2({
+        new UpdateCommand3({
           TableName: this.table,
           Key: missingKey(entry.dataset, entry.businessDate),
           UpdateExpression: "REMOVE alertedAt",
@@ -596,7 +716,7 @@ var DatasetLog = class {
   closeMissing(dataset, businessDate, arrival) {
     return writtenIf(
       this.doc.send(
-        new UpdateCommand2({
+        new UpdateCommand3({
           TableName: this.table,
           Key: missingKey(dataset, businessDate),
           UpdateExpression: "SET #status = :late, arrivedAt = :at, ingestionId = :id, lateByMinutes = :by",
@@ -617,7 +737,7 @@ var DatasetLog = class {
   async missingSince(dataset, fromDate) {
     const { pk, sk } = missingKey(dataset, fromDate);
     const { Items = [] } = await this.doc.send(
-      new QueryCommand2({
+      new QueryCommand3({
         TableName: this.table,
         KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
         ExpressionAttributeValues: { ":pk": pk, ":from": sk, ":to": "MISSING#9999" }
@@ -629,7 +749,7 @@ var DatasetLog = class {
   claimMetrics(ingestionId, attempt) {
     return writtenIf(
       this.doc.send(
-        new UpdateCommand2({
+        new UpdateCommand3({
           TableName: this.table,
           Key: summaryKey(ingestionId),
           UpdateExpression: "SET metricsAttempt = :attempt",
@@ -647,9 +767,22 @@ function documentClient(client) {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+// local/landing-watcher.ts
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+async function folderObject(bucket, file) {
+  const md5 = createHash("md5");
+  for await (const chunk of createReadStream(file.path)) md5.update(chunk);
+  const eTag = md5.digest("hex");
+  const versionId = createHash("sha256").update(`${eTag}:${file.mtimeMs}`).digest("hex").slice(0, 32);
+  const sequencer = Math.round(file.mtimeMs).toString(16).toUpperCase().padStart(16, "0");
+  return { bucket, key: file.key, size: file.size, eTag, versionId, sequencer };
+}
+
 // local/client.ts
 var runLogFor = (info) => new RunLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 var datasetLogFor = (info) => new DatasetLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
+var replayLogFor = (info) => new ReplayLog(documentClient(new DynamoDBClient({ endpoint: info.dynamodbEndpoint, ...localAws })), info.runLogTable);
 var TokenRequestError = class extends Error {
   name = "TokenRequestError";
 };
@@ -679,6 +812,11 @@ async function dropIntoLanding(info, file, key) {
   const partial = join(dirname(target), `.${Date.now()}.part`);
   await copyFile(file, partial);
   await rename(partial, target);
+}
+async function landingFolderObject(info, key) {
+  const path = join(info.landingFolder, key);
+  const file = await stat(path).catch(() => void 0);
+  return file?.isFile() ? folderObject(info.landingBucket, { path, key, size: file.size, mtimeMs: file.mtimeMs }) : void 0;
 }
 var TERMINAL = /* @__PURE__ */ new Set(["SUCCEEDED", "FAILED", "REJECTED"]);
 async function followIngestion(runLog, opts) {
@@ -718,6 +856,7 @@ async function followRun(runLog, id, opts) {
 var sleep = () => new Promise((r) => setTimeout(r, 250));
 function progressLines({ summary, stages }) {
   const lines = [`  ${summary.status === "REJECTED" ? "rejected" : "received"}  ${summary.sourceUri}`];
+  if (summary.queuedAt) lines.push(`  queued    waiting for an admission slot since ${summary.queuedAt}`);
   for (const s of stages) {
     lines.push(`  ${s.stage.padEnd(9)} ${s.status}${s.status === "FAILED" ? `: ${s.cause ?? s.error ?? ""}` : ""}`);
   }
@@ -729,7 +868,11 @@ function progressLines({ summary, stages }) {
 // cli/target.ts
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient as DynamoDBClient2 } from "@aws-sdk/client-dynamodb";
+import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { userInfo } from "node:os";
 var StageNotFoundError = class extends Error {
   name = "StageNotFoundError";
 };
@@ -767,6 +910,7 @@ async function resolveTarget(opts) {
       flags: `--stage ${opts.stage} --region ${region}`,
       runLog: new RunLog(doc, runLogTable),
       datasetLog: new DatasetLog(doc, runLogTable),
+      replayLog: new ReplayLog(doc, runLogTable),
       sfn: new SFNClient({ region }),
       stateMachineArn
     };
@@ -777,8 +921,63 @@ async function resolveTarget(opts) {
     flags: "",
     runLog: runLogFor(stack),
     datasetLog: datasetLogFor(stack),
+    replayLog: replayLogFor(stack),
     sfn: new SFNClient({ endpoint: stack.awsEndpoint, ...localAws }),
     stateMachineArn: stack.stateMachineArn
+  };
+}
+async function resolveReplayPorts(opts) {
+  if (opts.stage) {
+    const outputs = await allStageOutputs(opts.stage, opts.region);
+    const missing = ["RunLogTableName", "StateMachineArn", "LandingQueueUrl"].filter((k) => !outputs[k]);
+    if (missing.length > 0) throw new StageNotFoundError(`stack landing-etl-${opts.stage} has no output ${missing.join(", ")}; deploy this version of landing-etl first`);
+    const region = opts.region ?? outputs.StateMachineArn.split(":")[3];
+    const s32 = new S3Client({ region });
+    const sts = new STSClient({ region });
+    return {
+      replayLog: new ReplayLog(documentClient(new DynamoDBClient2({ region })), outputs.RunLogTableName),
+      versions: (bucket, key) => s3Versions(s32, bucket, key),
+      send: sender(new SQSClient({ region }), outputs.LandingQueueUrl),
+      // Needs no permission: "No permissions are required to perform this operation" (AWS STS API Reference, GetCallerIdentity).
+      caller: async () => (await sts.send(new GetCallerIdentityCommand({}))).Arn
+    };
+  }
+  const stack = runningStack();
+  if (!stack.landingQueueUrl) throw new StackNotRunningError("the running local stack names no landing queue in its stack file: restart it (npm start)");
+  const s3 = new S3Client({ endpoint: stack.awsEndpoint, forcePathStyle: true, ...localAws });
+  return {
+    replayLog: replayLogFor(stack),
+    // Folder mode: the landing folder is the bucket, and a file is its key's one version (landing-watcher.ts).
+    versions: stack.s3Mode === "folder" ? async (_bucket, key) => {
+      const o = await landingFolderObject(stack, key);
+      return o ? [{ versionId: o.versionId, eTag: o.eTag, size: o.size, isLatest: true, deleteMarker: false }] : [];
+    } : (bucket, key) => s3Versions(s3, bucket, key),
+    send: sender(new SQSClient({ endpoint: stack.awsEndpoint, ...localAws }), stack.landingQueueUrl),
+    caller: async () => `local:${userInfo().username}`
+  };
+}
+async function s3Versions(s3, bucket, key) {
+  const versions = [];
+  let markers = {};
+  for (; ; ) {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, ...markers }));
+    for (const v of page.Versions ?? []) {
+      if (v.Key === key) versions.push({ versionId: v.VersionId === "null" ? void 0 : v.VersionId, eTag: v.ETag?.replace(/"/g, ""), size: v.Size ?? 0, isLatest: Boolean(v.IsLatest), deleteMarker: false });
+    }
+    for (const m of page.DeleteMarkers ?? []) if (m.Key === key) versions.push({ versionId: m.VersionId, size: 0, isLatest: Boolean(m.IsLatest), deleteMarker: true });
+    if (!page.IsTruncated) return versions;
+    markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+  }
+}
+function sender(sqs, queueUrl) {
+  return async (bodies) => {
+    for (let i = 0; i < bodies.length; i += 10) {
+      const batch = bodies.slice(i, i + 10);
+      const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((MessageBody, j) => ({ Id: String(i + j), MessageBody })) }));
+      if (Failed.length > 0) {
+        throw new ReplaySendError(`the landing queue refused ${Failed.length} of messages ${i + 1}\u2013${i + batch.length} (${Failed.map((f) => `${f.Id}: ${f.Code}`).join(", ")}); ${i} sent before them`);
+      }
+    }
   };
 }
 
@@ -788,6 +987,12 @@ export {
   IngestionNotFoundError,
   RetryRefusedError,
   INGESTION_STATUSES,
+  IN_FLIGHT_STATUSES,
+  MAX_REPLAY_INGESTIONS,
+  MAX_REASON_LENGTH,
+  replayMarkSchema,
+  newReplayId,
+  replayRecord,
   runLogFor,
   clientCredentialsToken,
   localApiToken,
@@ -796,5 +1001,6 @@ export {
   followIngestion,
   followRun,
   allStageOutputs,
-  resolveTarget
+  resolveTarget,
+  resolveReplayPorts
 };

@@ -4,11 +4,11 @@ import {
   allStageOutputs,
   clientCredentialsToken,
   localApiToken
-} from "./landing-etl-chunk-3XZH7OKJ.js";
+} from "./landing-etl-chunk-BR7XMAGE.js";
 import {
   UsageError,
   runningStack
-} from "./landing-etl-chunk-APTC5DPG.js";
+} from "./landing-etl-chunk-6BP6GOZP.js";
 
 // cli/cognito.ts
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";

@@ -5,6 +5,12 @@
 var UsageError = class extends Error {
   name = "UsageError";
 };
+var ReplayPlanError = class extends Error {
+  name = "ReplayPlanError";
+};
+var ReplaySendError = class extends Error {
+  name = "ReplaySendError";
+};
 
 // cli/stack-file.ts
 import { readFileSync } from "node:fs";
@@ -31,6 +37,8 @@ var paths = {
   /** Each function's unzipped package and its log. */
   lambdas: join(localDir, "lambda"),
   notifications: join(localDir, "notifications.jsonl"),
+  /** Written as the stack stops: Glue's API calls and its runs (local/stack.ts). */
+  glueReport: join(localDir, "glue-report.json"),
   /** The executor's on-failure destination: events it could not process after Lambda's retries. */
   /** Events EventBridge could not deliver to a rule's target after its retries (the target's dead-letter queue). */
   eventDeadLetters: join(localDir, "eventbridge-dead-letters.jsonl"),
@@ -71,6 +79,8 @@ function runningStack() {
 
 export {
   UsageError,
+  ReplayPlanError,
+  ReplaySendError,
   localAws,
   StackNotRunningError,
   runningStack

@@ -3,20 +3,28 @@
 import {
   ContractError,
   INGESTION_STATUSES,
+  IN_FLIGHT_STATUSES,
   IngestionNotFoundError,
   InvalidCursorError,
+  MAX_REASON_LENGTH,
+  MAX_REPLAY_INGESTIONS,
   RetryRefusedError,
   dropIntoLanding,
   followIngestion,
   followRun,
   landingUri,
+  newReplayId,
+  replayMarkSchema,
+  replayRecord,
+  resolveReplayPorts,
   resolveTarget,
   runLogFor
-} from "./landing-etl-chunk-3XZH7OKJ.js";
+} from "./landing-etl-chunk-BR7XMAGE.js";
 import {
+  ReplayPlanError,
   UsageError,
   runningStack
-} from "./landing-etl-chunk-APTC5DPG.js";
+} from "./landing-etl-chunk-6BP6GOZP.js";
 
 // cli/commands.ts
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
@@ -127,28 +135,28 @@ var isWeekday = (date) => {
   const day = (/* @__PURE__ */ new Date(`${date}T00:00:00Z`)).getUTCDay();
   return day >= 1 && day <= 5;
 };
-var expects = (schedule, businessDate) => schedule.every === "day" || isWeekday(businessDate);
-function dueAt(schedule, businessDate) {
-  const dueDay = schedule.businessDate === "previous day" ? addDays(businessDate, 1) : businessDate;
+var expects = (schedule, businessDate2) => schedule.every === "day" || isWeekday(businessDate2);
+function dueAt(schedule, businessDate2) {
+  const dueDay = schedule.businessDate === "previous day" ? addDays(businessDate2, 1) : businessDate2;
   return zonedInstant(dueDay, schedule.due, schedule.timeZone);
 }
-var deadline = (schedule, businessDate) => new Date(dueAt(schedule, businessDate).getTime() + schedule.graceMinutes * MINUTE);
+var deadline = (schedule, businessDate2) => new Date(dueAt(schedule, businessDate2).getTime() + schedule.graceMinutes * MINUTE);
 function latestDueBusinessDate(schedule, now) {
   const today = localDate(now, schedule.timeZone);
   let date = schedule.businessDate === "previous day" ? addDays(today, -1) : today;
   while (!expects(schedule, date) || dueAt(schedule, date) > now) date = addDays(date, -1);
   return date;
 }
-var minutesLate = (schedule, businessDate, arrivedAt) => Math.floor((arrivedAt.getTime() - dueAt(schedule, businessDate).getTime()) / MINUTE);
+var minutesLate = (schedule, businessDate2, arrivedAt) => Math.floor((arrivedAt.getTime() - dueAt(schedule, businessDate2).getTime()) / MINUTE);
 function freshness(schedule, now, arrivals) {
   if (!schedule) return { status: "unscheduled", businessDate: null, dueAt: null };
-  const businessDate = latestDueBusinessDate(schedule, now);
-  const due = dueAt(schedule, businessDate);
-  const limit = deadline(schedule, businessDate);
-  const first = arrivals.filter((a) => a.businessDate === businessDate).map((a) => new Date(a.receivedAt)).sort((a, b) => a.getTime() - b.getTime())[0];
-  const about = { businessDate, dueAt: due.toISOString() };
+  const businessDate2 = latestDueBusinessDate(schedule, now);
+  const due = dueAt(schedule, businessDate2);
+  const limit = deadline(schedule, businessDate2);
+  const first = arrivals.filter((a) => a.businessDate === businessDate2).map((a) => new Date(a.receivedAt)).sort((a, b) => a.getTime() - b.getTime())[0];
+  const about = { businessDate: businessDate2, dueAt: due.toISOString() };
   if (!first) return { status: now > limit ? "missing" : "awaiting", ...about };
-  if (first > limit) return { status: "late", ...about, lateByMinutes: minutesLate(schedule, businessDate, first) };
+  if (first > limit) return { status: "late", ...about, lateByMinutes: minutesLate(schedule, businessDate2, first) };
   return { status: "fresh", ...about };
 }
 
@@ -230,6 +238,7 @@ async function datasetsView(contracts, log, now) {
 }
 
 // functions/shared/ingestion-view.ts
+var replayView = ({ ingestions, ...replay2 }) => ({ ...replay2, ingestionCount: ingestions.length });
 function durationSeconds(startedAt, endedAt) {
   if (!startedAt || !endedAt) return null;
   return Math.round(Date.parse(endedAt) - Date.parse(startedAt)) / 1e3;
@@ -238,8 +247,9 @@ var stageView = (s) => ({ ...s, durationSeconds: durationSeconds(s.startedAt, s.
 function summaryView({ executionInput: _, ...summary }) {
   return { ...summary, durationSeconds: durationSeconds(summary.startedAt, summary.endedAt) };
 }
-function ingestionView(record) {
+function ingestionView(record, replay2) {
   return {
+    ...replay2 ? { replay: replayView(replay2) } : {},
     summary: summaryView(record.summary),
     stages: record.stages.map(stageView),
     attempts: record.attempts.map((a) => ({ ...a, durationSeconds: durationSeconds(a.startedAt, a.endedAt), stages: a.stages.map(stageView) }))
@@ -267,7 +277,7 @@ var executionInputSchema = z2.object({
   stagingUri: nonEmpty(),
   qualityMode: z2.enum(["hard", "soft"])
 });
-var executionName = (ingestionId, attempt) => attempt === 1 ? ingestionId : `${ingestionId}-a${attempt}`;
+var executionName = (ingestionId2, attempt) => attempt === 1 ? ingestionId2 : `${ingestionId2}-a${attempt}`;
 var executionArn = (stateMachineArn, name) => `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
 
 // functions/shared/retry.ts
@@ -293,7 +303,11 @@ async function retryIngestion(id, ports) {
 }
 
 // functions/shared/commands.ts
-var retryCommand = (ingestionId, target2) => `npx landing-etl retry ${ingestionId}${target2 ? ` ${target2}` : ""}`;
+var retryCommand = (ingestionId2, target2) => `npx landing-etl retry ${ingestionId2}${target2 ? ` ${target2}` : ""}`;
+
+// functions/shared/visible-text.ts
+var INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+var visibleText = (text) => text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0).toString(16).padStart(4, "0")}}`);
 
 // cli/format.ts
 function table(headers, rows) {
@@ -303,7 +317,7 @@ function table(headers, rows) {
 }
 var seconds = (s) => s === null ? "" : `${s.toFixed(1)}s`;
 var usd = (n) => n === void 0 ? "" : `$${n.toFixed(4)}`;
-var time = (iso) => iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
+var time = (iso2) => iso2 ? iso2.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
 var metric = (s, ...keys) => {
   for (const k of keys) if (typeof s.metrics?.[k] === "number") return String(s.metrics[k]);
   return "";
@@ -325,14 +339,19 @@ function stagesTable(stages) {
     ])
   );
 }
-function formatIngestion({ summary: s, stages, attempts }, target2) {
+var whereNow = (s) => s.status === "QUEUED" ? `waiting for an admission slot since ${time(s.queuedAt ?? s.updatedAt)}` : `at ${s.state}`;
+function formatIngestion({ summary: s, stages, attempts, replay: replay2 }, target2) {
   const lines = [
     `ingestion  ${s.ingestionId}`,
     `dataset    ${s.dataset} (business date ${s.businessDate})${s.ingestedTable ? ` \u2192 ${s.ingestedTable}` : ""}`,
-    `source     ${s.sourceUri}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ""}`,
-    `status     ${s.status} at ${s.state}, attempt ${s.attempt}${s.durationSeconds === null ? "" : ` (${seconds(s.durationSeconds)})`}`,
+    `source     ${visibleText(s.sourceUri)}${s.sourceVersion ? ` (version ${s.sourceVersion})` : ""}`,
+    `status     ${s.status} ${whereNow(s)}, attempt ${s.attempt}${s.durationSeconds === null ? "" : ` (${seconds(s.durationSeconds)})`}`,
     `received   ${time(s.receivedAt)}${s.duplicates ? ` (+${s.duplicates} duplicate deliveries ignored)` : ""}`
   ];
+  if (s.replayOf) {
+    lines.push(`replay of  ${s.replayOf} (replay ${s.replayId ?? ""}${replay2 ? ` by ${replay2.requestedBy} at ${time(replay2.requestedAt)}, ${replay2.from} to ${replay2.to}` : ""})`);
+    if (replay2) lines.push(`reason     ${visibleText(replay2.reason)}`);
+  }
   if (s.status === "FAILED" || s.status === "REJECTED") lines.push(`reason     ${s.stage ? `${s.stage}: ` : ""}${s.error}: ${s.cause}`);
   if (s.status === "FAILED") lines.push(`retry      ${retryCommand(s.ingestionId, target2)}`);
   if (s.costUsd !== void 0) lines.push(`cost       ${usd(s.costUsd)} at list price (${s.dpuSeconds ?? 0} DPU-seconds, every attempt)`);
@@ -348,8 +367,17 @@ function formatIngestion({ summary: s, stages, attempts }, target2) {
 function formatRuns(items) {
   if (items.length === 0) return "no ingestions";
   return table(
-    ["RECEIVED", "STATUS", "STATE", "ATTEMPT", "DURATION", "INGESTION", "SOURCE"],
-    items.map((s) => [time(s.receivedAt), s.status, s.state, String(s.attempt), seconds(s.durationSeconds), s.ingestionId, s.sourceUri])
+    ["RECEIVED", "STATUS", "STATE", "ATTEMPT", "DURATION", "INGESTION", "REPLAY OF", "SOURCE"],
+    items.map((s) => [
+      time(s.receivedAt),
+      s.status,
+      s.status === "QUEUED" ? `waiting since ${time(s.queuedAt ?? s.updatedAt)}` : s.state,
+      String(s.attempt),
+      seconds(s.durationSeconds),
+      s.ingestionId,
+      s.replayOf ?? "",
+      visibleText(s.sourceUri)
+    ])
   );
 }
 var age = (minutes) => minutes === null ? "" : minutes < 120 ? `${minutes} min ago` : minutes < 2880 ? `${Math.floor(minutes / 60)} h ago` : `${Math.floor(minutes / 1440)} days ago`;
@@ -381,6 +409,215 @@ function formatDatasets({ datasets: datasets2 }) {
     ).replace(/^/gm, "  ")
   );
   return [summary, ...days].join("\n\n");
+}
+
+// functions/executor/s3-event.ts
+import * as z3 from "zod/mini";
+var encodedKey = z3.pipe(
+  z3.string().check(z3.minLength(1)),
+  z3.transform((key, ctx) => {
+    try {
+      return decodeURIComponent(key.replace(/\+/g, " "));
+    } catch {
+      ctx.issues.push({ code: "custom", message: `object key ${JSON.stringify(key)} is not URL-encoded UTF-8`, input: key });
+      return z3.NEVER;
+    }
+  })
+);
+var sequencer = z3.catch(
+  z3.optional(z3.pipe(z3.string().check(z3.regex(/^[0-9A-Fa-f]{1,64}$/)), z3.transform((s) => s.toUpperCase()))),
+  void 0
+);
+var s3EventSchema = z3.object({
+  Records: z3.array(
+    z3.object({
+      eventName: z3.string(),
+      eventTime: z3.iso.datetime({ offset: true }),
+      s3: z3.object({
+        bucket: z3.object({ name: z3.string().check(z3.minLength(1)) }),
+        object: z3.object({
+          key: encodedKey,
+          size: z3._default(z3.int().check(z3.nonnegative()), 0),
+          eTag: z3.optional(z3.string()),
+          versionId: z3.optional(z3.string()),
+          sequencer
+        })
+      }),
+      /** Only on a replay's record (functions/shared/replay.ts): S3's own records have none. */
+      replay: z3.optional(replayMarkSchema)
+    })
+  )
+});
+function parseS3Event(event) {
+  return s3EventSchema.parse(event).Records.filter((r) => r.eventName.startsWith("ObjectCreated:")).map((r) => ({
+    bucket: r.s3.bucket.name,
+    key: r.s3.object.key,
+    size: r.s3.object.size,
+    eTag: r.s3.object.eTag,
+    versionId: r.s3.object.versionId,
+    sequencer: r.s3.object.sequencer,
+    eventTime: new Date(r.eventTime),
+    ...r.replay ? { replay: r.replay } : {}
+  }));
+}
+
+// functions/shared/extensions.ts
+var ACCEPTED_EXTENSIONS = [".csv", ".csv.gz", ".csv.bz2"];
+var ACCEPTED_DESCRIPTION = `a ${ACCEPTED_EXTENSIONS.slice(0, -1).join(", ")} or ${ACCEPTED_EXTENSIONS.at(-1)} file`;
+
+// functions/shared/ingestion-id.ts
+import { createHash } from "node:crypto";
+var partitioned = /(?:^|\/)year=(\d{4})\/month=(\d{1,2})\/day=(\d{1,2})(?:\/|$)/;
+var dashed = /(?:^|[^0-9])(\d{4})-(\d{2})-(\d{2})(?:[^0-9]|$)/;
+var compact = /(?:^|[^0-9])(\d{4})(\d{2})(\d{2})(?:[^0-9]|$)/;
+function businessDate(key, eventTime) {
+  for (const pattern of [partitioned, dashed, compact]) {
+    const m = pattern.exec(key);
+    if (m) {
+      const iso2 = `${m[1]}-${m[2].padStart(2, "0")}-${m[3].padStart(2, "0")}`;
+      if (isRealDate(iso2)) return iso2;
+    }
+  }
+  return eventTime.toISOString().slice(0, 10);
+}
+function isRealDate(iso2) {
+  const d = /* @__PURE__ */ new Date(`${iso2}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso2;
+}
+function ingestionId(dataset, date, source, replayId) {
+  const version = source.versionId ?? source.eTag ?? "";
+  const digest = createHash("sha256").update(`${source.bucket}
+${source.key}
+${version}${replayId ? `
+${replayId}` : ""}`).digest("hex");
+  const name = dataset.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
+  return `${name}-${date.replaceAll("-", "")}-${digest.slice(0, 16)}`;
+}
+
+// functions/executor/ingest.ts
+function identify(obj) {
+  if (obj.key.endsWith("/")) return void 0;
+  const dataset = obj.key.includes("/") ? obj.key.split("/")[0] : "";
+  const date = obj.replay?.businessDate ?? businessDate(obj.key, obj.eventTime);
+  return { ingestionId: ingestionId(dataset || "unknown", date, obj, obj.replay?.replayId), dataset, businessDate: date };
+}
+
+// cli/replay.ts
+var DATE = /^\d{4}-\d{2}-\d{2}$/;
+var realDate = (d) => DATE.test(d) && (/* @__PURE__ */ new Date(`${d}T00:00:00Z`)).toISOString().slice(0, 10) === d;
+function replayRequest(o, datasets2) {
+  if (!o.dataset) throw new UsageError("replay needs --dataset NAME");
+  if (!datasets2.includes(o.dataset)) throw new UsageError(`no dataset "${visibleText(o.dataset)}"; known datasets: ${datasets2.join(", ")}`);
+  for (const [name, value] of [["--from", o.from], ["--to", o.to]]) {
+    if (!value) throw new UsageError(`replay needs ${name} YYYY-MM-DD`);
+    if (!realDate(value)) throw new UsageError(`${name} must be a date YYYY-MM-DD, got "${visibleText(value)}"`);
+  }
+  if (o.from > o.to) throw new UsageError(`--from ${o.from} is after --to ${o.to}: the range is empty`);
+  const reason = o.reason?.trim() ?? "";
+  if (!reason) throw new UsageError("replay needs --reason TEXT: why it is replayed (recorded with who asked)");
+  if (reason.length > MAX_REASON_LENGTH) throw new UsageError(`--reason is ${reason.length} characters; at most ${MAX_REASON_LENGTH}`);
+  return { dataset: o.dataset, from: o.from, to: o.to, versions: o.latest ? "latest" : "recorded", reason };
+}
+async function planReplay(request, replayId, summaries, versions, now) {
+  const span = `business dates ${request.from} to ${request.to}`;
+  if (summaries.length === 0) throw new ReplayPlanError(`no ingestions of ${request.dataset} have ${span}`);
+  const plan = { request, replayId, replays: [], skipped: [], datesWithoutIngestion: missingDates(request, summaries) };
+  const byObject = /* @__PURE__ */ new Map();
+  for (const s of summaries) byObject.set(s.sourceUri, [...byObject.get(s.sourceUri) ?? [], s]);
+  for (const [sourceUri, runs2] of [...byObject].sort(([a, x], [b, y]) => x[0].businessDate.localeCompare(y[0].businessDate) || a.localeCompare(b))) {
+    const newest = runs2.filter((s) => s.status !== "REJECTED").sort((a, b) => b.receivedAt.localeCompare(a.receivedAt))[0];
+    const skip = (businessDate2, reason) => plan.skipped.push({ businessDate: businessDate2, sourceUri, reason });
+    if (!newest) {
+      skip(runs2[0].businessDate, `every ingestion of it was rejected (${visibleText(runs2[0].cause ?? "no reason recorded")})`);
+      continue;
+    }
+    if (IN_FLIGHT_STATUSES.includes(newest.status)) {
+      skip(newest.businessDate, `its ingestion ${newest.ingestionId} is ${newest.status}: replay it once that has ended`);
+      continue;
+    }
+    const input = executionInputSchema.safeParse(JSON.parse(newest.executionInput ?? "null"));
+    if (!input.success) {
+      skip(newest.businessDate, `its ingestion ${newest.ingestionId} recorded no execution input`);
+      continue;
+    }
+    const { bucket, key, versionId: recorded, size, sequencer: sequencer2 } = input.data.source;
+    const all = await versions(bucket, key);
+    const latest2 = all.find((v) => v.isLatest && !v.deleteMarker);
+    let object4;
+    if (request.versions === "latest" || recorded === null) {
+      if (!latest2) {
+        skip(newest.businessDate, "the key has no current version (it was deleted)");
+        continue;
+      }
+      const same = latest2.versionId === recorded && recorded !== null;
+      object4 = { bucket, key, versionId: latest2.versionId, eTag: latest2.eTag, size: latest2.size, sequencer: same ? sequencer2 ?? void 0 : void 0 };
+    } else {
+      const version = all.find((v) => v.versionId === recorded && !v.deleteMarker);
+      if (!version) {
+        skip(newest.businessDate, `version ${recorded} is no longer in the bucket (--latest replays the key's latest version)`);
+        continue;
+      }
+      object4 = { bucket, key, versionId: recorded, eTag: version.eTag, size, sequencer: sequencer2 ?? void 0 };
+    }
+    const record = replayRecord(object4, { replayId, replayOf: newest.ingestionId, businessDate: newest.businessDate }, now);
+    const identity = identify(parseS3Event({ Records: [record] })[0]);
+    plan.replays.push({ businessDate: newest.businessDate, sourceUri, object: object4, replayOf: newest.ingestionId, ingestionId: identity.ingestionId, record });
+  }
+  if (plan.replays.length === 0) {
+    throw new ReplayPlanError(`nothing of ${request.dataset} with ${span} can be replayed: ${plan.skipped.map((s) => `${visibleText(s.sourceUri)}: ${s.reason}`).join("; ")}`);
+  }
+  if (plan.replays.length > MAX_REPLAY_INGESTIONS) {
+    throw new ReplayPlanError(`${plan.replays.length} ingestions of ${request.dataset} have ${span}; one replay records at most ${MAX_REPLAY_INGESTIONS}: replay a narrower range`);
+  }
+  return plan;
+}
+function missingDates({ from, to }, summaries) {
+  const known = new Set(summaries.map((s) => s.businessDate));
+  const spans = [];
+  for (let d = /* @__PURE__ */ new Date(`${from}T00:00:00Z`); d.toISOString().slice(0, 10) <= to; d.setUTCDate(d.getUTCDate() + 1)) {
+    const day = d.toISOString().slice(0, 10);
+    if (known.has(day)) continue;
+    const last = spans.at(-1);
+    const previous = new Date(d.getTime() - 864e5).toISOString().slice(0, 10);
+    if (last && last[1] === previous) last[1] = day;
+    else spans.push([day, day]);
+  }
+  return spans.map(([a, b]) => a === b ? a : `${a}..${b}`);
+}
+function formatPlan(plan) {
+  const { request: r } = plan;
+  const lines = [
+    `replay ${plan.replayId} of ${r.dataset}, business dates ${r.from} to ${r.to}, ${r.versions === "latest" ? "each key's latest version" : "the versions the runs ingested"}`,
+    `reason: ${visibleText(r.reason)}`,
+    "",
+    table(
+      ["BUSINESS DATE", "SOURCE", "VERSION", "REPLAYS", "AS"],
+      plan.replays.map((p) => [p.businessDate, visibleText(p.sourceUri), p.object.versionId ?? "(unversioned)", p.replayOf, p.ingestionId])
+    )
+  ];
+  if (plan.skipped.length > 0) lines.push("", "not replayed:", ...plan.skipped.map((s) => `  ${s.businessDate}  ${visibleText(s.sourceUri)}: ${s.reason}`));
+  if (plan.datesWithoutIngestion.length > 0) lines.push("", `no ingestion on: ${plan.datesWithoutIngestion.join(", ")}`);
+  lines.push("", `${plan.replays.length} ingestion${plan.replays.length === 1 ? "" : "s"} to replay, ${plan.skipped.length} not replayed`);
+  return lines.join("\n");
+}
+async function sendReplay(plan, ports, now) {
+  const { request: r } = plan;
+  const replay2 = {
+    replayId: plan.replayId,
+    dataset: r.dataset,
+    from: r.from,
+    to: r.to,
+    versions: r.versions,
+    requestedBy: await ports.caller(),
+    reason: r.reason,
+    requestedAt: now().toISOString(),
+    ingestions: plan.replays.map((p) => ({ ingestionId: p.ingestionId, replayOf: p.replayOf }))
+  };
+  await ports.replayLog.record(replay2);
+  await ports.send(plan.replays.map((p) => JSON.stringify({ Records: [p.record] })));
+  const sentAt = now().toISOString();
+  await ports.replayLog.markSent(r.dataset, plan.replayId, sentAt);
+  return { ...replay2, sentAt };
 }
 
 // cli/commands.ts
@@ -416,7 +653,9 @@ async function ingest(file, dataset, date) {
 async function status(target2, id, json) {
   const record = await target2.runLog.get(id);
   if (!record) throw new IngestionNotFoundError(`no ingestion ${id} in ${target2.label}`);
-  console.log(json ? JSON.stringify(ingestionView(record), null, 2) : formatIngestion(ingestionView(record), target2.flags));
+  const { dataset, replayId } = record.summary;
+  const view = ingestionView(record, replayId ? await target2.replayLog.get(dataset, replayId) : void 0);
+  console.log(json ? JSON.stringify(view, null, 2) : formatIngestion(view, target2.flags));
   return 0;
 }
 async function runs(target2, o) {
@@ -479,6 +718,32 @@ async function retry(target2, id, json, detach) {
   console.error(`${result.status}${result.stage ? ` at ${result.stage}` : ""}: ${result.reason ?? "no reason recorded"}`);
   return 1;
 }
+async function replay(o) {
+  const request = replayRequest(o, [...loadContracts().keys()]);
+  const ports = await resolveReplayPorts(o);
+  const now = /* @__PURE__ */ new Date();
+  const plan = await planReplay(request, newReplayId(now), await ports.replayLog.ingestionsOf(request.dataset, request.from, request.to), ports.versions, now);
+  const json = (sent) => ({
+    replayId: plan.replayId,
+    ...request,
+    replays: plan.replays.map(({ record: _, ...p }) => p),
+    skipped: plan.skipped,
+    datesWithoutIngestion: plan.datesWithoutIngestion,
+    sent
+  });
+  if (!o.json) console.log(formatPlan(plan));
+  if (o.dryRun) {
+    console.log(o.json ? JSON.stringify(json(null), null, 2) : "dry run: nothing recorded, nothing sent");
+    return 0;
+  }
+  const recorded = await sendReplay(plan, ports, () => /* @__PURE__ */ new Date());
+  if (o.json) console.log(JSON.stringify(json(recorded), null, 2));
+  else {
+    console.log(`replay ${plan.replayId} recorded and sent to the landing queue as ${recorded.requestedBy}`);
+    console.log(`follow it: npx landing-etl runs --dataset ${request.dataset}${o.stage ? ` --stage ${o.stage}` : ""}${o.region ? ` --region ${o.region}` : ""}`);
+  }
+  return 0;
+}
 var target = (o) => resolveTarget({ stage: o.stage, region: o.region });
 async function doctor(stage, region) {
   if (!stage) throw new UsageError("doctor needs --stage NAME (it checks an AWS account, not the local stack)");
@@ -501,6 +766,7 @@ export {
   ingest,
   parseLimit,
   parseStatus,
+  replay,
   retry,
   runs,
   status,
