@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { CloudFormationClient, CreateStackCommand, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { AssociateRouteTableCommand, AuthorizeSecurityGroupEgressCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { AssociateRouteTableCommand, AuthorizeSecurityGroupEgressCommand, DescribeSubnetsCommand, DescribeVpcEndpointsCommand, DescribeVpcsCommand, EC2Client, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { CreateConnectionCommand, GlueClient } from '@aws-sdk/client-glue';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -18,8 +18,8 @@ import { loadTemplate, type Template } from '../template/template';
 // - its CloudFormation (moto 5.2) ignores AWS::EC2::SecurityGroupEgress and AWS::Glue::Connection, creates a VPC
 //   without its EnableDnsSupport/EnableDnsHostnames and a SubnetRouteTableAssociation without associating: the test
 //   makes each with the API CloudFormation calls for it, as the template states it (AuthorizeSecurityGroupEgress,
-//   CreateConnection, ModifyVpcAttribute, AssociateRouteTable); and it does not delete VPC endpoints with their
-//   stack, so removing the stack fails on the VPC ("has dependencies"): the rehearsal covers the creation only;
+//   CreateConnection, ModifyVpcAttribute, AssociateRouteTable); it did not delete VPC endpoints with their stack,
+//   which local/moto_server.py fixes, so the rehearsal creates the network and removes it;
 // - it has no RDS DescribeDBEngineVersions, no Lambda GetAccountSettings and no Service Quotas ListServiceQuotas: a
 //   stand-in on this machine answers those three, in their protocols (RDS query/XML, Lambda REST JSON, Service Quotas
 //   JSON 1.1), with the figures of each case, and the SDK reaches it through AWS_ENDPOINT_URL_<SERVICE>.
@@ -193,7 +193,7 @@ test('doctor finds each misconfiguration of a broken network and account, each w
   expect(blocks.filter((b) => /^(ERROR|WARNING)/.test(b))).toHaveLength(expected.length);
 });
 
-test('moto\'s CloudFormation creates every network resource of the dev template it models (the rehearsal of the network)', async () => {
+test('moto\'s CloudFormation creates every network resource of the dev template it models, and removes them with the stack (the rehearsal of the network)', async () => {
   const template = networkTemplate();
   await deploy(template);
   const { StackResources = [] } = await client(CloudFormationClient).send(new DescribeStackResourcesCommand({ StackName: stack }));
@@ -201,4 +201,15 @@ test('moto\'s CloudFormation creates every network resource of the dev template 
   const modelled = Object.entries(template.Resources).filter(([, r]) => !['AWS::EC2::SecurityGroupEgress', 'AWS::EC2::SecurityGroupIngress'].includes(r.Type)).map(([id]) => id);
   expect(created).toEqual(expect.arrayContaining(modelled));
   expect(modelled).toHaveLength(17);
+
+  // Removed: the stack is gone and so is its network, endpoints first (nothing is left behind to block the next deploy).
+  const cfn = client(CloudFormationClient);
+  await cfn.send(new DeleteStackCommand({ StackName: stack }));
+  const { Stacks = [] } = await cfn.send(new DescribeStacksCommand({ StackName: stack })).catch(() => ({ Stacks: [] }));
+  expect(Stacks.map((s) => s.StackStatus).filter((status) => status !== 'DELETE_COMPLETE')).toEqual([]);
+  const ec2 = client(EC2Client);
+  const vpcId = StackResources.find((r) => r.LogicalResourceId === 'Vpc')!.PhysicalResourceId!;
+  // A deleted endpoint is listed for a while in state `deleted`, as on AWS.
+  expect(((await ec2.send(new DescribeVpcEndpointsCommand({}))).VpcEndpoints ?? []).filter((e) => e.State?.toLowerCase() !== 'deleted')).toEqual([]);
+  expect(((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).map((v) => v.VpcId)).not.toContain(vpcId);
 });
