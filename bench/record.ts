@@ -10,8 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from '../local/layout';
 
-export const RESULTS_DIR = join(import.meta.dirname, 'results');
+export const RESULTS_DIR = join(repoRoot, 'bench', 'results');
 
 export interface LoadAverage {
   /** Lowest and highest 1-minute load average seen during the run. */
@@ -27,11 +28,16 @@ export interface BenchRun {
   commit: string | null;
   /** The measured sources differed from that commit. */
   uncommitted: boolean;
-  machine: { cores: number; memoryGiB: number; node: string | null; loadAverage: LoadAverage };
+  /** null where a converted record did not give it. */
+  machine: { cores: number; memoryGiB: number; node: string | null; loadAverage: LoadAverage | null };
   /** What the run was asked to do (rows, connections, …): runs are compared only under equal conditions. */
   conditions: Record<string, unknown>;
   /** What it measured. */
   figures: Record<string, unknown>;
+  /** Converted runs only: what makes a figure incomparable with later runs. */
+  note?: string;
+  /** Converted runs only: the commit that recorded the run (not necessarily the one it measured). */
+  recordedIn?: string;
 }
 
 export class BenchNameError extends Error {
@@ -60,7 +66,7 @@ export function sampleLoadAverage(): { stop(): LoadAverage } {
 }
 
 function git(args: string[]): string {
-  return execFileSync('git', args, { cwd: import.meta.dirname, encoding: 'utf8' }).trim();
+  return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
 }
 
 /** Appends one run to bench/results/<bench>.jsonl and returns it. `uncommittedPaths` are the sources the
