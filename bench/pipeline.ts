@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { IngestionRecord } from '../functions/shared/run-log';
+import { attemptStagingUri } from '../functions/shared/staging-zone';
 import { runLogFor } from '../local/client';
 import { startLocalStack, type RunningStack } from '../test/support/local-stack';
 import { generate } from './generate';
@@ -152,7 +153,8 @@ async function main() {
     clearInterval(sampler);
     sampler = undefined;
 
-    const staging = join(stack.info.dataFolder!, 'staging', 'dailycheckin', id);
+    // The folder that stands for the data bucket holds the attempt's staged files as the jobs wrote them.
+    const staging = attemptStagingUri(join(stack.info.dataFolder!, 'staging', 'dailycheckin', id), record.summary.attempt);
     if (!existsSync(join(staging, 'accepted'))) throw new BenchmarkFailed(`no accepted rows at ${staging}/accepted`);
     const python = join(repo, '.venv', 'bin', 'python');
     // A Spark stage timed with local[N] runs pinned to N cores (taskset): otherwise the JVM's GC and JIT threads use

@@ -25,7 +25,7 @@ describe('the docs check', () => {
         '[gone](docs/missing.md) [no anchor](docs/a.md#run-log) [no self anchor](#nowhere)',
         '`[in code](docs/nothing.md)`',
         '```sh\nnpm run bench:pipeline -- --rows 100000\nnpm run bench:nothing\n```',
-        'then `npm run -s lint`.',
+        'then `npm run -s lint`; every `npm run bench:*` and `npm run test:*`.',
       ].join('\n'),
     );
   });
@@ -35,6 +35,7 @@ describe('the docs check', () => {
     expect(brokenInDocs(root, docFiles(root)).map((b) => `${b.file}: ${b.problem}`)).toEqual([
       'README.md: npm run bench:nothing: package.json has no such script',
       'README.md: npm run lint: package.json has no such script',
+      'README.md: npm run test:*: package.json has no such script',
       'README.md: docs/missing.md: docs/missing.md does not exist',
       'README.md: docs/a.md#run-log: no heading of docs/a.md makes #run-log',
       'README.md: #nowhere: no heading of README.md makes #nowhere',
