@@ -88,6 +88,6 @@ export function recordRun(
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   appendFileSync(join(RESULTS_DIR, `${bench}.jsonl`), `${JSON.stringify(record)}\n`);
-  console.log(`recorded in bench/results/${bench}.jsonl`);
+  console.log(`recorded in bench/results/${bench}.jsonl; npm run docs:performance updates docs/performance.md`);
   return record;
 }
