@@ -1,15 +1,14 @@
 import autocannon from 'autocannon';
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startTestPostgres } from '../test/support/test-postgres';
+import { recordRun, sampleLoadAverage } from './record';
 
 /** npm run bench:api — GET /get under load next to a bare node:http + postgres baseline running the same SQL.
  *  Seeds an embedded PostgreSQL, then for pages of 20 and of 100 rows drives each server with autocannon
- *  (50 connections, 30 s per run, runs in the order baseline, API, API, baseline) over a mix of users and pages, prints req/s, p50/p99 and errors and appends them to
- *  bench/results/api.jsonl. Override with BENCH_ROWS, BENCH_USERS, BENCH_DURATION_S, BENCH_CONNECTIONS. */
+ *  (50 connections, 30 s per run, runs in the order baseline, API, API, baseline) over a mix of users and pages,  prints req/s, p50/p99 and errors and
+ *  records them in bench/results/api.jsonl. Override with BENCH_ROWS, BENCH_USERS, BENCH_DURATION_S, BENCH_CONNECTIONS. */
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const USERS = Number(process.env.BENCH_USERS ?? 1_000);
@@ -125,7 +124,7 @@ async function load(url: string, paths: string[], duration: number, headers: Rec
   };
 }
 
-const loadAtStart = +loadavg()[0]!.toFixed(2);
+const loadAverage = sampleLoadAverage();
 const pg = await startTestPostgres();
 const servers: ChildProcess[] = [];
 try {
@@ -164,25 +163,11 @@ try {
     results.push({ limit, baseline: base, api: ours, runs, throughputRatio: +throughput.toFixed(3), p99Ratio: +p99.toFixed(3), meetsTargets: pass });
   }
 
-  const record = {
-    kind: 'api',
-    at: new Date().toISOString(),
-    commit: execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(),
-    conditions: {
-      rows: ROWS,
-      users: USERS,
-      connections: CONNECTIONS,
-      durationS: DURATION_S,
-      dbPoolMax: Number(POOL_MAX),
-      cpus: cpus().length,
-      loadAverage1mAtStart: loadAtStart,
-      loadAverage1mAtEnd: +loadavg()[0]!.toFixed(2),
-      node: process.version,
-    },
-    results,
-  };
-  appendFileSync(join(repo, 'bench', 'results', 'api.jsonl'), `${JSON.stringify(record)}\n`);
-  log('appended to bench/results/api.jsonl');
+  recordRun('api', {
+    conditions: { rows: ROWS, users: USERS, connections: CONNECTIONS, durationS: DURATION_S, dbPoolMax: Number(POOL_MAX) },
+    figures: { pages: results },
+    loadAverage: loadAverage.stop(),
+  });
 } finally {
   for (const child of servers) child.kill();
   await pg.destroy();

@@ -1,20 +1,19 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { appendFileSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { documentClient } from '../functions/shared/document-client';
 import { localAws } from '../local/layout';
 import { launchChromium } from '../test/support/browser';
 import { startLocalStack } from '../test/support/local-stack';
 import { pageUrl } from '../test/support/api';
+import { recordRun, sampleLoadAverage } from './record';
 
 /** npm run bench:console — how long the operator page's views take to open over a run log of BENCH_INGESTIONS
  *  (10,000) ingestions of one dataset, in the local stack, in Debian's Chromium. Seeds the run log with summaries
  *  and three stage items each (received over the last BENCH_DAYS days, every status), then opens each view
  *  BENCH_RUNS times in a fresh page and measures from navigation start to the view rendered: the page's own
  *  `view-ready` performance mark, set as it marks `main[data-ready]`, so the harness's polling is not counted.
- *  Prints the median and worst and appends them to bench/results/console.jsonl. */
+ *  Prints the median and worst and records them in bench/results/console.jsonl. */
 
 const INGESTIONS = Number(process.env.BENCH_INGESTIONS ?? 10_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
@@ -70,6 +69,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   log(`starting the local stack`);
   const stack = await startLocalStack({ waitForSample: false, timeoutMs: 400_000 });
+  const load = sampleLoadAverage();
   const browser = await launchChromium();
   try {
     const started = Date.now();
@@ -113,11 +113,7 @@ async function main() {
       const r = results[name];
       log(`${name}: median ${r.medianMs} ms (API ${r.medianApiMs} ms, page files ${r.medianPageFilesMs} ms), worst ${r.maxMs} ms over ${RUNS} loads; load average ${loadavg()[0]!.toFixed(1)}`);
     }
-    mkdirSync(join('bench', 'results'), { recursive: true });
-    appendFileSync(
-      join('bench', 'results', 'console.jsonl'),
-      `${JSON.stringify({ date: new Date().toISOString(), ingestions: INGESTIONS, items: written, days: DAYS, runs: RUNS, loadavg: loadavg()[0], results })}\n`,
-    );
+    recordRun('console', { conditions: { ingestions: INGESTIONS, items: written, days: DAYS, runs: RUNS }, figures: { views: results }, loadAverage: load.stop() });
   } finally {
     await browser.close();
     await stack.stop();

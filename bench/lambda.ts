@@ -1,17 +1,19 @@
 import { build, type BuildOptions } from 'esbuild';
-import { execFileSync, execSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { paths } from '../local/layout';
+import { packagedStage } from '../local/packaged';
+import { recordRun, sampleLoadAverage } from './record';
 
 /** npm run bench:lambda — every Lambda (executor, query, ingestions) bundled as serverless-esbuild bundles it, under
  *  each way of bundling the AWS SDK that serverless.yml custom.esbuild could take: its size, and how long a fresh
  *  Node process takes to import it as the nodejs22.x runtime imports an .mjs handler (module initialisation: the
  *  module-scope clients and configuration; nothing connects before the first event). A variant whose import fails
- *  is reported as failing, with the error. When `npm run package` ran, it also says which variant the packaged
- *  zips are, byte for byte, and holds that one to the budget. Appends to bench/results/api.jsonl. */
+ *  is reported as failing, with the error. It also says which variant the packaged
+ *  zips are, byte for byte, and holds that one to the budget. Records the run in bench/results/lambda.jsonl. */
 
 const FUNCTIONS = ['executor', 'query', 'ingestions'] as const;
 const BUDGET = { initMs: 150 };
@@ -76,10 +78,12 @@ const importOnce = (dir: string, file: string, env: Record<string, string>) =>
     }).trim(),
   );
 
-/** The packaged handler of a function, when `npm run package` left one. */
-function packagedHandler(fn: string): Buffer | undefined {
-  const zip = join(repo, '.build', 'package', 'dev', `${fn}.zip`);
-  if (!existsSync(zip)) return undefined;
+// The dev stage's package, packaged again when its sources changed: the budget is judged on what ships.
+const packageDir = await packagedStage('dev', (line) => console.log(line));
+
+/** The packaged handler of a function. */
+function packagedHandler(fn: string): Buffer {
+  const zip = join(packageDir, `${fn}.zip`);
   const read = 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))';
   return execFileSync(paths.python, ['-c', read, zip, `functions/${fn}/handler.mjs`], { maxBuffer: 64 * 1024 * 1024 });
 }
@@ -89,6 +93,7 @@ mkdirSync(join(repo, '.build'), { recursive: true });
 const root = mkdtempSync(join(repo, '.build', 'bench-lambda-'));
 const results: Record<string, Record<string, Measure>> = {};
 const shipped: Record<string, string | null> = {};
+const load = sampleLoadAverage();
 try {
   const importable: Array<{ fn: (typeof FUNCTIONS)[number]; dir: string; file: string; times: number[]; measure: Measure }> = [];
   for (const [variant, { options }] of Object.entries(VARIANTS)) {
@@ -108,7 +113,7 @@ try {
       }
       (results[fn] ??= {})[variant] = measure;
       const packaged = packagedHandler(fn);
-      if (packaged?.equals(code)) shipped[fn] = variant;
+      if (packaged.equals(code)) shipped[fn] = variant;
       else shipped[fn] ??= null;
     }
   }
@@ -129,7 +134,7 @@ try {
       const size = `${kb(m.bytes)} (${kb(m.deflatedBytes)})`;
       return (m.initMs ? `${size}, ${m.initMs.median} / ${m.initMs.max} ms` : `${size}, FAILS`).padEnd(44);
     });
-    console.log(`${fn.padEnd(12)}${cells.join('')}${shipped[fn] ?? (existsSync(join(repo, '.build', 'package')) ? 'none of these' : '(not packaged)')}`);
+    console.log(`${fn.padEnd(12)}${cells.join('')}${shipped[fn] ?? 'none of these'}`);
   }
   for (const fn of FUNCTIONS) {
     for (const [variant, m] of Object.entries(results[fn]!)) if (m.error) console.log(`${fn} ${variant}: ${m.error}`);
@@ -140,24 +145,18 @@ try {
   const ok = packaged.every(Boolean) ? packaged.every((m) => m && m.initMs && m.initMs.median <= BUDGET.initMs) : null;
   console.log(
     ok === null
-      ? 'budget not judged: the packaged zips are none of these variants (or missing: run `npm run package`)'
+      ? 'budget not judged: the packaged zips are none of these variants'
       : ok
         ? 'what ships is within budget'
         : 'OVER BUDGET',
   );
-  const record = {
-    kind: 'lambda',
-    at: new Date().toISOString(),
-    commit: execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(),
-    // Bundled sources that differ from that commit.
-    uncommitted: execSync('git status --porcelain -- functions datasets serverless.yml', { encoding: 'utf8' }).trim().length > 0,
-    node: process.version,
-    runs: RUNS,
-    functions: results,
-    shipped,
-    withinBudget: ok,
-  };
-  appendFileSync(join(repo, 'bench', 'results', 'api.jsonl'), `${JSON.stringify(record)}\n`);
+  recordRun('lambda', {
+    conditions: { runs: RUNS },
+    figures: { functions: results, shipped, withinBudget: ok },
+    loadAverage: load.stop(),
+    // The bundled sources.
+    uncommittedPaths: ['functions', 'datasets', 'serverless.yml'],
+  });
   if (ok === false) process.exitCode = 1;
 } finally {
   rmSync(root, { recursive: true, force: true });

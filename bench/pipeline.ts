@@ -3,22 +3,22 @@
  *  file, follows the ingestion to the end while probing from the drop on when its rows answer over HTTP, then prints per-stage seconds,
  *  tasks, rows/s and the peak memory (Pss, and summed RSS) of the stack's whole process tree. Then, on the same file and the run's staged
  *  rows (bench/stages.py), each Spark stage again with local[1] and local[2] (pinned to 1 and 2 cores), and the load with 1 and 2 connections
- *  beside a plain COPY of the same rows into the same indexed table. Appends a line to bench/results.md.
+ *  beside a plain COPY of the same rows into the same indexed table. Records the run in bench/results/pipeline.jsonl.
  *  A benchmark, not a test: it fails only when the run itself fails. */
 import { execFile } from 'node:child_process';
-import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { IngestionRecord } from '../functions/shared/run-log';
+import { attemptStagingUri } from '../functions/shared/staging-zone';
 import { runLogFor } from '../local/client';
 import { startLocalStack, type RunningStack } from '../test/support/local-stack';
 import { generate } from './generate';
 import { apiFetch } from '../test/support/api';
+import { recordRun, sampleLoadAverage } from './record';
 
 const repo = process.cwd();
-const RESULTS = join(repo, 'bench', 'results.md');
 
 class BenchmarkFailed extends Error {
   override name = 'BenchmarkFailed';
@@ -98,8 +98,7 @@ async function main() {
   let atPeak = new Map<string, number>();
   let sampler: NodeJS.Timeout | undefined;
   // The machine's 1-minute load average over the whole benchmark: its cores may be shared.
-  const load1 = [loadavg()[0]!, loadavg()[0]!];
-  const loadSampler = setInterval(() => ((load1[0] = Math.min(load1[0]!, loadavg()[0]!)), (load1[1] = Math.max(load1[1]!, loadavg()[0]!))), 1000);
+  const load1 = sampleLoadAverage();
   try {
     const file = join(stack.dir, 'bench.csv');
     const gen = await generate(file, { rows, badShare: Number(values['bad-share']), duplicateShare: 0.005, seed: Number(values.seed) });
@@ -154,7 +153,8 @@ async function main() {
     clearInterval(sampler);
     sampler = undefined;
 
-    const staging = join(stack.info.dataFolder!, 'staging', 'dailycheckin', id);
+    // The folder that stands for the data bucket holds the attempt's staged files as the jobs wrote them.
+    const staging = attemptStagingUri(join(stack.info.dataFolder!, 'staging', 'dailycheckin', id), record.summary.attempt);
     if (!existsSync(join(staging, 'accepted'))) throw new BenchmarkFailed(`no accepted rows at ${staging}/accepted`);
     const python = join(repo, '.venv', 'bin', 'python');
     // A Spark stage timed with local[N] runs pinned to N cores (taskset): otherwise the JVM's GC and JIT threads use
@@ -194,7 +194,7 @@ async function main() {
     }
     const load = perStage.load!;
     const plainRate = rate(plain.rows, plain.seconds);
-    out(`drop → queryable: ${fmt(queryableSeconds)} s   peak memory of the stack's process tree: ${fmt(peak.pss / 2 ** 30, 2)} GiB (Pss; summed RSS ${fmt(peak.rss / 2 ** 30, 2)} GiB)   load average: ${fmt(load1[0]!)}–${fmt(load1[1]!)} on ${cpus().length} cores`);
+    out(`drop → queryable: ${fmt(queryableSeconds)} s   peak memory of the stack's process tree: ${fmt(peak.pss / 2 ** 30, 2)} GiB (Pss; summed RSS ${fmt(peak.rss / 2 ** 30, 2)} GiB)`);
     const largest = [...atPeak].sort((x, y) => y[1] - x[1]).slice(0, 8);
     out(`Pss at the peak, largest first: ${largest.map(([name, bytes]) => `${name} ${fmt(bytes / 2 ** 30, 2)}`).join(', ')} GiB`);
     const speedup = (a: { seconds: number }, b: { seconds: number }) => a.seconds / b.seconds;
@@ -207,20 +207,43 @@ async function main() {
     out(`plain COPY of the ${plain.rows} accepted rows into the same indexed table: ${fmt(plain.seconds, 2)} s = ${plainRate} rows/s; load with 1 connection (the default) ${rate(l1.rows, l1.seconds)} rows/s = ${fmt(plain.seconds / l1.seconds, 2)}× plain COPY, with 2 ${fmt(plain.seconds / l2.seconds, 2)}×; load job ${rate(load.rowsOut, load.job)} rows/s`);
     if (loads.plain2) out(`plain COPY over 2 connections at once into the same indexed table (rows visible before any swap): ${fmt(loads.plain2.seconds, 2)} s = ${fmt(plain.seconds / loads.plain2.seconds, 2)}× one`);
 
-    if (!existsSync(RESULTS)) throw new BenchmarkFailed(`${RESULTS} is missing: its header describes the columns`);
     const p = perStage;
-    const sp = (name: 'transform' | 'test') => `${fmt(spark[name]![1]!.seconds)} / ${fmt(spark[name]![2]!.seconds)} = ${fmt(speedup(spark[name]![1]!, spark[name]![2]!), 2)}×`;
-    appendFileSync(
-      RESULTS,
-      `| ${new Date().toISOString().slice(0, 16)} | ${rows} | ${(gen.bytes / 2 ** 20).toFixed(1)} | ${fmt(p.transform!.job)} (${p.transform!.tasks}) | ` +
-        `${fmt(p.test!.job)} (${p.test!.tasks}) | ${fmt(load.job)} | ${rate(load.rowsOut, load.job)} | ${sp('transform')} | ${sp('test')} | ` +
-        `${fmt(l1.seconds)} / ${fmt(l2.seconds)} = ${fmt(speedup(l1, l2), 2)}× | ${plainRate} | ${fmt(plain.seconds / l1.seconds, 2)} | ` +
-        `${fmt(queryableSeconds)} | ${fmt(peak.pss / 2 ** 30, 2)} (${fmt(peak.rss / 2 ** 30, 2)}) | ${fmt(load1[0]!)}–${fmt(load1[1]!)} |\n`,
-    );
-    console.log(`appended to ${RESULTS}`);
+    const r1 = (n: number) => Math.round(n * 10) / 10;
+    const r2 = (n: number) => Math.round(n * 100) / 100;
+    const gib = (bytes: number) => r2(bytes / 2 ** 30);
+    recordRun('pipeline', {
+      conditions: { rows, badShare: Number(values['bad-share']), seed: Number(values.seed) },
+      figures: {
+        mib: r1(gen.bytes / 2 ** 20),
+        ...Object.fromEntries(
+          (['transform', 'test', 'load'] as const).flatMap((s) => [
+            [`${s}Seconds`, r1(p[s]!.job)],
+            [`${s}StageSeconds`, r1(p[s]!.stage)],
+            [`${s}Tasks`, p[s]!.tasks],
+          ]),
+        ),
+        loadRowsPerSecond: rate(load.rowsOut, load.job),
+        ...Object.fromEntries(
+          (['transform', 'test'] as const).flatMap((s) => [
+            [`${s}Local1Seconds`, r1(spark[s]![1]!.seconds)],
+            [`${s}Local2Seconds`, r1(spark[s]![2]!.seconds)],
+            [`${s}Speedup`, r2(speedup(spark[s]![1]!, spark[s]![2]!))],
+          ]),
+        ),
+        load1ConnectionSeconds: r1(l1.seconds),
+        load2ConnectionsSeconds: r1(l2.seconds),
+        loadSpeedup: r2(speedup(l1, l2)),
+        plainCopyRowsPerSecond: plainRate,
+        plainCopy2ConnectionsSpeedup: loads.plain2 ? r2(plain.seconds / loads.plain2.seconds) : null,
+        loadVsCopy: r2(plain.seconds / l1.seconds),
+        queryableSeconds: r1(queryableSeconds),
+        peakPssGiB: gib(peak.pss),
+        peakRssGiB: gib(peak.rss),
+      },
+      loadAverage: load1.stop(),
+    });
   } finally {
     if (sampler) clearInterval(sampler);
-    clearInterval(loadSampler);
     await stack.stop();
     rmSync(stack.dir, { recursive: true, force: true });
   }

@@ -82,7 +82,7 @@ const MAXIMA = {
 };
 
 
-/** The stage in which the API may be anonymous without saying so twice (README: Deployment). */
+/** The stage in which the API may be anonymous without saying so twice (docs/deployment.md: Parameters). */
 export const ANONYMOUS_STAGE = 'dev';
 
 /** Every problem with the resolved parameters of `stage`, as messages that name the parameter; empty when all is well. */

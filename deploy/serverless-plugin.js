@@ -73,7 +73,7 @@ export default class LandingEtlDeploy {
           if (!problems.length || !checked) return { value: checkedValues(params) };
           throw new serverless.classes.Error(
             `Stage "${stage}" cannot be packaged: ${problems.join('; ')}. Pass them as --param="NAME=VALUE" or set ` +
-              `them under params.${stage} in serverless.yml (README: Deployment).`,
+              `them under params.${stage} in serverless.yml (docs/deployment.md: Parameters).`,
           );
         },
       },

@@ -1,4 +1,4 @@
-// The smoke test of a deployed stage (scripts/smoke-aws.sh; README: Deployment, "Smoke test"): land a small generated
+// The smoke test of a deployed stage (scripts/smoke-aws.sh; docs/deployment.md: Smoke test): land a small generated
 // check-in file for a synthetic user in the stage's landing bucket, follow its ingestion through the run log with the
 // landing-etl CLI, and read the rows back over the HTTP API. It drives the `aws` CLI and `npx landing-etl` and talks
 // HTTP through the ports below, so tests run it whole with stand-ins for all three.

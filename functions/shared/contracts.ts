@@ -23,7 +23,7 @@ function isTimeZone(name: string): boolean {
   }
 }
 
-/** When a dataset's file is due (README: Configuration, schedule): the file for each business date is due at `due`
+/** When a dataset's file is due (docs/run-log.md: Freshness): the file for each business date is due at `due`
  *  local time in `timeZone` on the business date itself ("same day") or on the day after it ("previous day": a nightly
  *  extract of yesterday), every day or on weekdays only (business dates Monday to Friday); it is missing once
  *  `graceMinutes` more have passed. glue-scripts/landing_etl/contract.py accepts the same. */

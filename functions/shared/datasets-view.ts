@@ -3,7 +3,7 @@ import type { DatasetLog, RecentIngestion, RunFigures } from './dataset-log';
 import { addDays, freshness, type Freshness } from './freshness';
 
 /** GET /datasets and `landing-etl datasets`: per dataset its freshness against its schedule, its last success and last
- *  run, and 30 days of daily figures, all from the run log (docs: README, API). */
+ *  run, and 30 days of daily figures, all from the run log (docs/run-log.md). */
 
 export const DAYS = 30;
 /** How many runs' stage items are read at once (runs whose summary has no counts): one Query each. */

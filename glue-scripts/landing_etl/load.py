@@ -28,7 +28,7 @@ One connection (the default) COPYs the accepted rows straight into the serving t
 of the ingestion, each connection COPYing its share of the Parquet row groups; the swap's transaction then moves
 them into the serving table with one INSERT … SELECT, in the order of the table's first secondary index. That
 insert, with its index maintenance, runs in the swap's one backend whatever the connections, which keeps the swap
-atomic and bounds what staging can gain. Measured on 1M accepted rows on 2 idle cores (bench/results.md): one COPY
+atomic and bounds what staging can gain. Measured on 1M accepted rows on 2 idle cores (bench/results/pipeline.jsonl): one COPY
 into the indexed table 5.8 s; staged over 1 connection 9.1 s (staging 2.6 s), over 2 connections 8.3 s; 10M rows:
 one COPY 70.0 s, staged over 2 connections 102.2 s. A staging
 table that a killed job leaves behind is replaced by the retry of that ingestion.

@@ -194,7 +194,7 @@ def load_order(contract: Contract) -> list[SparkColumn]:
     The load COPYs the accepted files one after the other, so rows sorted within each file reach the index as a few
     sorted runs: each insert lands next to the last, on a page already in memory, instead of anywhere in the tree.
     A plain COPY of 985,550 rows into the dailycheckin table (indexed on username, ts DESC, id DESC) took 8.4 s in
-    line order, 4.1 s sorted and 4.5 s as two sorted runs, on 2 cores (README, Scale-out).
+    line order, 4.1 s sorted and 4.5 s as two sorted runs, on 2 cores (docs/performance.md).
     Spark orders text by its bytes, the database by its collation: the runs may differ from the index's order on
     case and accents, and stay local. NULLs go where PostgreSQL's B-tree puts them (last ascending, first
     descending)."""

@@ -3,7 +3,7 @@
 The load calls `ensure` once before its swap. A missing table is created (typed columns, identity id, lineage
 columns, the contract's indexes); an existing one must match, or the load stops with every difference named and
 the table untouched. A change of shape (a new column, a wider type) is a hand-written migration in migrations/
-(README: Evolve a dataset): the table may then be looser than the contract (a column nullable where the contract
+(docs/datasets.md: Evolve a dataset): the table may then be looser than the contract (a column nullable where the contract
 requires a value), never stricter or of another type."""
 
 from __future__ import annotations
@@ -148,6 +148,6 @@ def ensure(conn: psycopg.Connection, contract: Contract) -> bool:
     if found:
         raise SchemaMismatch(
             f"table {contract.table} does not match the contract of dataset {contract.name}: {'; '.join(found)}. "
-            "A change of shape needs a migration (README: Evolve a dataset); nothing was loaded"
+            "A change of shape needs a migration (docs/datasets.md: Evolve a dataset); nothing was loaded"
         )
     return False

@@ -89,7 +89,7 @@ def test_a_table_that_differs_from_the_contract_is_refused_naming_every_differen
         "column loyalty_member is NOT NULL, but the contract lets it be empty; "
         "column till is NOT NULL without a default and not in the contract; "
         "index (branch, sold_at DESC) is missing; index (transaction_id) is missing. "
-        "A change of shape needs a migration (README: Evolve a dataset); nothing was loaded"
+        "A change of shape needs a migration (docs/datasets.md: Evolve a dataset); nothing was loaded"
     )
     assert columns(fresh, "cafe_transactions") == before
 
@@ -115,7 +115,7 @@ def test_an_index_in_another_direction_or_column_order_is_refused_as_missing(fre
     assert str(refused.value) == (
         "table cafe_transactions does not match the contract of dataset cafe_transactions: "
         "index (branch, sold_at DESC) is missing. "
-        "A change of shape needs a migration (README: Evolve a dataset); nothing was loaded"
+        "A change of shape needs a migration (docs/datasets.md: Evolve a dataset); nothing was loaded"
     )
     assert indexes(fresh, "cafe_transactions") == before
 
@@ -145,7 +145,7 @@ def test_a_dataset_evolves_by_a_migration_adding_the_column_and_keeps_its_rows(f
     )
     with pytest.raises(schema.SchemaMismatch, match=r"column n \(bigint\) is missing"):
         schema.ensure(fresh, contract.parse(v2, "evolving.json"))
-    # The migration README: Evolve a dataset shows: existing rows have no value, so the column is nullable.
+    # The migration docs/datasets.md: Evolve a dataset shows: existing rows have no value, so the column is nullable.
     fresh.execute("ALTER TABLE evolving ADD COLUMN n bigint")
     fresh.commit()
     assert schema.ensure(fresh, contract.parse(v2, "evolving.json")) is False

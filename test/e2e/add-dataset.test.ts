@@ -7,9 +7,9 @@ import { cli, startLocalStack, type RunningStack } from '../support/local-stack'
 
 jest.setTimeout(900_000);
 
-// README "Add a dataset", step by step, with a throwaway contract written here. The one difference from the README:
+// docs/datasets.md "Add a dataset", step by step, with a throwaway contract written here. The one difference from the doc:
 // the contract goes into a copy of datasets/ (LANDING_ETL_DATASETS_DIR), not into the repository, so that this test
-// does not change the package every other test runs; `npm start` packaging datasets/*.json is what the README's
+// does not change the package every other test runs; `npm start` packaging datasets/*.json is what the doc's
 // first start does, and test/e2e/datasets.test.ts runs the packaged cafe_transactions contract.
 const COMPLAINTS = {
   $schema: './contract.schema.json',
@@ -100,7 +100,7 @@ test('a new contract and a dropped file give served rows in a table the load cre
   ]);
 });
 
-test('README "Evolve a dataset": a column added to the contract stops the load naming it until the migration adds it, and no row is lost', async () => {
+test('docs/datasets.md "Evolve a dataset": a column added to the contract stops the load naming it until the migration adds it, and no row is lost', async () => {
   writeFileSync(
     join(datasets, 'council_complaints.json'),
     JSON.stringify({ ...COMPLAINTS, columns: [...COMPLAINTS.columns, { name: 'Ward', type: 'string', max_length: 40, target: 'ward' }] }),
@@ -113,7 +113,7 @@ test('README "Evolve a dataset": a column added to the contract stops the load n
   expect(failed.stderr).toMatch(/FAILED at load: .*table council_complaints does not match the contract .*column ward \(character varying\(40\)\) is missing/);
   expect((await sql`SELECT count(*)::int AS n FROM council_complaints`)[0]!.n).toBe(2);
 
-  // The migration the README shows (migrations/NNN_council_complaints_ward.sql), then a retry of the failed run.
+  // The migration the doc shows (migrations/NNN_council_complaints_ward.sql), then a retry of the failed run.
   await sql`ALTER TABLE council_complaints ADD COLUMN ward varchar(40)`;
   const id = /ingestion (\S+)/.exec(failed.stdout)![1]!;
   const retried = await cli(stack.dir, ['retry', id]);
