@@ -163,7 +163,7 @@ test('GET /ingestions pages a dataset and rejects bad parameters with 400s that 
     [`/ingestions?dataset=${'d'.repeat(1025)}`, /"dataset" must be at most 1024 bytes/],
     [`/ingestions?object=${encodeURIComponent(`s3://landing/${'k'.repeat(2040)}`)}`, /"object" must be at most 2048 bytes/],
     ['/ingestions?dataset=pages&limit=abc', /"limit" must be a number/],
-    ['/ingestions?dataset=pages&status=DONE', /"status" must be one of RECEIVED, RUNNING, SUCCEEDED, FAILED, REJECTED/],
+    ['/ingestions?dataset=pages&status=DONE', /"status" must be one of RECEIVED, QUEUED, RUNNING, SUCCEEDED, FAILED, REJECTED/],
     ['/ingestions?dataset=pages&cursor=bad', /query parameter "cursor" is not a cursor this API issued/],
     ['/ingestions/bad%20id', /ingestion id must be/],
   ] as const) {
@@ -203,7 +203,7 @@ test('a failed run seen through GET /ingestions/{id} and the CLI, then retried t
   // 2 G.1X workers for 7 s: 14 DPU-seconds, billed as the 1-minute minimum at $0.44 per DPU-hour.
   expect(status.stdout).toMatch(/^transform\s+SUCCEEDED\s+\S+ \S+\s+[\d.]+s\s+10\s+10\s+-\s+14\s+\$0\.0147\s+-$/m);
   expect(status.stdout).toMatch(/^cost\s+\$0\.0440 at list price \(42 DPU-seconds, every attempt\)$/m);
-  expect(status.stdout).toMatch(/^ {2}transform\s+jr_[0-9a-f]+\s+logs\/landing-etl-dev-transform\/output\/jr_[0-9a-f]+\s+logs\/landing-etl-dev-transform\/error\/jr_[0-9a-f]+$/m);
+  expect(status.stdout).toMatch(/^ {2}transform\s+jr_[0-9a-f]+\s+logs\/\S*jobs-landing-etl-dev-transform-\S*output\/jr_[0-9a-f]+\s+logs\/\S*jobs-landing-etl-dev-transform-\S*error\/jr_[0-9a-f]+$/m);
   expect(status.stdout).toMatch(/^load\s+FAILED\s.*OperationalError: database is down$/m);
   expect(JSON.parse((await cli(dir, ['status', id, '--json'])).stdout)).toEqual(view);
 
