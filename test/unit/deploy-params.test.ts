@@ -23,6 +23,7 @@ const PROD: Params = {
       'glueMaxConcurrentRuns', 'maxConcurrentIngestions', 'apiThrottleRateLimit', 'apiThrottleBurstLimit', 'freshnessCheckMinutes'].map((n) => [n, '5']),
   ),
   glueDpuHourPrice: '0.44',
+  networkEndpointZones: '1',
   admissionRetrySeconds: '30',
   apiAuth: 'jwt',
   allowAnonymousApi: 'false',
