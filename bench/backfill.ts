@@ -4,10 +4,8 @@
  *  the running ingestions exceed) with `--slots` admission slots. Waits for every ingestion to end, then reports
  *  whether each SUCCEEDED, stage failures, zombie Glue runs, the throughput against the ideal the limits allow, Glue
  *  API calls per ingestion, the peak history events of an execution, and a projection of a 365-file backfill on AWS.
- *  Appends one JSON line to bench/results/backfill.jsonl. A benchmark, not a test: it fails only when the run fails. */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+ *  Records the run in bench/results/backfill.jsonl (bench/record.ts). A benchmark, not a test: it fails only when the run fails. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IngestionRecord } from '../functions/shared/run-log';
@@ -17,6 +15,7 @@ import { runLogFor } from '../local/client';
 import { land } from '../test/support/landing';
 import { startLocalStack } from '../test/support/local-stack';
 import { POLLING, pollSchedule } from '../statemachine/definition.js';
+import { recordRun, sampleLoadAverage } from './record';
 
 class BenchmarkFailed extends Error {
   override name = 'BenchmarkFailed';
@@ -89,7 +88,7 @@ async function main() {
   };
   const files = n('files');
   const limits = { jobConcurrentRuns: n('job-concurrency'), accountConcurrentRuns: n('account-concurrency'), getJobRunPerSecond: n('get-job-run-rate'), slots: n('slots') };
-  const loads: number[] = [loadavg()[0]!];
+  const load = sampleLoadAverage();
 
   const stack = await startLocalStack({
     waitForSample: true,
@@ -113,10 +112,8 @@ async function main() {
     const since = new Date().toISOString();
     const dropped = Date.now();
     for (const d of dates) land(stack.info, `dailycheckin/${d}/backfill.csv`, sample);
-    const sampler = setInterval(() => loads.push(loadavg()[0]!), 5000);
     const ids = async () => (await Promise.all(uris.map((u) => runLog.forObject(u, { since, limit: 1 })))).flatMap((s) => (s[0] ? [s[0].ingestionId] : []));
     records = await waitForAll(runLog, ids, files, 60 * 60_000);
-    clearInterval(sampler);
     const lastEnd = Math.max(...records.map((r) => Date.parse(r.summary.endedAt ?? r.summary.updatedAt ?? r.summary.receivedAt)));
     wallSeconds = (lastEnd - dropped) / 1000;
   } finally {
@@ -134,13 +131,7 @@ async function main() {
   const allowedAtOnce = Math.min(limits.accountConcurrentRuns, 3 * limits.jobConcurrentRuns, limits.slots);
   const idealSeconds = runSeconds / allowedAtOnce;
   const statuses = records.reduce<Record<string, number>>((c, r) => ({ ...c, [r.summary.status]: (c[r.summary.status] ?? 0) + 1 }), {});
-  const result = {
-    benchmark: 'backfill',
-    date: new Date().toISOString(),
-    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
-    machine: { cores: cpus().length, load1: { min: Math.min(...loads), max: Math.max(...loads) }, node: process.version },
-    limits,
-    files,
+  const figures = {
     ingestions: statuses,
     stageFailures: records.flatMap((r) => r.stages).filter((s) => s.status === 'FAILED').length,
     queued: records.filter((r) => r.summary.queuedAt).length,
@@ -155,9 +146,8 @@ async function main() {
     peakHistoryEvents: Math.max(...executions.map((e) => e.historyEvents ?? 0)),
     projection365: projection(365, 5, 5, 30),
   };
-  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-  appendFileSync(join(repo, 'bench', 'results', 'backfill.jsonl'), `${JSON.stringify(result)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  console.log(JSON.stringify(recordRun('backfill', { conditions: { files, ...limits }, figures, loadAverage: load.stop() }), null, 2));
+  const result = figures;
   const failed = files - (statuses.SUCCEEDED ?? 0);
   if (failed > 0 || result.stageFailures > 0 || result.zombies > 0) throw new BenchmarkFailed(`${failed} ingestion(s) did not succeed, ${result.stageFailures} stage failure(s), ${result.zombies} zombie run(s)`);
 }

@@ -42,6 +42,8 @@ const peak = (f: Record<string, unknown>) => (f.peakPssGiB ?? f.peakRssGiB) as n
 const M1 = { rows: 1_000_000 };
 const M10 = { rows: 10_000_000 };
 const API = { rows: 2_000_000, connections: 50 };
+// The backfill of issue-sized limits: 60 files, every job's MaxConcurrentRuns 2, the account's 4, GetJobRun 4/s, 5 slots.
+const BACKFILL = { files: 60, jobConcurrentRuns: 2, accountConcurrentRuns: 4, getJobRunPerSecond: 4, slots: 5 };
 export const TARGETS: Target[] = [
   { bench: 'pipeline', where: M1, figure: '1M rows: drop → queryable', value: figure('queryableSeconds'), at: 'most', limit: 25, unit: 's' },
   { bench: 'pipeline', where: M1, figure: '1M rows: stack peak memory', value: peak, at: 'most', limit: 4, unit: 'GiB' },
@@ -60,6 +62,9 @@ export const TARGETS: Target[] = [
     bench: 'lambda', where: {}, figure: `${fn} λ: module initialisation, median`, value: shippedInit(fn), at: 'most', limit: 150, unit: 'ms',
   })),
   { bench: 'console', where: { ingestions: 10_000 }, figure: 'operator page, ingestions view of 10,000: median', value: (f) => (f.views as Record<string, { medianMs: number }> | undefined)?.ingestions?.medianMs, at: 'most', limit: 1000, unit: 'ms' },
+  { bench: 'backfill', where: BACKFILL, figure: '60-file backfill: throughput ÷ the limits\' ideal', value: figure('throughputOfIdeal'), at: 'least', limit: 0.8, unit: '×' },
+  { bench: 'backfill', where: BACKFILL, figure: '60-file backfill: stage failures', value: figure('stageFailures'), at: 'most', limit: 0, unit: '' },
+  { bench: 'backfill', where: BACKFILL, figure: '60-file backfill: zombie Glue runs', value: figure('zombies'), at: 'most', limit: 0, unit: '' },
 ];
 
 export function readRuns(dir = RESULTS_DIR): BenchRun[] {

@@ -15,7 +15,7 @@ import { RunLog } from '../shared/run-log';
 import { snsSubject } from '../shared/sns-subject';
 import { identify, ingestLandedObject, type IngestionPorts, type Outcome } from './ingest';
 import { parseQueueEvent } from './queue-event';
-import { parseS3Event } from './s3-event';
+import { isObjectCreated, parseS3Event } from './s3-event';
 
 const config = readConfig({
   STATE_MACHINE_ARN: required(),
@@ -78,6 +78,8 @@ export const handler = middy(async (event: unknown) => {
       continue;
     }
     const records = message.notification?.Records ?? [];
+    // parseS3Event keeps these records, in this order: a waiting object is sent back as its own record.
+    const created = records.filter(isObjectCreated);
     const waiting: unknown[] = [];
     try {
       for (const [i, object] of parseS3Event({ Records: records }).entries()) {
@@ -85,7 +87,7 @@ export const handler = middy(async (event: unknown) => {
         const outcome = await ingestLandedObject(object, ports);
         if (outcome.outcome === 'duplicate') log.warn('duplicate delivery: no second run', { reason: outcome.reason });
         else log.info(`landed object ${outcome.outcome}`, { ...outcome });
-        if (outcome.outcome === 'queued') waiting.push(records.filter(isObjectCreated)[i]);
+        if (outcome.outcome === 'queued') waiting.push(created[i]);
         outcomes.push(outcome);
       }
       if (waiting.length > 0) await defer({ Records: waiting });
@@ -96,8 +98,6 @@ export const handler = middy(async (event: unknown) => {
   }
   return { batchItemFailures, outcomes };
 }).use(injectLambdaContext(logger, { resetKeys: true }));
-
-const isObjectCreated = (r: unknown) => String((r as { eventName?: unknown })?.eventName ?? '').startsWith('ObjectCreated:');
 
 async function defer(notification: { Records: unknown[] }) {
   await sqs.send(new SendMessageCommand({ QueueUrl: config.LANDING_QUEUE_URL, MessageBody: JSON.stringify(notification), DelaySeconds: config.ADMISSION_RETRY_SECONDS }));

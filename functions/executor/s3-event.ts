@@ -52,8 +52,11 @@ export interface LandedObject extends SourceObject {
   replay?: ReplayMark | undefined;
 }
 
+/** The records that announce an object: only they become ingestions. */
+export const isObjectCreated = (record: unknown) => String((record as { eventName?: unknown } | null)?.eventName ?? '').startsWith('ObjectCreated:');
+
 export function parseS3Event(event: unknown): LandedObject[] {
-  return s3EventSchema.parse(event).Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => ({
+  return s3EventSchema.parse(event).Records.filter(isObjectCreated).map((r) => ({
     bucket: r.s3.bucket.name,
     key: r.s3.object.key,
     size: r.s3.object.size,
