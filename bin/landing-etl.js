@@ -68,7 +68,7 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
-  const commands = () => import("./landing-etl-commands-P4BJE34F.js");
+  const commands = () => import("./landing-etl-commands-ZD5OPIEW.js");
   const target = async () => (await commands()).target(o);
   switch (command) {
     case "ingest":

@@ -94,7 +94,7 @@ test('a failed and a live-followed run, the lists, the quality report and the ch
   await expect(rule.getAttribute('data-failed')).resolves.toBe('2');
   await expect(rule.locator('li').first().textContent()).resolves.toMatch(/^line 2: "30" — .+/);
   await expect(page.locator('[data-field="rejected-location"]').textContent()).resolves.toMatch(
-    new RegExp(`^s3://${stack.info.dataBucket}/staging/dailycheckin/${bad.ingestionId}/rejected/$`),
+    new RegExp(`^s3://${stack.info.dataBucket}/staging/dailycheckin/${bad.ingestionId}/attempt-1/rejected/$`),
   );
   await screenshot(page, 'ingestion-failed');
   expect(await seriousViolations(page)).toEqual([]);

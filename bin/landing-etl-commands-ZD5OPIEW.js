@@ -448,8 +448,9 @@ var s3EventSchema = z3.object({
     })
   )
 });
+var isObjectCreated = (record) => String(record?.eventName ?? "").startsWith("ObjectCreated:");
 function parseS3Event(event) {
-  return s3EventSchema.parse(event).Records.filter((r) => r.eventName.startsWith("ObjectCreated:")).map((r) => ({
+  return s3EventSchema.parse(event).Records.filter(isObjectCreated).map((r) => ({
     bucket: r.s3.bucket.name,
     key: r.s3.object.key,
     size: r.s3.object.size,
